@@ -1,0 +1,210 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pledge-dev/pledge/shared/config"
+)
+
+// example loads the shipped example, the one in cdk.json.
+func example(t *testing.T) config.Config {
+	t.Helper()
+	c, err := config.Load(filepath.Join("..", "..", "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestLoad_ExampleExpressesOperatorPromises(t *testing.T) {
+	c := example(t)
+	if err := c.Validate(); err != nil {
+		t.Fatalf("example configuration is invalid: %v", err)
+	}
+	p := c.Backup.Policies[0]
+	if got, want := p.Keep, (config.Keep{Hourly: 24, Daily: 7, Weekly: 4}); got != want {
+		t.Errorf("keep = %+v, want %+v", got, want)
+	}
+	if c.Tenants.GracePeriodDays != 30 || c.Tenants.DeadlineDays != 30 {
+		t.Errorf("grace/deadline = %d/%d, want 30/30", c.Tenants.GracePeriodDays, c.Tenants.DeadlineDays)
+	}
+	if c.Notifications.NoticeHours != 72 {
+		t.Errorf("noticeHours = %d, want 72", c.Notifications.NoticeHours)
+	}
+	if c.Timezone != "Asia/Tokyo" {
+		t.Errorf("timezone = %q", c.Timezone)
+	}
+	file, err := config.Load(filepath.Join("..", "..", "infra", "config", "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := file.Validate(); err != nil {
+		t.Fatalf("infra/config/example.json is invalid: %v", err)
+	}
+}
+
+func TestLoad_FollowsConfigFileContext(t *testing.T) {
+	dir := t.TempDir()
+	env := filepath.Join(dir, "prod.json")
+	if err := os.WriteFile(env, []byte(`{"region":"us-east-1","evidence":{"retentionDays":1}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cdk := filepath.Join(dir, "cdk.json")
+	if err := os.WriteFile(cdk, []byte(`{"context":{"pledge":{"region":"ap-northeast-1"},"pledge:configFile":"`+env+`"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(cdk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Region != "us-east-1" {
+		t.Errorf("region = %q, want the per-environment file's us-east-1", c.Region)
+	}
+}
+
+func TestDecode_Defaults(t *testing.T) {
+	c, err := config.Decode(strings.NewReader(`{"region":"ap-northeast-1","backup":{"policies":[{"name":"a"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Timezone, "Asia/Tokyo"; got != want {
+		t.Errorf("timezone = %q, want %q", got, want)
+	}
+	if got, want := c.LogRetentionDays, 180; got != want {
+		t.Errorf("logRetentionDays = %d, want %d", got, want)
+	}
+	if got, want := c.Backup.Policies[0].MinAvailable, 1; got != want {
+		t.Errorf("minAvailable = %d, want %d", got, want)
+	}
+	if got := strings.Join(c.Notifications.Languages, ","); got != "ja,en" {
+		t.Errorf("languages = %q, want Japanese first", got)
+	}
+}
+
+func TestDecode_Errors(t *testing.T) {
+	for name, tc := range map[string]struct{ in, want string }{
+		"ErrUnknownField": {`{"regoin":"x"}`, `unknown field "regoin"`},
+		"ErrWrongType":    {`{"backup":{"policies":[{"keep":{"daily":"7"}}]}}`, "cannot unmarshal string"},
+		"ErrTwoValues":    {`{} {}`, "more than one JSON value"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := config.Decode(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestValidate_Errors checks every validation message: it names the field,
+// the bad value and what would be valid.
+func TestValidate_Errors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*config.Config)
+		want   string
+	}{
+		{"region", func(c *config.Config) { c.Region = "tokyo" }, `region: "tokyo" is not valid: want an AWS region name such as "ap-northeast-1"`},
+		{"timezone", func(c *config.Config) { c.Timezone = "Asia/Tokio" }, `timezone: "Asia/Tokio" is not valid: want an IANA time zone name such as "Asia/Tokyo"`},
+		{"logRetention short", func(c *config.Config) { c.LogRetentionDays = 90 }, `logRetentionDays: 90 is not valid: want a CloudWatch Logs retention of at least 180 days`},
+		{"logRetention odd", func(c *config.Config) { c.LogRetentionDays = 200 }, `logRetentionDays: 200 is not valid`},
+		{"evidence bucket", func(c *config.Config) { c.Evidence.Bucket = "Bad_Bucket" }, `evidence.bucket: "Bad_Bucket" is not valid: want an S3 bucket name`},
+		{"evidence retention", func(c *config.Config) { c.Evidence.RetentionDays = 0 }, `evidence.retentionDays: 0 is not valid: want a number of days from 1 to 36500`},
+		{"no policies", func(c *config.Config) { c.Backup.Policies = nil }, `backup.policies: nothing is not valid: want at least one backup policy`},
+		{"policy name", func(c *config.Config) { c.Backup.Policies[0].Name = "GFS Policy" }, `backup.policies[0].name: "GFS Policy" is not valid: want 1-31 lower-case letters`},
+		{"duplicate policy", func(c *config.Config) { c.Backup.Policies = append(c.Backup.Policies, c.Backup.Policies[0]) }, `backup.policies[1].name: "gfs-24h-7d-4w" is not valid: want a name no other policy uses`},
+		{"no targets", func(c *config.Config) { c.Backup.Policies[0].Targets = config.Targets{} }, `backup.policies[0].targets: nothing is not valid: want at least one of instances, clusters or tags`},
+		{"instance id", func(c *config.Config) { c.Backup.Policies[0].Targets.Instances = []string{"1db"} }, `backup.policies[0].targets.instances[0]: "1db" is not valid: want a DB instance identifier`},
+		{"cluster id", func(c *config.Config) { c.Backup.Policies[0].Targets.Clusters = []string{"a_b"} }, `backup.policies[0].targets.clusters[0]: "a_b" is not valid: want a DB cluster identifier`},
+		{"tag key", func(c *config.Config) { c.Backup.Policies[0].Targets.Tags = map[string]string{"aws:x": "y"} }, `backup.policies[0].targets.tags: "aws:x" is not valid: want tag keys`},
+		{"keep negative", func(c *config.Config) { c.Backup.Policies[0].Keep.Daily = -2 }, `backup.policies[0].keep.daily: -2 is not valid: want -1 (unlimited), 0 (tier off) or a positive count`},
+		{"keep none", func(c *config.Config) { c.Backup.Policies[0].Keep = config.Keep{} }, `backup.policies[0].keep: "all tiers 0" is not valid: want at least one non-zero tier`},
+		{"schedule", func(c *config.Config) { c.Backup.Policies[0].Schedule = "hourly" }, `backup.policies[0].schedule: "hourly" is not valid: want an EventBridge Scheduler expression`},
+		{"schedule too often", func(c *config.Config) { c.Backup.Policies[0].Schedule = "rate(5 minutes)" }, `backup.policies[0].schedule: "rate(5 minutes)" is not valid: want an interval of at least one hour`},
+		{"minAvailable", func(c *config.Config) { c.Backup.Policies[0].MinAvailable = 0 }, `backup.policies[0].minAvailable: 0 is not valid: want at least 1`},
+		{"pitr", func(c *config.Config) { c.Backup.Policies[0].PointInTimeRecoveryDays = 36 }, `backup.policies[0].pointInTimeRecoveryDays: 36 is not valid: want 0 (nothing promised) to 35`},
+		{"table", func(c *config.Config) { c.Tenants.RegistryTable = "t!" }, `tenants.registryTable: "t!" is not valid: want a DynamoDB table name`},
+		{"no buckets", func(c *config.Config) { c.Tenants.Buckets = nil }, `tenants.buckets: nothing is not valid: want at least one S3 bucket`},
+		{"bucket", func(c *config.Config) { c.Tenants.Buckets = []string{"a..b"} }, `tenants.buckets[0]: "a..b" is not valid: want an S3 bucket name`},
+		{"prefix no placeholder", func(c *config.Config) { c.Tenants.PrefixTemplate = "tenants/" }, `tenants.prefixTemplate: "tenants/" is not valid: want a template with "{tenant}" exactly once`},
+		{"prefix no delimiter", func(c *config.Config) { c.Tenants.PrefixTemplate = "tenants/{tenant}" }, `tenants.prefixTemplate: "tenants/{tenant}" is not valid: want a template ending in "{tenant}/"`},
+		{"prefix wildcard", func(c *config.Config) { c.Tenants.PrefixTemplate = "*/{tenant}/" }, `tenants.prefixTemplate: "*/{tenant}/" is not valid: want a plain S3 key prefix`},
+		{"prefix leading slash", func(c *config.Config) { c.Tenants.PrefixTemplate = "/{tenant}/" }, `tenants.prefixTemplate: "/{tenant}/" is not valid: want a plain S3 key prefix`},
+		{"grace", func(c *config.Config) { c.Tenants.GracePeriodDays = -1 }, `tenants.gracePeriodDays: -1 is not valid: want 0 to 3650 days`},
+		{"deadline", func(c *config.Config) { c.Tenants.DeadlineDays = 0 }, `tenants.deadlineDays: 0 is not valid: want 1 to 3650 days`},
+		{"tenant schedule", func(c *config.Config) { c.Tenants.Schedule = "" }, `tenants.schedule: "" is not valid: want an EventBridge Scheduler expression`},
+		{"advance notice", func(c *config.Config) { c.Tenants.AdvanceNoticeDays = 31 }, `tenants.advanceNoticeDays: 31 is not valid: want 0 (off) to the grace period (30 days)`},
+		{"deadline alarm", func(c *config.Config) { c.Tenants.DeadlineAlarmDays = 30 }, `tenants.deadlineAlarmDays: 30 is not valid: want 1 to 29 days, fewer than deadlineDays`},
+		{"concurrency", func(c *config.Config) { c.Tenants.Concurrency = 0 }, `tenants.concurrency: 0 is not valid: want 1 to 100`},
+		{"sender", func(c *config.Config) { c.Notifications.Sender = "security" }, `notifications.sender: "security" is not valid: want an email address verified in SES`},
+		{"no languages", func(c *config.Config) { c.Notifications.Languages = nil }, `notifications.languages: nothing is not valid: want one or more of "ja", "en"`},
+		{"language", func(c *config.Config) { c.Notifications.Languages = []string{"ja", "fr"} }, `notifications.languages[1]: "fr" is not valid: want "ja" or "en", each at most once`},
+		{"severity", func(c *config.Config) { c.Notifications.SeverityThreshold = "medium" }, `notifications.severityThreshold: "medium" is not valid: want one of Low, Medium, High, Critical`},
+		{"platform severity", func(c *config.Config) { c.Notifications.PlatformSeverity = "Severe" }, `notifications.platformSeverity: "Severe" is not valid: want one of Low, Medium, High, Critical`},
+		{"notice hours", func(c *config.Config) { c.Notifications.NoticeHours = 0 }, `notifications.noticeHours: 0 is not valid: want the promised hours from detection to notice`},
+		{"quiet period", func(c *config.Config) { c.Notifications.QuietPeriodHours = -1 }, `notifications.quietPeriodHours: -1 is not valid: want 1 to 8760 hours`},
+		{"send rate", func(c *config.Config) { c.Notifications.SendRatePerSecond = 0 }, `notifications.sendRatePerSecond: 0 is not valid: want 1 to 1000`},
+		{"ops email", func(c *config.Config) { c.Notifications.OpsEmails = []string{"ops"} }, `notifications.opsEmails[0]: "ops" is not valid: want an email address`},
+		{"check id", func(c *config.Config) { c.Verification.Checks = []string{"rds.encrypted"} }, `verification.checks[0]: "rds.encrypted" is not valid: want one of timesync.chrony`},
+		{"clock offset", func(c *config.Config) { c.Verification.ClockOffsetThreshold = "100" }, `verification.clockOffsetThreshold: "100" is not valid: want a positive duration up to 1m`},
+		{"verification schedule", func(c *config.Config) { c.Verification.Schedule = "cron(0 * * * *)" }, `verification.schedule: "cron(0 * * * *)" is not valid: want an EventBridge Scheduler expression`},
+		{"instance tag", func(c *config.Config) { c.Verification.InstanceTags = map[string]string{"": "x"} }, `verification.instanceTags: "" is not valid: want tag keys`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := example(t)
+			tc.mutate(&c)
+			err := c.Validate()
+			var verr *config.ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("Validate() = %v, want a *ValidationError", err)
+			}
+			if len(verr.Fields) != 1 {
+				t.Errorf("want exactly one field error, got %d: %v", len(verr.Fields), err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidate_OnlyNamedSections(t *testing.T) {
+	c := example(t).Only(config.SectionBackup)
+	if err := c.Validate(config.SectionBackup); err != nil {
+		t.Errorf("backup-only config: %v", err)
+	}
+	if err := c.Validate(config.SectionTenants); err == nil || !strings.Contains(err.Error(), "tenants.buckets") {
+		t.Errorf("validating the missing tenants section: got %v, want a tenants.buckets error", err)
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	c := example(t)
+	env := map[string]string{config.EnvVar: c.Only(config.SectionBackup).Encode()}
+	got, err := config.FromEnv(func(k string) string { return env[k] }, config.SectionBackup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Backup.Policies[0].Name != c.Backup.Policies[0].Name || len(got.Tenants.Buckets) != 0 {
+		t.Errorf("FromEnv did not round-trip only the backup section: %+v", got)
+	}
+	_, err = config.FromEnv(func(string) string { return "" }, config.SectionBackup)
+	if err == nil || !strings.Contains(err.Error(), "PLEDGE_CONFIG is not set") {
+		t.Errorf("missing env: got %v", err)
+	}
+	_, err = config.FromEnv(func(string) string { return `{"region":"nowhere"}` }, config.SectionBackup)
+	if err == nil || !strings.Contains(err.Error(), `region: "nowhere" is not valid`) {
+		t.Errorf("invalid env: got %v", err)
+	}
+}
+
+func TestTenants_Prefix(t *testing.T) {
+	tn := config.Tenants{PrefixTemplate: "tenants/{tenant}/"}
+	if got, want := tn.Prefix("tenant-1"), "tenants/tenant-1/"; got != want {
+		t.Errorf("Prefix = %q, want %q", got, want)
+	}
+}

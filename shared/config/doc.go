@@ -1,0 +1,18 @@
+// Package config provides Pledge's typed configuration: the operator's
+// whitepaper promises expressed as data.
+//
+// One Config is written in cdk.json context (key "pledge") or in a
+// per-environment JSON file named with `cdk synth -c pledge:configFile=FILE`.
+// The CDK app validates the whole of it at synth; each Lambda function
+// receives only the sections it needs, JSON-encoded in the PLEDGE_CONFIG
+// environment variable, and validates them again when it starts.
+//
+// Rules:
+//   - Stored times are UTC; periods (a backup "day", a notice's local time)
+//     are cut in Timezone, which defaults to Asia/Tokyo.
+//   - A keep count of -1 means unlimited, 0 means the tier is off.
+//   - The tenant purge window opens GracePeriodDays after termination and
+//     closes DeadlineDays after that: a purge must finish inside the window.
+//   - Every validation error names the field, the bad value, and what would
+//     be valid.
+package config

@@ -1,0 +1,320 @@
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pledge-dev/pledge/shared/schedule"
+)
+
+// FieldError is one invalid field: its path, the bad value, and what would
+// be valid.
+type FieldError struct {
+	Field string
+	Value any
+	Want  string
+}
+
+func (e FieldError) Error() string {
+	return fmt.Sprintf("%s: %s is not valid: want %s", e.Field, show(e.Value), e.Want)
+}
+
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case nil:
+		return "nothing"
+	default:
+		return fmt.Sprintf("%v", v)
+	}
+}
+
+// ValidationError holds every invalid field of a configuration.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	lines := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		lines[i] = f.Error()
+	}
+	return "invalid configuration: " + strings.Join(lines, "; ")
+}
+
+type checker struct{ errs []FieldError }
+
+func (c *checker) fail(field string, value any, want string) {
+	c.errs = append(c.errs, FieldError{Field: field, Value: value, Want: want})
+}
+
+var (
+	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
+	policyNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	dbIDRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,62}$`)
+	bucketRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	tableRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	tagKeyRE     = regexp.MustCompile(`^[\p{L}\p{N}\s_.:/=+\-@]{1,128}$`)
+	checkIDRE    = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9-]+)+$`)
+)
+
+// Severities are the bands GuardDuty defines, lowest first.
+var Severities = []string{"Low", "Medium", "High", "Critical"}
+
+// Languages a notice can be written in.
+var Languages = []string{"ja", "en"}
+
+// Validate checks the common fields, evidence, and the named sections (every
+// section when none is named). It returns a *ValidationError listing every
+// problem, or nil.
+func (c Config) Validate(sections ...Section) error {
+	if len(sections) == 0 {
+		sections = []Section{SectionBackup, SectionTenants, SectionNotifications, SectionVerification}
+	}
+	var k checker
+	if !regionRE.MatchString(c.Region) {
+		k.fail("region", c.Region, `an AWS region name such as "ap-northeast-1"`)
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil || c.Timezone == "" || c.Timezone == "Local" {
+		k.fail("timezone", c.Timezone, `an IANA time zone name such as "Asia/Tokyo"`)
+		loc = time.UTC
+	}
+	if !slices.Contains(logRetentionDays, c.LogRetentionDays) || c.LogRetentionDays < 180 {
+		k.fail("logRetentionDays", c.LogRetentionDays, "a CloudWatch Logs retention of at least 180 days (six months, as promised): one of 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653")
+	}
+	if c.Evidence.Bucket != "" && !bucketRE.MatchString(c.Evidence.Bucket) {
+		k.fail("evidence.bucket", c.Evidence.Bucket, "an S3 bucket name (3-63 lower-case letters, digits, '.', '-'), or empty to let the stack create one")
+	}
+	if c.Evidence.RetentionDays < 1 || c.Evidence.RetentionDays > 36500 {
+		k.fail("evidence.retentionDays", c.Evidence.RetentionDays, "a number of days from 1 to 36500 for Object Lock retention")
+	}
+	for _, s := range sections {
+		switch s {
+		case SectionBackup:
+			c.Backup.validate(&k, loc)
+		case SectionTenants:
+			c.Tenants.validate(&k)
+		case SectionNotifications:
+			c.Notifications.validate(&k)
+		case SectionVerification:
+			c.Verification.validate(&k)
+		default:
+			k.fail("section", string(s), "one of backup, tenants, notifications, verification")
+		}
+	}
+	if len(k.errs) > 0 {
+		return &ValidationError{Fields: k.errs}
+	}
+	return nil
+}
+
+// logRetentionDays are the values CloudWatch Logs accepts.
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+func checkSchedule(k *checker, field, expr string) {
+	if _, err := schedule.Parse(expr); err != nil {
+		k.fail(field, expr, "an EventBridge Scheduler expression such as \"rate(1 hour)\" or \"cron(0 3 * * ? *)\" ("+err.Error()+")")
+	}
+}
+
+func (b Backup) validate(k *checker, loc *time.Location) {
+	if len(b.Policies) == 0 {
+		k.fail("backup.policies", nil, "at least one backup policy")
+	}
+	seen := map[string]bool{}
+	for i, p := range b.Policies {
+		f := fmt.Sprintf("backup.policies[%d]", i)
+		if !policyNameRE.MatchString(p.Name) {
+			k.fail(f+".name", p.Name, "1-31 lower-case letters, digits and '-', starting with a letter")
+		} else if seen[p.Name] {
+			k.fail(f+".name", p.Name, "a name no other policy uses")
+		}
+		seen[p.Name] = true
+		t := p.Targets
+		if len(t.Instances)+len(t.Clusters)+len(t.Tags) == 0 {
+			k.fail(f+".targets", nil, "at least one of instances, clusters or tags")
+		}
+		for j, id := range t.Instances {
+			if !dbIDRE.MatchString(id) {
+				k.fail(fmt.Sprintf("%s.targets.instances[%d]", f, j), id, "a DB instance identifier (a letter, then up to 62 letters, digits or '-')")
+			}
+		}
+		for j, id := range t.Clusters {
+			if !dbIDRE.MatchString(id) {
+				k.fail(fmt.Sprintf("%s.targets.clusters[%d]", f, j), id, "a DB cluster identifier (a letter, then up to 62 letters, digits or '-')")
+			}
+		}
+		for key := range t.Tags {
+			if !tagKeyRE.MatchString(key) || strings.HasPrefix(key, "aws:") {
+				k.fail(f+".targets.tags", key, "tag keys of 1-128 characters not starting with \"aws:\"")
+			}
+		}
+		keep := []struct {
+			name string
+			n    int
+		}{{"last", p.Keep.Last}, {"hourly", p.Keep.Hourly}, {"daily", p.Keep.Daily}, {"weekly", p.Keep.Weekly}, {"monthly", p.Keep.Monthly}, {"yearly", p.Keep.Yearly}}
+		any := false
+		for _, t := range keep {
+			if t.n < -1 {
+				k.fail(f+".keep."+t.name, t.n, "-1 (unlimited), 0 (tier off) or a positive count")
+			}
+			any = any || t.n != 0
+		}
+		if !any {
+			k.fail(f+".keep", "all tiers 0", "at least one non-zero tier, e.g. {\"hourly\": 24, \"daily\": 7, \"weekly\": 4}")
+		}
+		checkSchedule(k, f+".schedule", p.Schedule)
+		if s, err := schedule.Parse(p.Schedule); err == nil {
+			if iv := s.Interval(time.Now(), loc); iv > 0 && iv < time.Hour {
+				k.fail(f+".schedule", p.Schedule, "an interval of at least one hour: RDS snapshots are not made more often (use point-in-time recovery for finer recovery points)")
+			}
+		}
+		if p.MinAvailable < 1 {
+			k.fail(f+".minAvailable", p.MinAvailable, "at least 1: the newest available snapshot is never deleted")
+		}
+		if p.PointInTimeRecoveryDays < 0 || p.PointInTimeRecoveryDays > 35 {
+			k.fail(f+".pointInTimeRecoveryDays", p.PointInTimeRecoveryDays, "0 (nothing promised) to 35, the longest automated-backup retention RDS allows")
+		}
+	}
+}
+
+// TenantPlaceholder is replaced by a tenant's id in PrefixTemplate.
+const TenantPlaceholder = "{tenant}"
+
+func (t Tenants) validate(k *checker) {
+	if t.RegistryTable != "" && !tableRE.MatchString(t.RegistryTable) {
+		k.fail("tenants.registryTable", t.RegistryTable, "a DynamoDB table name (3-255 letters, digits, '_', '-', '.'), or empty to let the stack create one")
+	}
+	if len(t.Buckets) == 0 {
+		k.fail("tenants.buckets", nil, "at least one S3 bucket that holds tenant data")
+	}
+	for i, b := range t.Buckets {
+		if !bucketRE.MatchString(b) || strings.Contains(b, "..") {
+			k.fail(fmt.Sprintf("tenants.buckets[%d]", i), b, "an S3 bucket name (3-63 lower-case letters, digits, '.', '-')")
+		}
+	}
+	p := t.PrefixTemplate
+	switch {
+	case strings.Count(p, TenantPlaceholder) != 1:
+		k.fail("tenants.prefixTemplate", p, `a template with "{tenant}" exactly once, e.g. "tenants/{tenant}/"`)
+	case !strings.HasSuffix(p, TenantPlaceholder+"/"):
+		k.fail("tenants.prefixTemplate", p, `a template ending in "{tenant}/" so that one tenant's prefix can never match another's (tenant-1/ vs tenant-10/)`)
+	case strings.HasPrefix(p, "/") || strings.Contains(p, "//") || strings.ContainsAny(p, "*?\\ \t\n") || strings.Contains(p, ".."):
+		k.fail("tenants.prefixTemplate", p, `a plain S3 key prefix without leading '/', '//', '..', wildcards or whitespace`)
+	}
+	if t.GracePeriodDays < 0 || t.GracePeriodDays > 3650 {
+		k.fail("tenants.gracePeriodDays", t.GracePeriodDays, "0 to 3650 days after termination before the purge may start")
+	}
+	if t.DeadlineDays < 1 || t.DeadlineDays > 3650 {
+		k.fail("tenants.deadlineDays", t.DeadlineDays, "1 to 3650 days after the grace period by which the purge must finish")
+	}
+	checkSchedule(k, "tenants.schedule", t.Schedule)
+	if t.AdvanceNoticeDays < 0 || (t.GracePeriodDays >= 0 && t.AdvanceNoticeDays > t.GracePeriodDays) {
+		k.fail("tenants.advanceNoticeDays", t.AdvanceNoticeDays, fmt.Sprintf("0 (off) to the grace period (%d days)", t.GracePeriodDays))
+	}
+	if t.DeadlineAlarmDays < 1 || (t.DeadlineDays >= 1 && t.DeadlineAlarmDays >= t.DeadlineDays) {
+		k.fail("tenants.deadlineAlarmDays", t.DeadlineAlarmDays, fmt.Sprintf("1 to %d days, fewer than deadlineDays, so the alarm comes before the deadline", max(1, t.DeadlineDays-1)))
+	}
+	if t.Concurrency < 1 || t.Concurrency > 100 {
+		k.fail("tenants.concurrency", t.Concurrency, "1 to 100 tenants purged in parallel")
+	}
+}
+
+func (n Notifications) validate(k *checker) {
+	if _, err := mail.ParseAddress(n.Sender); err != nil {
+		k.fail("notifications.sender", n.Sender, "an email address verified in SES, e.g. \"security@example.co.jp\"")
+	}
+	if len(n.Languages) == 0 {
+		k.fail("notifications.languages", nil, `one or more of "ja", "en"`)
+	}
+	for i, l := range n.Languages {
+		if !slices.Contains(Languages, l) || slices.Index(n.Languages, l) != i {
+			k.fail(fmt.Sprintf("notifications.languages[%d]", i), l, `"ja" or "en", each at most once`)
+		}
+	}
+	if !slices.Contains(Severities, n.SeverityThreshold) {
+		k.fail("notifications.severityThreshold", n.SeverityThreshold, "one of Low, Medium, High, Critical")
+	}
+	if !slices.Contains(Severities, n.PlatformSeverity) {
+		k.fail("notifications.platformSeverity", n.PlatformSeverity, "one of Low, Medium, High, Critical")
+	}
+	if n.NoticeHours < 1 || n.NoticeHours > 720 {
+		k.fail("notifications.noticeHours", n.NoticeHours, "the promised hours from detection to notice, 1 to 720 (e.g. 72, 24 or 6)")
+	}
+	if n.QuietPeriodHours < 1 || n.QuietPeriodHours > 8760 {
+		k.fail("notifications.quietPeriodHours", n.QuietPeriodHours, "1 to 8760 hours before an unchanged finding is notified again")
+	}
+	if n.SendRatePerSecond < 1 || n.SendRatePerSecond > 1000 {
+		k.fail("notifications.sendRatePerSecond", n.SendRatePerSecond, "1 to 1000, at most the account's SES sending rate")
+	}
+	for i, e := range n.OpsEmails {
+		if _, err := mail.ParseAddress(e); err != nil {
+			k.fail(fmt.Sprintf("notifications.opsEmails[%d]", i), e, "an email address")
+		}
+	}
+}
+
+// CheckIDs are the compliance checks the verifier knows; Verification.Checks
+// may name only these. The verifier registers its checks under these ids.
+var CheckIDs = []string{
+	"timesync.chrony",
+	"timesync.managed",
+	"rds.storage-encrypted",
+	"rds.snapshot-encrypted",
+	"ec2.ebs-encryption-by-default",
+	"s3.default-encryption",
+	"s3.tls-only",
+	"kms.key-rotation",
+	"cloudtrail.encrypted-validated-multiregion",
+	"rds.tls-enforced",
+	"elb.tls12-policy",
+	"guardduty.enabled",
+	"rds.snapshot-fresh",
+	"rds.pitr-retention",
+	"logs.retention",
+}
+
+func (v Verification) validate(k *checker) {
+	for i, id := range v.Checks {
+		if !checkIDRE.MatchString(id) || !slices.Contains(CheckIDs, id) {
+			k.fail(fmt.Sprintf("verification.checks[%d]", i), id, "one of "+strings.Join(CheckIDs, ", "))
+		}
+	}
+	d, err := time.ParseDuration(v.ClockOffsetThreshold)
+	if err != nil || d <= 0 || d > time.Minute {
+		k.fail("verification.clockOffsetThreshold", v.ClockOffsetThreshold, `a positive duration up to 1m, e.g. "100ms"`)
+	}
+	checkSchedule(k, "verification.schedule", v.Schedule)
+	for key := range v.InstanceTags {
+		if !tagKeyRE.MatchString(key) || strings.HasPrefix(key, "aws:") {
+			k.fail("verification.instanceTags", key, "tag keys of 1-128 characters not starting with \"aws:\"")
+		}
+	}
+}
+
+// Location returns the configured zone. Call after Validate.
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// ClockOffset returns the parsed clock-offset threshold. Call after Validate.
+func (v Verification) ClockOffset() time.Duration {
+	d, _ := time.ParseDuration(v.ClockOffsetThreshold)
+	return d
+}
+
+// Prefix returns the S3 prefix of a tenant under the template. The tenant id
+// must already be valid (see the tenant package); Prefix does no checking.
+func (t Tenants) Prefix(tenantID string) string {
+	return strings.Replace(t.PrefixTemplate, TenantPlaceholder, tenantID, 1)
+}

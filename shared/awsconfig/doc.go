@@ -1,0 +1,10 @@
+// Package awsconfig provides the AWS SDK configuration every function uses.
+//
+// Credentials, region and endpoints come from the standard SDK environment
+// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>), so
+// the same binary talks to AWS in Lambda, to an account from a laptop, or to
+// the sandbox's local stand-ins, without a code change. Calls are retried by
+// the SDK's standard retryer, which backs off on throttling and 5xx errors.
+// When an endpoint is set for S3, clients use path-style addressing, which
+// local stand-ins need.
+package awsconfig

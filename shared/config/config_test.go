@@ -115,7 +115,7 @@ func TestValidate_Errors(t *testing.T) {
 		{"evidence bucket", func(c *config.Config) { c.Evidence.Bucket = "Bad_Bucket" }, `evidence.bucket: "Bad_Bucket" is not valid: want an S3 bucket name`},
 		{"evidence retention", func(c *config.Config) { c.Evidence.RetentionDays = 0 }, `evidence.retentionDays: 0 is not valid: want a number of days from 1 to 36500`},
 		{"no policies", func(c *config.Config) { c.Backup.Policies = nil }, `backup.policies: nothing is not valid: want at least one backup policy`},
-		{"policy name", func(c *config.Config) { c.Backup.Policies[0].Name = "GFS Policy" }, `backup.policies[0].name: "GFS Policy" is not valid: want 1-31 lower-case letters`},
+		{"policy name", func(c *config.Config) { c.Backup.Policies[0].Name = "GFS Policy" }, `backup.policies[0].name: "GFS Policy" is not valid: want 1-30 lower-case letters`},
 		{"duplicate policy", func(c *config.Config) { c.Backup.Policies = append(c.Backup.Policies, c.Backup.Policies[0]) }, `backup.policies[1].name: "gfs-24h-7d-4w" is not valid: want a name no other policy uses`},
 		{"no targets", func(c *config.Config) { c.Backup.Policies[0].Targets = config.Targets{} }, `backup.policies[0].targets: nothing is not valid: want at least one of instances, clusters or tags`},
 		{"instance id", func(c *config.Config) { c.Backup.Policies[0].Targets.Instances = []string{"1db"} }, `backup.policies[0].targets.instances[0]: "1db" is not valid: want a DB instance identifier`},

@@ -55,7 +55,7 @@ func (c *checker) fail(field string, value any, want string) {
 
 var (
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
-	policyNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	policyNameRE = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,29}$`)
 	dbIDRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,62}$`)
 	bucketRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	tableRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
@@ -131,7 +131,7 @@ func (b Backup) validate(k *checker, loc *time.Location) {
 	for i, p := range b.Policies {
 		f := fmt.Sprintf("backup.policies[%d]", i)
 		if !policyNameRE.MatchString(p.Name) {
-			k.fail(f+".name", p.Name, "1-31 lower-case letters, digits and '-', starting with a letter")
+			k.fail(f+".name", p.Name, "1-30 lower-case letters, digits and single '-', starting with a letter and not ending with '-' (it becomes part of snapshot names)")
 		} else if seen[p.Name] {
 			k.fail(f+".name", p.Name, "a name no other policy uses")
 		}

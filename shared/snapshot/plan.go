@@ -1,0 +1,212 @@
+package snapshot
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/retention"
+)
+
+// Tags Pledge writes on the snapshots it manages.
+const (
+	TagManaged = "pledge:managed"
+	TagPolicy  = "pledge:policy"
+	TagSlot    = "pledge:slot"
+	TagTarget  = "pledge:target"
+)
+
+// StatusAvailable is the status of a usable snapshot.
+const StatusAvailable = "available"
+
+// Kind says whether a target is a DB instance or an Aurora cluster.
+type Kind string
+
+// The kinds of target.
+const (
+	Instance Kind = "instance"
+	Cluster  Kind = "cluster"
+)
+
+// Target is a database a policy protects.
+type Target struct {
+	Kind      Kind   `json:"kind"`
+	ID        string `json:"id"`
+	ARN       string `json:"arn"`
+	Engine    string `json:"engine"`
+	Status    string `json:"status"`
+	Encrypted bool   `json:"encrypted"`
+	// BackupRetentionDays is the automated-backup (point-in-time recovery)
+	// retention.
+	BackupRetentionDays int `json:"backup_retention_days"`
+}
+
+// Snapshot is one manual snapshot of a target.
+type Snapshot struct {
+	ID        string            `json:"id"`
+	ARN       string            `json:"arn"`
+	Target    string            `json:"target"`
+	Kind      Kind              `json:"kind"`
+	Type      string            `json:"type"`
+	Status    string            `json:"status"`
+	Created   time.Time         `json:"created"`
+	Encrypted bool              `json:"encrypted"`
+	Tags      map[string]string `json:"tags,omitempty"`
+}
+
+// ManagedBy reports whether Pledge manages s under the named policy.
+func (s Snapshot) ManagedBy(policy string) bool {
+	return s.Type == "manual" && s.Tags[TagManaged] == "true" && s.Tags[TagPolicy] == policy
+}
+
+// Name returns the deterministic snapshot identifier for a policy, target
+// and slot.
+func Name(policy, target string, slot time.Time) string {
+	return strings.ToLower(fmt.Sprintf("pledge-%s-%s-%s", policy, target, slot.UTC().Format("200601021504")))
+}
+
+// Tags returns the tags a managed snapshot is created with.
+func Tags(policy, target string, slot time.Time) map[string]string {
+	return map[string]string{TagManaged: "true", TagPolicy: policy, TagTarget: target, TagSlot: slot.UTC().Format(time.RFC3339)}
+}
+
+// Create is a snapshot to create.
+type Create struct {
+	Name string            `json:"name"`
+	Tags map[string]string `json:"tags"`
+}
+
+// Kept is a snapshot the plan keeps, with why.
+type Kept struct {
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	Reasons []string  `json:"reasons"`
+}
+
+// Doomed is a snapshot the plan deletes.
+type Doomed struct {
+	ID      string    `json:"id"`
+	ARN     string    `json:"arn"`
+	Created time.Time `json:"created"`
+}
+
+// Skipped is a managed snapshot left alone this run, with why.
+type Skipped struct {
+	ID  string `json:"id"`
+	Why string `json:"why"`
+}
+
+// Warning is something reported, not changed.
+type Warning struct {
+	Kind    string `json:"kind"`
+	Subject string `json:"subject"`
+	Message string `json:"message"`
+}
+
+// Plan is what one policy will do to one target in one slot.
+type Plan struct {
+	Policy string    `json:"policy"`
+	Target Target    `json:"target"`
+	Slot   time.Time `json:"slot"`
+	// Create is nil when the slot already has its snapshot.
+	Create   *Create   `json:"create,omitempty"`
+	Existing string    `json:"existing,omitempty"`
+	Keep     []Kept    `json:"keep"`
+	Delete   []Doomed  `json:"delete"`
+	Skipped  []Skipped `json:"skipped,omitempty"`
+	// Halted says why nothing is deleted this run, when that is so.
+	Halted string `json:"halted,omitempty"`
+	// Unmanaged counts manual snapshots of the target that are not this
+	// policy's and are therefore never touched.
+	Unmanaged int       `json:"unmanaged"`
+	Warnings  []Warning `json:"warnings,omitempty"`
+}
+
+// PlanTarget plans one target: snaps are the target's manual snapshots
+// (managed or not), slot the schedule slot of this run, loc the zone
+// periods are cut in. It is pure.
+func PlanTarget(p config.BackupPolicy, t Target, snaps []Snapshot, slot time.Time, loc *time.Location) (Plan, error) {
+	plan := Plan{Policy: p.Name, Target: t, Slot: slot.UTC(), Keep: []Kept{}, Delete: []Doomed{}}
+	name := Name(p.Name, t.ID, slot)
+	var managed []Snapshot
+	for _, s := range snaps {
+		if s.ID == name {
+			plan.Existing = s.ID
+		}
+		if s.ManagedBy(p.Name) {
+			managed = append(managed, s)
+			continue
+		}
+		plan.Unmanaged++
+	}
+	if plan.Existing == "" {
+		plan.Create = &Create{Name: name, Tags: Tags(p.Name, t.ID, slot)}
+	}
+	// Newest first; a snapshot with no creation time yet is in progress and
+	// counts as the newest.
+	slices.SortFunc(managed, func(a, b Snapshot) int {
+		switch {
+		case a.Created.IsZero() != b.Created.IsZero():
+			if a.Created.IsZero() {
+				return -1
+			}
+			return 1
+		case !a.Created.Equal(b.Created):
+			return b.Created.Compare(a.Created)
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	var available []retention.Snapshot
+	byID := map[string]Snapshot{}
+	for _, s := range managed {
+		if !s.Encrypted {
+			plan.Warnings = append(plan.Warnings, Warning{Kind: "unencrypted-snapshot", Subject: s.ID, Message: fmt.Sprintf("snapshot %s of %s is not encrypted; the promise is AES-256 encrypted snapshots", s.ID, t.ID)})
+		}
+		if s.Status != StatusAvailable {
+			plan.Skipped = append(plan.Skipped, Skipped{ID: s.ID, Why: "status is " + s.Status + ", not available"})
+			continue
+		}
+		available = append(available, retention.Snapshot{ID: s.ID, Created: s.Created})
+		byID[s.ID] = s
+	}
+	if !t.Encrypted {
+		plan.Warnings = append(plan.Warnings, Warning{Kind: "unencrypted-target", Subject: t.ID, Message: fmt.Sprintf("%s %s stores data unencrypted, so its snapshots are unencrypted too", t.Kind, t.ID)})
+	}
+	if p.PointInTimeRecoveryDays > 0 && t.BackupRetentionDays < p.PointInTimeRecoveryDays {
+		plan.Warnings = append(plan.Warnings, Warning{Kind: "pitr-retention", Subject: t.ID, Message: fmt.Sprintf("%s keeps point-in-time recovery for %d days; %d days are promised", t.ID, t.BackupRetentionDays, p.PointInTimeRecoveryDays)})
+	}
+	if len(managed) > 0 && managed[0].Status != StatusAvailable {
+		plan.Halted = fmt.Sprintf("the newest managed snapshot %s is %s: nothing is deleted until it is available", managed[0].ID, managed[0].Status)
+	}
+	if len(available) == 0 {
+		return plan, nil
+	}
+	rp, err := retention.Apply(available, retention.PolicyFromKeep(p.Keep), loc)
+	if err != nil {
+		return Plan{}, fmt.Errorf("plan %s for %s: %w", p.Name, t.ID, err)
+	}
+	reasons := map[string][]string{}
+	for _, k := range rp.Keep {
+		for _, r := range k.Reasons {
+			reasons[k.ID] = append(reasons[k.ID], r.String())
+		}
+	}
+	// available is newest first; the newest MinAvailable are always kept.
+	for i := 0; i < len(available) && i < p.MinAvailable; i++ {
+		reasons[available[i].ID] = append(reasons[available[i].ID], fmt.Sprintf("newest available #%d (minAvailable %d)", i+1, p.MinAvailable))
+	}
+	for _, s := range available {
+		switch {
+		case len(reasons[s.ID]) > 0:
+			plan.Keep = append(plan.Keep, Kept{ID: s.ID, Created: s.Created, Reasons: reasons[s.ID]})
+		case plan.Halted != "":
+			plan.Keep = append(plan.Keep, Kept{ID: s.ID, Created: s.Created, Reasons: []string{"deletion halted"}})
+		default:
+			plan.Delete = append(plan.Delete, Doomed{ID: s.ID, ARN: byID[s.ID].ARN, Created: s.Created})
+		}
+	}
+	return plan, nil
+}

@@ -1,0 +1,318 @@
+package finding
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// CloudTrailDetail is the detail of an "AWS API Call via CloudTrail" or
+// "AWS Console Sign In via CloudTrail" event: one CloudTrail record.
+type CloudTrailDetail struct {
+	EventVersion        string               `json:"eventVersion"`
+	UserIdentity        CloudTrailIdentity   `json:"userIdentity"`
+	EventTime           string               `json:"eventTime"`
+	EventSource         string               `json:"eventSource"`
+	EventName           string               `json:"eventName"`
+	AWSRegion           string               `json:"awsRegion"`
+	SourceIPAddress     string               `json:"sourceIPAddress"`
+	UserAgent           string               `json:"userAgent"`
+	ErrorCode           string               `json:"errorCode"`
+	ErrorMessage        string               `json:"errorMessage"`
+	RequestParameters   json.RawMessage      `json:"requestParameters"`
+	ResponseElements    json.RawMessage      `json:"responseElements"`
+	AdditionalEventData json.RawMessage      `json:"additionalEventData"`
+	RequestID           string               `json:"requestID"`
+	EventID             string               `json:"eventID"`
+	ReadOnly            *bool                `json:"readOnly"`
+	Resources           []CloudTrailResource `json:"resources"`
+	EventType           string               `json:"eventType"`
+	ManagementEvent     *bool                `json:"managementEvent"`
+	RecipientAccountID  string               `json:"recipientAccountId"`
+	EventCategory       string               `json:"eventCategory"`
+}
+
+// CloudTrailIdentity is the record's userIdentity.
+type CloudTrailIdentity struct {
+	Type           string `json:"type"`
+	PrincipalID    string `json:"principalId"`
+	ARN            string `json:"arn"`
+	AccountID      string `json:"accountId"`
+	AccessKeyID    string `json:"accessKeyId"`
+	UserName       string `json:"userName"`
+	InvokedBy      string `json:"invokedBy"`
+	SessionContext *struct {
+		SessionIssuer *struct {
+			Type     string `json:"type"`
+			ARN      string `json:"arn"`
+			UserName string `json:"userName"`
+		} `json:"sessionIssuer"`
+		Attributes *struct {
+			CreationDate     string `json:"creationDate"`
+			MFAAuthenticated string `json:"mfaAuthenticated"`
+		} `json:"attributes"`
+	} `json:"sessionContext"`
+}
+
+// CloudTrailResource is one of the record's resources.
+type CloudTrailResource struct {
+	ARN       string `json:"ARN"`
+	AccountID string `json:"accountId"`
+	Type      string `json:"type"`
+}
+
+// IsRoot reports whether the call was made with the account's root user.
+func (d *CloudTrailDetail) IsRoot() bool { return d.UserIdentity.Type == "Root" }
+
+// Params decodes requestParameters into v. A missing or null
+// requestParameters leaves v untouched. The error names the field.
+func (d *CloudTrailDetail) Params(v any) error {
+	p := bytes.TrimSpace(d.RequestParameters)
+	if len(p) == 0 || bytes.Equal(p, []byte("null")) {
+		return nil
+	}
+	if err := json.Unmarshal(p, v); err != nil {
+		return decodeError(kindCloudTrail, "detail.requestParameters", err)
+	}
+	return nil
+}
+
+// Response decodes responseElements into v, like Params.
+func (d *CloudTrailDetail) Response(v any) error {
+	p := bytes.TrimSpace(d.ResponseElements)
+	if len(p) == 0 || bytes.Equal(p, []byte("null")) {
+		return nil
+	}
+	if err := json.Unmarshal(p, v); err != nil {
+		return decodeError(kindCloudTrail, "detail.responseElements", err)
+	}
+	return nil
+}
+
+// Actor names who made the call: the principal ARN, the session issuer, or
+// the identity type ("Root").
+func (d *CloudTrailDetail) Actor() string {
+	u := d.UserIdentity
+	return firstNonEmpty(u.ARN, u.PrincipalID, u.Type, "unknown principal")
+}
+
+func fromCloudTrail(ev events.CloudWatchEvent, detail, raw []byte, cat Catalogue) (Finding, error) {
+	var d CloudTrailDetail
+	if err := json.Unmarshal(detail, &d); err != nil {
+		return Finding{}, decodeError(kindCloudTrail, "detail", err)
+	}
+	switch {
+	case d.EventID == "":
+		return Finding{}, malformed(kindCloudTrail, "detail.eventID", "missing")
+	case d.EventSource == "":
+		return Finding{}, malformed(kindCloudTrail, "detail.eventSource", "missing")
+	case d.EventName == "":
+		return Finding{}, malformed(kindCloudTrail, "detail.eventName", "missing")
+	}
+	at, err := parseTime(kindCloudTrail, "detail.eventTime", d.EventTime)
+	if err != nil {
+		return Finding{}, err
+	}
+	rule, ok, err := cat.Match(&d)
+	if err != nil {
+		return Finding{}, err
+	}
+	if !ok {
+		return Finding{}, fmt.Errorf("%s %s %s (%s): %w", kindCloudTrail, d.EventSource, d.EventName, d.EventID, ErrIgnored)
+	}
+	account := firstNonEmpty(d.RecipientAccountID, ev.AccountID, d.UserIdentity.AccountID)
+	if account == "" {
+		return Finding{}, malformed(kindCloudTrail, "detail.recipientAccountId", "missing")
+	}
+	region := firstNonEmpty(d.AWSRegion, ev.Region)
+	if region == "" {
+		return Finding{}, malformed(kindCloudTrail, "detail.awsRegion", "missing")
+	}
+	band, err := BandOf(rule.Severity)
+	if err != nil {
+		return Finding{}, fmt.Errorf("catalogue rule %s: %w", rule.Type, err)
+	}
+	f := Finding{
+		ID:          d.EventID,
+		Source:      SourceCloudTrail,
+		Type:        rule.Type,
+		Band:        band,
+		Severity:    rule.Severity,
+		Title:       rule.Title,
+		Description: fmt.Sprintf("%s:%s called by %s from %s.", strings.TrimSuffix(d.EventSource, ".amazonaws.com"), d.EventName, d.Actor(), firstNonEmpty(d.SourceIPAddress, "an unknown address")),
+		Detected:    at,
+		Updated:     at,
+		FirstSeen:   at,
+		LastSeen:    at,
+		Count:       1,
+		Account:     account,
+		Region:      region,
+		Raw:         raw,
+	}
+	if rule.TitleJA != "" {
+		f.LocalTitles = map[string]string{"ja": rule.TitleJA}
+	}
+	f.Resources = cloudTrailResources(&d, partitionOf(d.UserIdentity.ARN), region, account)
+	return f, nil
+}
+
+func partitionOf(arn string) string {
+	if p, rest, ok := strings.Cut(strings.TrimPrefix(arn, "arn:"), ":"); ok && strings.HasPrefix(arn, "arn:") && p != "" && rest != "" {
+		return p
+	}
+	return "aws"
+}
+
+// callParams are the request parameters that name a resource, across the
+// services in the catalogue.
+type callParams struct {
+	BucketName                  string `json:"bucketName"`
+	Name                        string `json:"name"`
+	DetectorID                  string `json:"detectorId"`
+	KeyID                       string `json:"keyId"`
+	DBSnapshotIdentifier        string `json:"dBSnapshotIdentifier"`
+	DBClusterSnapshotIdentifier string `json:"dBClusterSnapshotIdentifier"`
+	DBInstanceIdentifier        string `json:"dBInstanceIdentifier"`
+	DBClusterIdentifier         string `json:"dBClusterIdentifier"`
+	DBParameterGroupName        string `json:"dBParameterGroupName"`
+	DBClusterParameterGroupName string `json:"dBClusterParameterGroupName"`
+	GroupID                     string `json:"groupId"`
+	UserName                    string `json:"userName"`
+}
+
+func cloudTrailResources(d *CloudTrailDetail, partition, region, account string) []Resource {
+	var p callParams
+	// Rules have already read the parameters they need; a parameter of an
+	// unexpected type here only costs a resource, so the error is dropped
+	// and the finding still carries detail.resources.
+	_ = json.Unmarshal(d.RequestParameters, &p)
+	arn := func(service, rest string) string {
+		return "arn:" + partition + ":" + service + ":" + region + ":" + account + ":" + rest
+	}
+	orARN := func(id, built string) string {
+		if strings.HasPrefix(id, "arn:") {
+			return id
+		}
+		return built
+	}
+	var out []Resource
+	add := func(r Resource) {
+		for _, have := range out {
+			if (r.ARN != "" && have.ARN == r.ARN) || (r.ARN == "" && have.Kind == r.Kind && have.ID == r.ID) {
+				return
+			}
+		}
+		out = append(out, r)
+	}
+	switch d.EventSource {
+	case "s3.amazonaws.com":
+		if p.BucketName != "" {
+			add(Resource{Kind: KindS3Bucket, ID: p.BucketName, ARN: "arn:" + partition + ":s3:::" + p.BucketName, Bucket: p.BucketName})
+		}
+	case "cloudtrail.amazonaws.com":
+		if p.Name != "" {
+			id := p.Name
+			if i := strings.LastIndex(id, "/"); strings.HasPrefix(id, "arn:") && i >= 0 {
+				id = id[i+1:]
+			}
+			add(Resource{Kind: KindTrail, ID: id, ARN: orARN(p.Name, arn("cloudtrail", "trail/"+p.Name))})
+		}
+	case "guardduty.amazonaws.com":
+		if p.DetectorID != "" {
+			add(Resource{Kind: KindDetector, ID: p.DetectorID, ARN: arn("guardduty", "detector/"+p.DetectorID)})
+		}
+	case "kms.amazonaws.com":
+		var resp struct {
+			KeyID string `json:"keyId"`
+		}
+		_ = json.Unmarshal(d.ResponseElements, &resp)
+		if p.KeyID != "" {
+			id := p.KeyID
+			if i := strings.LastIndex(id, "/"); strings.HasPrefix(id, "arn:") && i >= 0 {
+				id = id[i+1:]
+			}
+			keyARN := orARN(p.KeyID, orARN(resp.KeyID, arn("kms", "key/"+p.KeyID)))
+			if strings.HasPrefix(p.KeyID, "alias/") {
+				keyARN = orARN(resp.KeyID, arn("kms", p.KeyID))
+			}
+			add(Resource{Kind: KindKMSKey, ID: id, ARN: keyARN})
+		}
+	case "rds.amazonaws.com":
+		if p.DBSnapshotIdentifier != "" {
+			add(Resource{Kind: KindRDSSnapshot, ID: p.DBSnapshotIdentifier, ARN: orARN(p.DBSnapshotIdentifier, arn("rds", "snapshot:"+p.DBSnapshotIdentifier))})
+		}
+		if p.DBClusterSnapshotIdentifier != "" {
+			add(Resource{Kind: KindRDSClusterSn, ID: p.DBClusterSnapshotIdentifier, ARN: orARN(p.DBClusterSnapshotIdentifier, arn("rds", "cluster-snapshot:"+p.DBClusterSnapshotIdentifier))})
+		}
+		if p.DBInstanceIdentifier != "" {
+			add(Resource{Kind: KindRDSInstance, ID: p.DBInstanceIdentifier, ARN: orARN(p.DBInstanceIdentifier, arn("rds", "db:"+p.DBInstanceIdentifier))})
+		}
+		if p.DBClusterIdentifier != "" {
+			add(Resource{Kind: KindRDSCluster, ID: p.DBClusterIdentifier, ARN: orARN(p.DBClusterIdentifier, arn("rds", "cluster:"+p.DBClusterIdentifier))})
+		}
+		if p.DBParameterGroupName != "" {
+			add(Resource{Kind: KindRDSParamGroup, ID: p.DBParameterGroupName, ARN: arn("rds", "pg:"+p.DBParameterGroupName)})
+		}
+		if p.DBClusterParameterGroupName != "" {
+			add(Resource{Kind: KindRDSParamGroup, ID: p.DBClusterParameterGroupName, ARN: arn("rds", "cluster-pg:"+p.DBClusterParameterGroupName)})
+		}
+	case "ec2.amazonaws.com":
+		if p.GroupID != "" {
+			add(Resource{Kind: KindSecurityGroup, ID: p.GroupID, ARN: arn("ec2", "security-group/"+p.GroupID)})
+		}
+	case "iam.amazonaws.com", "signin.amazonaws.com":
+		if d.IsRoot() {
+			add(Resource{Kind: KindAccount, ID: account, ARN: "arn:" + partition + ":iam::" + account + ":root"})
+		} else if p.UserName != "" {
+			add(Resource{Kind: KindIAMUser, ID: p.UserName, ARN: "arn:" + partition + ":iam::" + account + ":user/" + p.UserName})
+		}
+		var resp struct {
+			AccessKey struct {
+				AccessKeyID string `json:"accessKeyId"`
+			} `json:"accessKey"`
+		}
+		_ = json.Unmarshal(d.ResponseElements, &resp)
+		if resp.AccessKey.AccessKeyID != "" {
+			add(Resource{Kind: KindAccessKey, ID: resp.AccessKey.AccessKeyID})
+		}
+	}
+	for _, r := range d.Resources {
+		if r.ARN == "" {
+			continue
+		}
+		kind, id := kindOfARN(r.Type, r.ARN)
+		res := Resource{Kind: kind, ID: id, ARN: r.ARN}
+		if kind == KindS3Bucket {
+			res.Bucket = id
+		}
+		add(res)
+	}
+	return out
+}
+
+// kindOfARN maps a CloudTrail resource type to a kind, and an ARN to the id
+// it ends with.
+func kindOfARN(typ, arn string) (kind, id string) {
+	id = arn
+	if i := strings.LastIndexAny(arn, "/:"); i >= 0 && i < len(arn)-1 {
+		id = arn[i+1:]
+	}
+	switch typ {
+	case "AWS::S3::Bucket":
+		return KindS3Bucket, arn[strings.LastIndex(arn, ":")+1:]
+	case "AWS::KMS::Key":
+		return KindKMSKey, id
+	case "AWS::RDS::DBInstance":
+		return KindRDSInstance, id
+	case "AWS::RDS::DBCluster":
+		return KindRDSCluster, id
+	case "AWS::EC2::SecurityGroup":
+		return KindSecurityGroup, id
+	case "AWS::CloudTrail::Trail":
+		return KindTrail, id
+	}
+	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(typ, "AWS::"), "::", "-")), id
+}

@@ -1,0 +1,378 @@
+package finding
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// GuardDutyDetail is the detail of a "GuardDuty Finding" event: the finding
+// in GuardDuty's camelCase JSON. Only the fields the notifier reads are
+// typed; the full event is kept in Finding.Raw.
+type GuardDutyDetail struct {
+	SchemaVersion string             `json:"schemaVersion"`
+	AccountID     string             `json:"accountId"`
+	Region        string             `json:"region"`
+	Partition     string             `json:"partition"`
+	ID            string             `json:"id"`
+	ARN           string             `json:"arn"`
+	Type          string             `json:"type"`
+	Resource      *GuardDutyResource `json:"resource"`
+	Service       *GuardDutyService  `json:"service"`
+	// Severity is a pointer so that a missing severity is told apart from 0.
+	Severity    *float64 `json:"severity"`
+	CreatedAt   string   `json:"createdAt"`
+	UpdatedAt   string   `json:"updatedAt"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+}
+
+// GuardDutyTag is one resource tag as GuardDuty reports it.
+type GuardDutyTag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// GuardDutyResource is the finding's resource section.
+type GuardDutyResource struct {
+	ResourceType      string                `json:"resourceType"`
+	InstanceDetails   *GuardDutyInstance    `json:"instanceDetails"`
+	AccessKeyDetails  *GuardDutyAccessKey   `json:"accessKeyDetails"`
+	S3BucketDetails   []GuardDutyS3Bucket   `json:"s3BucketDetails"`
+	EksClusterDetails *GuardDutyEKSCluster  `json:"eksClusterDetails"`
+	KubernetesDetails *GuardDutyKubernetes  `json:"kubernetesDetails"`
+	EbsVolumeDetails  *GuardDutyEBSVolumes  `json:"ebsVolumeDetails"`
+	RdsDbInstance     *GuardDutyRDSInstance `json:"rdsDbInstanceDetails"`
+	LambdaDetails     *GuardDutyLambda      `json:"lambdaDetails"`
+}
+
+// GuardDutyInstance is resource.instanceDetails.
+type GuardDutyInstance struct {
+	InstanceID       string         `json:"instanceId"`
+	InstanceType     string         `json:"instanceType"`
+	AvailabilityZone string         `json:"availabilityZone"`
+	InstanceState    string         `json:"instanceState"`
+	ImageID          string         `json:"imageId"`
+	Tags             []GuardDutyTag `json:"tags"`
+}
+
+// GuardDutyAccessKey is resource.accessKeyDetails.
+type GuardDutyAccessKey struct {
+	AccessKeyID string `json:"accessKeyId"`
+	PrincipalID string `json:"principalId"`
+	UserName    string `json:"userName"`
+	UserType    string `json:"userType"`
+}
+
+// GuardDutyS3Bucket is one of resource.s3BucketDetails.
+type GuardDutyS3Bucket struct {
+	ARN             string              `json:"arn"`
+	Name            string              `json:"name"`
+	Type            string              `json:"type"`
+	Tags            []GuardDutyTag      `json:"tags"`
+	S3ObjectDetails []GuardDutyS3Object `json:"s3ObjectDetails"`
+}
+
+// GuardDutyS3Object is one of s3BucketDetails[].s3ObjectDetails.
+type GuardDutyS3Object struct {
+	ObjectARN string `json:"objectArn"`
+	Key       string `json:"key"`
+	ETag      string `json:"eTag"`
+	VersionID string `json:"versionId"`
+}
+
+// GuardDutyEKSCluster is resource.eksClusterDetails.
+type GuardDutyEKSCluster struct {
+	Name   string         `json:"name"`
+	ARN    string         `json:"arn"`
+	VpcID  string         `json:"vpcId"`
+	Status string         `json:"status"`
+	Tags   []GuardDutyTag `json:"tags"`
+}
+
+// GuardDutyKubernetes is resource.kubernetesDetails.
+type GuardDutyKubernetes struct {
+	KubernetesUserDetails *struct {
+		Username string   `json:"username"`
+		UID      string   `json:"uid"`
+		Groups   []string `json:"groups"`
+	} `json:"kubernetesUserDetails"`
+	KubernetesWorkloadDetails *struct {
+		Name      string `json:"name"`
+		Type      string `json:"type"`
+		Namespace string `json:"namespace"`
+		UID       string `json:"uid"`
+	} `json:"kubernetesWorkloadDetails"`
+}
+
+// GuardDutyEBSVolumes is resource.ebsVolumeDetails (Malware Protection).
+type GuardDutyEBSVolumes struct {
+	ScannedVolumeDetails []GuardDutyVolume `json:"scannedVolumeDetails"`
+	SkippedVolumeDetails []GuardDutyVolume `json:"skippedVolumeDetails"`
+}
+
+// GuardDutyVolume is one scanned or skipped EBS volume.
+type GuardDutyVolume struct {
+	VolumeARN      string `json:"volumeArn"`
+	VolumeType     string `json:"volumeType"`
+	DeviceName     string `json:"deviceName"`
+	VolumeSizeInGB int    `json:"volumeSizeInGB"`
+	EncryptionType string `json:"encryptionType"`
+	SnapshotARN    string `json:"snapshotArn"`
+	KmsKeyARN      string `json:"kmsKeyArn"`
+}
+
+// GuardDutyRDSInstance is resource.rdsDbInstanceDetails (RDS Protection).
+type GuardDutyRDSInstance struct {
+	DBInstanceIdentifier string         `json:"dbInstanceIdentifier"`
+	DBInstanceARN        string         `json:"dbInstanceArn"`
+	DBClusterIdentifier  string         `json:"dbClusterIdentifier"`
+	Engine               string         `json:"engine"`
+	Tags                 []GuardDutyTag `json:"tags"`
+}
+
+// GuardDutyLambda is resource.lambdaDetails (Lambda Protection).
+type GuardDutyLambda struct {
+	FunctionName string         `json:"functionName"`
+	FunctionARN  string         `json:"functionArn"`
+	Tags         []GuardDutyTag `json:"tags"`
+}
+
+// GuardDutyService is the finding's service section.
+type GuardDutyService struct {
+	ServiceName    string          `json:"serviceName"`
+	DetectorID     string          `json:"detectorId"`
+	FeatureName    string          `json:"featureName"`
+	ResourceRole   string          `json:"resourceRole"`
+	EventFirstSeen string          `json:"eventFirstSeen"`
+	EventLastSeen  string          `json:"eventLastSeen"`
+	Archived       bool            `json:"archived"`
+	Count          *int            `json:"count"`
+	AdditionalInfo json.RawMessage `json:"additionalInfo"`
+	// EbsVolumeScanDetails is set on Malware Protection findings.
+	EbsVolumeScanDetails *GuardDutyEBSScan `json:"ebsVolumeScanDetails"`
+}
+
+// GuardDutyEBSScan is service.ebsVolumeScanDetails. Its timestamps are kept
+// out: GuardDuty writes them as epoch numbers and the notifier does not need
+// them.
+type GuardDutyEBSScan struct {
+	ScanID           string   `json:"scanId"`
+	ScanType         string   `json:"scanType"`
+	TriggerFindingID string   `json:"triggerFindingId"`
+	Sources          []string `json:"sources"`
+	ScanDetections   *struct {
+		HighestSeverityThreatDetails *struct {
+			Severity   string `json:"severity"`
+			ThreatName string `json:"threatName"`
+			Count      int    `json:"count"`
+		} `json:"highestSeverityThreatDetails"`
+		ThreatDetectedByName *struct {
+			ItemCount   int `json:"itemCount"`
+			ThreatNames []struct {
+				Name      string `json:"name"`
+				Severity  string `json:"severity"`
+				ItemCount int    `json:"itemCount"`
+				FilePaths []struct {
+					FilePath  string `json:"filePath"`
+					FileName  string `json:"fileName"`
+					VolumeARN string `json:"volumeArn"`
+					Hash      string `json:"hash"`
+				} `json:"filePaths"`
+			} `json:"threatNames"`
+		} `json:"threatDetectedByName"`
+	} `json:"scanDetections"`
+}
+
+// IsSample reports whether the finding is a GuardDuty sample finding: its
+// service.additionalInfo says sample=true (directly, or inside the JSON
+// string additionalInfo.value as the API writes it), or its title starts
+// with "[SAMPLE]".
+func (d *GuardDutyDetail) IsSample() bool {
+	if strings.HasPrefix(strings.TrimSpace(d.Title), "[SAMPLE]") {
+		return true
+	}
+	if d.Service == nil || len(d.Service.AdditionalInfo) == 0 {
+		return false
+	}
+	var info struct {
+		Sample *bool  `json:"sample"`
+		Value  string `json:"value"`
+	}
+	if json.Unmarshal(d.Service.AdditionalInfo, &info) != nil {
+		return false
+	}
+	if info.Sample != nil {
+		return *info.Sample
+	}
+	if info.Value != "" {
+		var inner struct {
+			Sample bool `json:"sample"`
+		}
+		if json.Unmarshal([]byte(info.Value), &inner) == nil {
+			return inner.Sample
+		}
+	}
+	return false
+}
+
+func fromGuardDuty(ev events.CloudWatchEvent, detail, raw []byte) (Finding, error) {
+	var d GuardDutyDetail
+	if err := json.Unmarshal(detail, &d); err != nil {
+		return Finding{}, decodeError(kindGuardDuty, "detail", err)
+	}
+	if d.ID == "" {
+		return Finding{}, malformed(kindGuardDuty, "detail.id", "missing")
+	}
+	if d.Type == "" {
+		return Finding{}, malformed(kindGuardDuty, "detail.type", "missing")
+	}
+	if d.Severity == nil {
+		return Finding{}, malformed(kindGuardDuty, "detail.severity", "missing")
+	}
+	band, err := BandOf(*d.Severity)
+	if err != nil {
+		return Finding{}, malformed(kindGuardDuty, "detail.severity", "%v", err)
+	}
+	if d.Resource == nil {
+		return Finding{}, malformed(kindGuardDuty, "detail.resource", "missing")
+	}
+	created, err := parseTime(kindGuardDuty, "detail.createdAt", d.CreatedAt)
+	if err != nil {
+		return Finding{}, err
+	}
+	updated := created
+	if d.UpdatedAt != "" {
+		if updated, err = parseTime(kindGuardDuty, "detail.updatedAt", d.UpdatedAt); err != nil {
+			return Finding{}, err
+		}
+	}
+	account := firstNonEmpty(d.AccountID, ev.AccountID)
+	if account == "" {
+		return Finding{}, malformed(kindGuardDuty, "detail.accountId", "missing")
+	}
+	region := firstNonEmpty(d.Region, ev.Region)
+	if region == "" {
+		return Finding{}, malformed(kindGuardDuty, "detail.region", "missing")
+	}
+	f := Finding{
+		ID:          d.ID,
+		Source:      SourceGuardDuty,
+		Type:        d.Type,
+		Band:        band,
+		Severity:    *d.Severity,
+		Title:       firstNonEmpty(d.Title, d.Type),
+		Description: d.Description,
+		Detected:    created,
+		Updated:     updated,
+		FirstSeen:   created,
+		LastSeen:    updated,
+		Count:       1,
+		Account:     account,
+		Region:      region,
+		Sample:      d.IsSample(),
+		Raw:         raw,
+	}
+	if s := d.Service; s != nil {
+		if s.Count != nil {
+			if *s.Count < 0 {
+				return Finding{}, malformed(kindGuardDuty, "detail.service.count", "%d is negative", *s.Count)
+			}
+			f.Count = *s.Count
+		}
+		if s.EventFirstSeen != "" {
+			if f.FirstSeen, err = parseTime(kindGuardDuty, "detail.service.eventFirstSeen", s.EventFirstSeen); err != nil {
+				return Finding{}, err
+			}
+		}
+		if s.EventLastSeen != "" {
+			if f.LastSeen, err = parseTime(kindGuardDuty, "detail.service.eventLastSeen", s.EventLastSeen); err != nil {
+				return Finding{}, err
+			}
+		}
+	}
+	f.Resources = guardDutyResources(&d, firstNonEmpty(d.Partition, "aws"), region, account)
+	return f, nil
+}
+
+func tagMap(tags []GuardDutyTag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		if t.Key != "" {
+			m[t.Key] = t.Value
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func guardDutyResources(d *GuardDutyDetail, partition, region, account string) []Resource {
+	r := d.Resource
+	var out []Resource
+	if i := r.InstanceDetails; i != nil && i.InstanceID != "" {
+		out = append(out, Resource{
+			Kind: KindInstance, ID: i.InstanceID,
+			ARN:  "arn:" + partition + ":ec2:" + region + ":" + account + ":instance/" + i.InstanceID,
+			Tags: tagMap(i.Tags),
+		})
+	}
+	if k := r.AccessKeyDetails; k != nil && k.AccessKeyID != "" {
+		out = append(out, Resource{Kind: KindAccessKey, ID: k.AccessKeyID})
+	}
+	for _, b := range r.S3BucketDetails {
+		if b.Name == "" && b.ARN == "" {
+			continue
+		}
+		name := b.Name
+		if name == "" {
+			name = strings.TrimPrefix(b.ARN, "arn:"+partition+":s3:::")
+		}
+		res := Resource{Kind: KindS3Bucket, ID: name, ARN: firstNonEmpty(b.ARN, "arn:"+partition+":s3:::"+name), Tags: tagMap(b.Tags), Bucket: name}
+		for _, o := range b.S3ObjectDetails {
+			if o.Key != "" {
+				res.Keys = append(res.Keys, o.Key)
+			}
+		}
+		out = append(out, res)
+	}
+	if c := r.EksClusterDetails; c != nil && (c.Name != "" || c.ARN != "") {
+		out = append(out, Resource{Kind: KindEKSCluster, ID: firstNonEmpty(c.Name, c.ARN), ARN: c.ARN, Tags: tagMap(c.Tags)})
+	}
+	if k := r.KubernetesDetails; k != nil && k.KubernetesWorkloadDetails != nil && k.KubernetesWorkloadDetails.Name != "" {
+		w := k.KubernetesWorkloadDetails
+		id := w.Name
+		if w.Namespace != "" {
+			id = w.Namespace + "/" + w.Name
+		}
+		out = append(out, Resource{Kind: KindK8sWorkload, ID: id})
+	}
+	if v := r.EbsVolumeDetails; v != nil {
+		for _, vol := range v.ScannedVolumeDetails {
+			if vol.VolumeARN == "" {
+				continue
+			}
+			id := vol.VolumeARN
+			if i := strings.LastIndex(id, "/"); i >= 0 {
+				id = id[i+1:]
+			}
+			out = append(out, Resource{Kind: KindEBSVolume, ID: id, ARN: vol.VolumeARN})
+		}
+	}
+	if db := r.RdsDbInstance; db != nil && (db.DBInstanceIdentifier != "" || db.DBInstanceARN != "") {
+		out = append(out, Resource{Kind: KindRDSInstance, ID: firstNonEmpty(db.DBInstanceIdentifier, db.DBInstanceARN), ARN: db.DBInstanceARN, Tags: tagMap(db.Tags)})
+		if db.DBClusterIdentifier != "" {
+			out = append(out, Resource{Kind: KindRDSCluster, ID: db.DBClusterIdentifier,
+				ARN: "arn:" + partition + ":rds:" + region + ":" + account + ":cluster:" + db.DBClusterIdentifier})
+		}
+	}
+	if l := r.LambdaDetails; l != nil && (l.FunctionName != "" || l.FunctionARN != "") {
+		out = append(out, Resource{Kind: KindLambda, ID: firstNonEmpty(l.FunctionName, l.FunctionARN), ARN: l.FunctionARN, Tags: tagMap(l.Tags)})
+	}
+	return out
+}

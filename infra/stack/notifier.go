@@ -1,0 +1,242 @@
+package stack
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/pledge-dev/pledge/shared/config"
+)
+
+// CloudTrailCall is one security-relevant API call the notifier is told of.
+type CloudTrailCall struct {
+	// EventSource is CloudTrail's eventSource, e.g. "s3.amazonaws.com".
+	EventSource string
+	// EventName is the API call, e.g. "PutBucketPolicy".
+	EventName string
+}
+
+// DefaultCloudTrailCalls is the catalogue of calls the EventBridge rule
+// passes to the notifier; the notifier's own catalogue decides severity and
+// which of them (e.g. only a public ModifyDBSnapshotAttribute) matter.
+var DefaultCloudTrailCalls = []CloudTrailCall{
+	{"cloudtrail.amazonaws.com", "StopLogging"},
+	{"cloudtrail.amazonaws.com", "DeleteTrail"},
+	{"cloudtrail.amazonaws.com", "UpdateTrail"},
+	{"guardduty.amazonaws.com", "DeleteDetector"},
+	{"guardduty.amazonaws.com", "UpdateDetector"},
+	{"kms.amazonaws.com", "DisableKey"},
+	{"kms.amazonaws.com", "ScheduleKeyDeletion"},
+	{"s3.amazonaws.com", "PutBucketPolicy"},
+	{"s3.amazonaws.com", "PutBucketAcl"},
+	{"s3.amazonaws.com", "PutPublicAccessBlock"},
+	{"s3.amazonaws.com", "DeletePublicAccessBlock"},
+	{"s3.amazonaws.com", "DeleteBucketEncryption"},
+	{"rds.amazonaws.com", "ModifyDBSnapshotAttribute"},
+	{"rds.amazonaws.com", "ModifyDBClusterSnapshotAttribute"},
+	{"rds.amazonaws.com", "ModifyDBInstance"},
+	{"rds.amazonaws.com", "ModifyDBCluster"},
+	{"ec2.amazonaws.com", "AuthorizeSecurityGroupIngress"},
+	{"iam.amazonaws.com", "CreateAccessKey"},
+}
+
+// DefaultNotifierEvidenceKinds are the evidence kinds the notifier writes.
+var DefaultNotifierEvidenceKinds = []string{"notice"}
+
+// FindingNotifierProps configures the notifier.
+type FindingNotifierProps struct {
+	FunctionProps
+	// Registry is the tenant registry (the purger's table), read to route
+	// findings to tenants.
+	Registry awsdynamodb.ITable
+	// Calls is the CloudTrail catalogue; nil means DefaultCloudTrailCalls.
+	Calls []CloudTrailCall
+}
+
+// FindingNotifier is the finding-notifier function and what it owns.
+type FindingNotifier interface {
+	constructs.Construct
+	// Function is the Lambda function.
+	Function() awslambda.Function
+	// Role is its execution role.
+	Role() awsiam.Role
+	// Ledger records each notice per finding and tenant.
+	Ledger() awsdynamodb.Table
+	// NoticeQueue carries one tenant notice per message.
+	NoticeQueue() awssqs.Queue
+	// Rules are the EventBridge rules that deliver findings.
+	Rules() []awsevents.Rule
+	// Alarms are its alarms.
+	Alarms() []awscloudwatch.Alarm
+}
+
+type findingNotifier struct {
+	constructs.Construct
+	f      *function
+	ledger awsdynamodb.Table
+	queue  awssqs.Queue
+	rules  []awsevents.Rule
+}
+
+func (n *findingNotifier) Function() awslambda.Function  { return n.f.fn }
+func (n *findingNotifier) Role() awsiam.Role             { return n.f.role }
+func (n *findingNotifier) Ledger() awsdynamodb.Table     { return n.ledger }
+func (n *findingNotifier) NoticeQueue() awssqs.Queue     { return n.queue }
+func (n *findingNotifier) Rules() []awsevents.Rule       { return n.rules }
+func (n *findingNotifier) Alarms() []awscloudwatch.Alarm { return n.f.alarms }
+
+// NewFindingNotifier creates the notifier: rules for GuardDuty findings,
+// catalogued CloudTrail calls and root console sign-in; the notice ledger;
+// the notice queue (one tenant notice per message) with its dead-letter
+// queue; and an alarm when a notice is at risk of missing the promised time.
+func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNotifierProps) (FindingNotifier, error) {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	cfg := props.Foundation.Config()
+	n := &findingNotifier{Construct: c}
+	n.ledger = awsdynamodb.NewTable(c, jsii.String("Ledger"), &awsdynamodb.TableProps{
+		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("finding_id"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String("tenant_id"), Type: awsdynamodb.AttributeType_STRING},
+		TimeToLiveAttribute:              jsii.String("expires_at"),
+		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
+		Encryption:                       awsdynamodb.TableEncryption_AWS_MANAGED,
+		RemovalPolicy:                    awscdk.RemovalPolicy_RETAIN,
+	})
+	const timeout = time.Minute
+	noticeDLQ := awssqs.NewQueue(c, jsii.String("NoticeDeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	n.queue = awssqs.NewQueue(c, jsii.String("NoticeQueue"), &awssqs.QueueProps{
+		Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL: jsii.Bool(true),
+		// Six times the timeout, as Lambda recommends for SQS sources.
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number((6 * timeout).Seconds())),
+		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
+		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: noticeDLQ, MaxReceiveCount: jsii.Number(5)},
+	})
+	f, err := newFunction(c, &props.FunctionProps, functionSpec{
+		name:        FindingNotifierName,
+		description: "routes GuardDuty and CloudTrail findings to the affected tenants and notifies them within the promised time",
+		memoryMB:    512,
+		timeout:     timeout,
+		env:         map[string]string{config.EnvVar: cfg.Only(config.SectionNotifications, config.SectionTenants).Encode()},
+		envToken: map[string]*string{
+			EnvRegistryTable:  props.Registry.TableName(),
+			EnvLedgerTable:    n.ledger.TableName(),
+			EnvNoticeQueueURL: n.queue.QueueUrl(),
+			EnvOpsTopicArn:    props.Foundation.OpsTopic().TopicArn(),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.f = f
+	f.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(n.queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(10),
+		ReportBatchItemFailures: jsii.Bool(true),
+		MaxConcurrency:          jsii.Number(2),
+	}))
+
+	calls := props.Calls
+	if calls == nil {
+		calls = DefaultCloudTrailCalls
+	}
+	var sources, eventSources, names []string
+	for _, call := range calls {
+		sources = appendUnique(sources, "aws."+serviceOf(call.EventSource))
+		eventSources = appendUnique(eventSources, call.EventSource)
+		names = appendUnique(names, call.EventName)
+	}
+	target := func() *[]awsevents.IRuleTarget {
+		return &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.fn, &awseventstargets.LambdaFunctionProps{
+			DeadLetterQueue: f.dlq,
+			RetryAttempts:   jsii.Number(8),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(6)),
+		})}
+	}
+	rule := func(id, desc string, pattern *awsevents.EventPattern) {
+		n.rules = append(n.rules, awsevents.NewRule(c, jsii.String(id), &awsevents.RuleProps{
+			Description: jsii.String("Pledge: " + desc), EventPattern: pattern, Targets: target(),
+		}))
+	}
+	rule("GuardDutyRule", "GuardDuty findings", &awsevents.EventPattern{
+		Source: jsii.Strings("aws.guardduty"), DetailType: jsii.Strings("GuardDuty Finding"),
+	})
+	rule("CloudTrailRule", "security-relevant API calls recorded by CloudTrail", &awsevents.EventPattern{
+		Source:     jsii.Strings(sources...),
+		DetailType: jsii.Strings("AWS API Call via CloudTrail"),
+		Detail:     &map[string]interface{}{"eventSource": eventSources, "eventName": names},
+	})
+	rule("RootSignInRule", "console sign-in as the root user", &awsevents.EventPattern{
+		Source:     jsii.Strings("aws.signin"),
+		DetailType: jsii.Strings("AWS Console Sign In via CloudTrail"),
+		Detail:     &map[string]interface{}{"userIdentity": map[string]interface{}{"type": []string{"Root"}}},
+	})
+
+	// Scan: a finding on an S3 key or a shared database is routed by data
+	// location, which the registry has no index for, so routing reads the
+	// registry whole (it is small: one item per tenant). Read-only.
+	registryIndex := jsii.String(*props.Registry.TableArn() + "/index/" + RegistryStatusIndex)
+	f.allow("ReadRegistry", []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}, &[]*string{props.Registry.TableArn(), registryIndex}, nil)
+	f.allow("Ledger", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, &[]*string{n.ledger.TableArn()}, nil)
+	f.allow("EnqueueNotices", []string{"sqs:SendMessage"}, &[]*string{n.queue.QueueArn()}, nil)
+	sesIdentities, err := sesIdentityArns(cfg)
+	if err != nil {
+		return nil, err
+	}
+	f.allow("SendNotices", []string{"ses:SendEmail"}, arns(sesIdentities...), nil)
+	f.allowOpsPublish()
+	kinds := props.EvidenceKinds
+	if kinds == nil {
+		kinds = DefaultNotifierEvidenceKinds
+	}
+	evidenceNag := f.allowEvidence(kinds, false)
+
+	f.addAlarm(awscloudwatch.NewAlarm(c, jsii.String("NoticeAtRiskAlarm"), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String("Pledge: a tenant notice is at risk of missing the promised notice time."),
+		Metric:             f.pledgeMetric("NoticeAtRisk", "Maximum", 5*time.Minute, nil),
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	}))
+	f.alarmOnQueue("NoticeDeadLetterQueueAlarm", noticeDLQ, "a tenant notice failed five times and waits in the notice dead-letter queue")
+
+	suppress(f.role, true, suppression{
+		id:        "AwsSolutions-IAM5",
+		reason:    "Evidence writes are limited to keys under the notifier's own evidence kinds, whose names are only known at run time.",
+		appliesTo: evidenceNag,
+	})
+	return n, nil
+}
+
+// serviceOf returns "s3" for "s3.amazonaws.com".
+func serviceOf(eventSource string) string {
+	for i := 0; i < len(eventSource); i++ {
+		if eventSource[i] == '.' {
+			return eventSource[:i]
+		}
+	}
+	return eventSource
+}
+
+func appendUnique(ss []string, s string) []string {
+	for _, x := range ss {
+		if x == s {
+			return ss
+		}
+	}
+	return append(ss, s)
+}

@@ -1,0 +1,109 @@
+package stack
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/pledge-dev/pledge/shared/config"
+)
+
+// DefaultCodeRoot is where the Makefile puts each function's bootstrap:
+// bin/<function-name>/bootstrap, relative to the repository root.
+const DefaultCodeRoot = "bin"
+
+// PledgeStackProps configures the Pledge stack.
+type PledgeStackProps struct {
+	awscdk.StackProps
+	// Config is the operator's configuration; it is validated in full.
+	Config config.Config
+	// CodeRoot holds <function-name>/bootstrap for every function;
+	// empty means DefaultCodeRoot.
+	CodeRoot string
+}
+
+// PledgeStack is the whole deployment: foundation and the four functions.
+type PledgeStack interface {
+	awscdk.Stack
+	// Foundation is the ops topic and evidence bucket.
+	Foundation() Foundation
+	// SnapshotRotator is the snapshot-rotator construct.
+	SnapshotRotator() SnapshotRotator
+	// TenantPurger is the tenant-purger construct.
+	TenantPurger() TenantPurger
+	// FindingNotifier is the finding-notifier construct.
+	FindingNotifier() FindingNotifier
+	// ComplianceVerifier is the compliance-verifier construct.
+	ComplianceVerifier() ComplianceVerifier
+}
+
+type pledgeStack struct {
+	awscdk.Stack
+	foundation Foundation
+	rotator    SnapshotRotator
+	purger     TenantPurger
+	notifier   FindingNotifier
+	verifier   ComplianceVerifier
+}
+
+func (s *pledgeStack) Foundation() Foundation                 { return s.foundation }
+func (s *pledgeStack) SnapshotRotator() SnapshotRotator       { return s.rotator }
+func (s *pledgeStack) TenantPurger() TenantPurger             { return s.purger }
+func (s *pledgeStack) FindingNotifier() FindingNotifier       { return s.notifier }
+func (s *pledgeStack) ComplianceVerifier() ComplianceVerifier { return s.verifier }
+
+// NewPledgeStack validates the configuration and, when it is valid, builds
+// the stack in scope. An invalid configuration returns the validation error
+// (every bad field, its value and what would be valid) and adds nothing to
+// scope. The stack's region is the configured region unless props sets one.
+func NewPledgeStack(scope constructs.Construct, id string, props *PledgeStackProps) (PledgeStack, error) {
+	if props == nil {
+		return nil, fmt.Errorf("pledge stack %s: no props", id)
+	}
+	cfg := props.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := logRetention(cfg.LogRetentionDays); err != nil {
+		return nil, err
+	}
+	root := props.CodeRoot
+	if root == "" {
+		root = DefaultCodeRoot
+	}
+	sp := props.StackProps
+	if sp.Env == nil {
+		sp.Env = &awscdk.Environment{}
+	}
+	if sp.Env.Region == nil {
+		sp.Env.Region = jsii.String(cfg.Region)
+	}
+	if sp.Description == nil {
+		sp.Description = jsii.String("Pledge: keeps the ISO/IEC 27017 whitepaper promises (snapshots, tenant purge, incident notices, compliance checks)")
+	}
+	st := awscdk.NewStack(scope, jsii.String(id), &sp)
+	s := &pledgeStack{Stack: st}
+	s.foundation = NewFoundation(st, "Foundation", &FoundationProps{Config: cfg})
+	fp := func(name string) *FunctionProps {
+		return &FunctionProps{Foundation: s.foundation, CodeDir: filepath.Join(root, name)}
+	}
+	var err error
+	if s.rotator, err = NewSnapshotRotator(st, "SnapshotRotator", fp(SnapshotRotatorName)); err != nil {
+		return nil, err
+	}
+	if s.purger, err = NewTenantPurger(st, "TenantPurger", fp(TenantPurgerName)); err != nil {
+		return nil, err
+	}
+	if s.notifier, err = NewFindingNotifier(st, "FindingNotifier", &FindingNotifierProps{
+		FunctionProps: *fp(FindingNotifierName), Registry: s.purger.Registry(),
+	}); err != nil {
+		return nil, err
+	}
+	if s.verifier, err = NewComplianceVerifier(st, "ComplianceVerifier", fp(ComplianceVerifierName)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

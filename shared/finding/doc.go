@@ -43,9 +43,10 @@
 // tenant's prefixes, or when a resource is listed among the tenant's shared
 // resources (a shared database that holds its data). A finding that concerns
 // no tenant and is at or above the platform severity goes to every active
-// tenant. Findings below the threshold, sample findings and findings that
-// concern nobody below the platform severity go to ops only. Everything goes
-// to ops.
+// tenant. Findings below the threshold, sample findings, findings that
+// concern nobody below the platform severity, and findings whose resources
+// carry a tenant tag naming no known tenant (somebody's resource, so not
+// platform-wide) go to ops only. Everything goes to ops.
 //
 // Which tenants receive notices: a tenant whose data is still held — active,
 // suspended, terminated (inside its grace period, not yet purged) or being

@@ -98,6 +98,10 @@ const (
 	OpsBelowThreshold OpsReason = "below-threshold"
 	OpsSample         OpsReason = "sample-finding"
 	OpsNoTenant       OpsReason = "no-tenant-concerned"
+	// OpsUnknownTenant: a resource is tagged with a tenant id the directory
+	// does not know. The finding is somebody's, so it is not platform-wide;
+	// ops must look (see Route.UnknownTenants).
+	OpsUnknownTenant OpsReason = "unknown-tenant-tag"
 )
 
 // Route is the routing decision for one finding. Ops always receive the
@@ -219,6 +223,10 @@ func (p Policy) Route(f Finding, tenants []Tenant) Route {
 		return route
 	}
 	if len(matches) == 0 {
+		if len(unknown) > 0 {
+			route.OpsOnly, route.OpsReason = true, OpsUnknownTenant
+			return route
+		}
 		if p.PlatformSeverity.Valid() && f.Band >= p.PlatformSeverity {
 			for _, t := range tenants {
 				if t.Status == StatusActive {

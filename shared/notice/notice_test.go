@@ -15,7 +15,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
-func load(t *testing.T, name string) *time.Location {
+func load(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -26,7 +26,7 @@ func load(t *testing.T, name string) *time.Location {
 
 // routed parses a fixture and routes it, returning the finding and the
 // resources of the given tenant, as the notifier does.
-func routed(t *testing.T, fixture, tenant string) (finding.Finding, []finding.Resource) {
+func routed(t testing.TB, fixture, tenant string) (finding.Finding, []finding.Resource) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("../../events", fixture))
 	if err != nil {
@@ -57,7 +57,7 @@ var action = notice.Localized{
 	"en": "We have isolated the instance from the network and started an investigation.\nWe will report our findings within 24 hours.",
 }
 
-func cases(t *testing.T) map[string]notice.Input {
+func cases(t testing.TB) map[string]notice.Input {
 	backdoor, backdoorRes := routed(t, "guardduty-ec2-backdoor.json", "tenant-2")
 	s3, s3Res := routed(t, "guardduty-s3-exfiltration.json", "tenant-1")
 	stop, stopRes := routed(t, "cloudtrail-stop-logging.json", "tenant-1")
@@ -283,6 +283,16 @@ func TestFormatTime(t *testing.T) {
 	} {
 		if got := notice.FormatTime(at, load(t, zone)); got != want {
 			t.Errorf("FormatTime in %s = %q, want %q", zone, got, want)
+		}
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	in := cases(b)["ec2-tag-tokyo"]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := notice.Render(in); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -220,15 +220,25 @@ func Apply(snaps []Snapshot, p Policy, loc *time.Location) (Plan, error) {
 	)
 	z.loc = loc
 	n := len(snaps)
-	for i := range n {
-		j := i
+	at := func(i int) int {
 		switch {
 		case order != nil:
-			j = int(order[i].idx)
+			return int(order[i].idx)
 		case dir < 0:
-			j = n - 1 - i
+			return n - 1 - i
 		}
-		s := snaps[j]
+		return i
+	}
+	open := len(active) // tiers with periods left to keep
+	for i := range n {
+		if open == 0 {
+			// Every tier is used up: the rest is deleted.
+			for ; i < n; i++ {
+				deleted = append(deleted, snaps[at(i)])
+			}
+			break
+		}
+		s := snaps[at(i)]
 		sec := s.Created.Unix()
 		off := z.offset(s.Created, sec)
 		local := sec + off
@@ -259,6 +269,9 @@ func Apply(snaps []Snapshot, p Policy, loc *time.Location) (Plan, error) {
 			tr.rank++
 			if tr.left > 0 {
 				tr.left--
+				if tr.left == 0 {
+					open--
+				}
 			}
 			reasons = append(reasons, Reason{Tier: Tier(t), Rank: tr.rank, Start: periodStart(Tier(t), k, s.Created, day, &z, &civ)})
 		}
@@ -296,7 +309,7 @@ func periodStart(t Tier, k int64, created time.Time, day int64, z *zoneCache, ci
 		y, m, d := civilFromDays(k)
 		return time.Date(int(y), time.Month(m), d, 0, 0, 0, 0, loc)
 	case TierMonthly:
-		return time.Date(int(k/12), time.Month(k%12+1), 1, 0, 0, 0, 0, loc)
+		return time.Date(int(floorDiv(k, 12)), time.Month(floorMod(k, 12)+1), 1, 0, 0, 0, 0, loc)
 	case TierYearly:
 		return time.Date(int(k), time.January, 1, 0, 0, 0, 0, loc)
 	}

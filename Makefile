@@ -1,0 +1,105 @@
+# Pledge: build, test, synthesize and run the functions.
+# Everything the project needs is installed by these rules into project-local
+# directories (.tools/, infra/node_modules/); nothing is installed globally.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+FUNCTIONS := snapshot-rotator tenant-purger finding-notifier compliance-verifier
+TOOLS     := $(CURDIR)/.tools/bin
+NODE_BIN  := $(CURDIR)/infra/node_modules/.bin
+CDK       := $(NODE_BIN)/cdk
+export PATH := $(TOOLS):$(NODE_BIN):$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PLEDGE_TOOLS := $(TOOLS)
+export PLEDGE_NODE_BIN := $(NODE_BIN)
+
+# Pinned tool versions (see ../shared/docs/toolchain.md for why these).
+MINIO_VERSION       := v0.0.0-20260212201848-7aac2a2c5b7c
+STATICCHECK_VERSION := v0.8.0
+
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# ---- tools -----------------------------------------------------------------
+
+$(TOOLS)/minio:
+	@mkdir -p $(TOOLS)
+	@echo "building MinIO $(MINIO_VERSION) into .tools/bin (once; about 3 minutes)" >&2
+	GOBIN=$(TOOLS) GOFLAGS=-buildvcs=false go install github.com/minio/minio@$(MINIO_VERSION)
+
+$(TOOLS)/staticcheck:
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# node_modules holds Go templates of the CDK CLI; a go.mod there makes it a
+# module of its own, so ./... patterns skip it.
+infra/node_modules/.package-lock.json: infra/package.json infra/package-lock.json
+	npm ci --prefix infra --no-audit --no-fund --loglevel=error
+	printf 'module node_modules\n' > infra/node_modules/go.mod
+
+.PHONY: tools
+tools: $(TOOLS)/minio infra/node_modules/.package-lock.json ## install the pinned tools (MinIO, Node tooling)
+
+# ---- build -----------------------------------------------------------------
+
+.PHONY: build
+build: $(addprefix bin/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## build every function for Lambda (linux/arm64)
+
+bin/%/bootstrap: FORCE
+	@mkdir -p $(@D)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+.PHONY: build-local
+build-local: $(addprefix bin/local/,$(FUNCTIONS)) ## build every function for this machine (for invoke and the demo)
+
+bin/local/%: FORCE
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 go build -trimpath -o $@ ./functions/$*
+
+.PHONY: FORCE
+FORCE:
+
+# ---- quality ---------------------------------------------------------------
+
+.PHONY: test
+test: tools ## run every test (unit, CDK assertions, cdk-nag, sandbox integration)
+	go test -count=1 ./...
+
+.PHONY: lint
+lint: $(TOOLS)/staticcheck ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l functions infra shared); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	staticcheck ./...
+
+# ---- CDK -------------------------------------------------------------------
+
+.PHONY: synth
+synth: build infra/node_modules/.package-lock.json ## synthesize the CloudFormation template into cdk.out/
+	$(CDK) synth --quiet $(CDK_ARGS)
+
+.PHONY: diff
+diff: build infra/node_modules/.package-lock.json ## show what a deploy would change
+	$(CDK) diff $(CDK_ARGS)
+
+.PHONY: deploy
+deploy: build infra/node_modules/.package-lock.json ## deploy with cdk deploy (CDK_ARGS="-c pledge:configFile=...")
+	$(CDK) deploy $(CDK_ARGS)
+
+# ---- local -----------------------------------------------------------------
+
+.PHONY: sandbox
+sandbox: tools build-local ## start the local stand-ins for AWS and print their environment
+	go run ./shared/sandbox/cmd/sandbox serve
+
+.PHONY: demo
+demo: tools build-local ## run every function end to end on local stand-ins, summary on stdout, artifacts in out/
+	go run ./shared/sandbox/cmd/sandbox demo -bin bin/local -out out
+
+.PHONY: clean
+clean: ## remove build output (keeps the pinned tools)
+	rm -rf bin cdk.out out

@@ -65,9 +65,10 @@ func (f *foundation) AccessLogBucket() awss3.IBucket { return f.accessLog }
 // records that can neither be read nor removed, while every writer would
 // also need key grants. Integrity comes from Object Lock, not from the key.
 func NewFoundation(scope constructs.Construct, id string, props *FoundationProps) Foundation {
-	c := constructs.NewConstruct(scope, jsii.String(id))
 	cfg := props.Config
-	f := &foundation{Construct: c, cfg: cfg}
+	f := &foundation{cfg: cfg}
+	constructs.NewConstruct_Override(f, scope, jsii.String(id))
+	c := f
 
 	f.key = awskms.NewKey(c, jsii.String("OpsTopicKey"), &awskms.KeyProps{
 		Description:       jsii.String("Pledge: encrypts the ops SNS topic"),

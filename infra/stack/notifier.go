@@ -100,9 +100,10 @@ func (n *findingNotifier) Alarms() []awscloudwatch.Alarm { return n.f.alarms }
 // the notice queue (one tenant notice per message) with its dead-letter
 // queue; and an alarm when a notice is at risk of missing the promised time.
 func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNotifierProps) (FindingNotifier, error) {
-	c := constructs.NewConstruct(scope, jsii.String(id))
+	n := &findingNotifier{}
+	constructs.NewConstruct_Override(n, scope, jsii.String(id))
+	c := n
 	cfg := props.Foundation.Config()
-	n := &findingNotifier{Construct: c}
 	n.ledger = awsdynamodb.NewTable(c, jsii.String("Ledger"), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("finding_id"), Type: awsdynamodb.AttributeType_STRING},
 		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String("tenant_id"), Type: awsdynamodb.AttributeType_STRING},

@@ -75,9 +75,10 @@ func (p *tenantPurger) Alarms() []awscloudwatch.Alarm { return p.f.alarms }
 // certificate signing key, IAM that deletes only under the configured
 // buckets' tenant prefixes, and an alarm days before a purge deadline.
 func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps) (TenantPurger, error) {
-	c := constructs.NewConstruct(scope, jsii.String(id))
+	p := &tenantPurger{}
+	constructs.NewConstruct_Override(p, scope, jsii.String(id))
+	c := p
 	cfg := props.Foundation.Config()
-	p := &tenantPurger{Construct: c}
 
 	if cfg.Tenants.RegistryTable != "" {
 		p.registry = awsdynamodb.Table_FromTableAttributes(c, jsii.String("Registry"), &awsdynamodb.TableAttributes{

@@ -56,7 +56,9 @@ func (r *snapshotRotator) Alarms() []awscloudwatch.Alarm { return r.f.alarms }
 // snapshots tagged ManagedTagKey=ManagedTagValue, and an alarm per policy
 // when the newest available snapshot is older than twice its interval.
 func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionProps) (SnapshotRotator, error) {
-	c := constructs.NewConstruct(scope, jsii.String(id))
+	r := &snapshotRotator{}
+	constructs.NewConstruct_Override(r, scope, jsii.String(id))
+	c := r
 	cfg := props.Foundation.Config()
 	f, err := newFunction(c, props, functionSpec{
 		name:        SnapshotRotatorName,
@@ -69,7 +71,7 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 	if err != nil {
 		return nil, err
 	}
-	r := &snapshotRotator{Construct: c, f: f}
+	r.f = f
 	region := cfg.Region
 	rds := func(resource string) arnPattern {
 		return arnPattern("arn:{partition}:rds:" + region + ":{account}:" + resource)

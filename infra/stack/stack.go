@@ -84,8 +84,9 @@ func NewPledgeStack(scope constructs.Construct, id string, props *PledgeStackPro
 	if sp.Description == nil {
 		sp.Description = jsii.String("Pledge: keeps the ISO/IEC 27017 whitepaper promises (snapshots, tenant purge, incident notices, compliance checks)")
 	}
-	st := awscdk.NewStack(scope, jsii.String(id), &sp)
-	s := &pledgeStack{Stack: st}
+	s := &pledgeStack{}
+	awscdk.NewStack_Override(s, scope, jsii.String(id), &sp)
+	st := s
 	s.foundation = NewFoundation(st, "Foundation", &FoundationProps{Config: cfg})
 	fp := func(name string) *FunctionProps {
 		return &FunctionProps{Foundation: s.foundation, CodeDir: filepath.Join(root, name)}

@@ -43,7 +43,9 @@ func (v *complianceVerifier) Alarms() []awscloudwatch.Alarm { return v.f.alarms 
 // ssm:SendCommand limited to the AWS-RunShellScript document on instances
 // carrying the configured verification.instanceTags.
 func NewComplianceVerifier(scope constructs.Construct, id string, props *FunctionProps) (ComplianceVerifier, error) {
-	c := constructs.NewConstruct(scope, jsii.String(id))
+	v := &complianceVerifier{}
+	constructs.NewConstruct_Override(v, scope, jsii.String(id))
+	c := v
 	cfg := props.Foundation.Config()
 	f, err := newFunction(c, props, functionSpec{
 		name:        ComplianceVerifierName,
@@ -56,7 +58,7 @@ func NewComplianceVerifier(scope constructs.Construct, id string, props *Functio
 	if err != nil {
 		return nil, err
 	}
-	v := &complianceVerifier{Construct: c, f: f}
+	v.f = f
 	if _, err := f.addSchedule("Schedule", ComplianceVerifierName+"/run", cfg.Verification.Schedule, nil); err != nil {
 		return nil, err
 	}

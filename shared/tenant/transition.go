@@ -1,0 +1,234 @@
+package tenant
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pledge-dev/pledge/shared/config"
+)
+
+// Result says what applying a lifecycle event did.
+type Result string
+
+// The results of applying an event. Only ResultApplied changes the record.
+const (
+	// ResultApplied: the record changed.
+	ResultApplied Result = "applied"
+	// ResultDuplicate: the event was applied before (same id, or same kind
+	// and occurredAt); nothing changed.
+	ResultDuplicate Result = "duplicate"
+	// ResultOutOfOrder: the event is no newer than the state it would
+	// change; it is reported and not applied.
+	ResultOutOfOrder Result = "out-of-order"
+	// ResultRedundant: the tenant is already where the event would put it
+	// (terminating a terminated tenant keeps the first termination's dates).
+	ResultRedundant Result = "redundant"
+)
+
+// Outcome reports what applying one lifecycle event did.
+type Outcome struct {
+	TenantID string
+	EventID  string
+	Event    EventType
+	Result   Result
+	// Reason explains a result other than applied, for logs.
+	Reason string
+	// From and To are the status before and after; From is empty for a
+	// registration.
+	From, To Status
+	// Tenant is the record after the event (before it, when not applied).
+	Tenant Tenant
+}
+
+// MaxClockSkew is how far in the future (by the registry's clock) an event's
+// occurredAt may be. A later time is rejected: it would make every genuine
+// event after it look out of order.
+const MaxClockSkew = time.Hour
+
+// Transition is the pure rule behind Registry.Apply: given the current
+// record (nil when the tenant is unknown), it returns the record after ev
+// and the outcome. When the outcome is not ResultApplied the returned record
+// is cur unchanged. Errors wrap ErrInvalid (bad locations, a time in the
+// future), ErrNotFound (an event for an unknown tenant) or ErrConflict (a
+// change the tenant's status forbids).
+func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenant, Outcome, error) {
+	out := Outcome{TenantID: ev.TenantID, EventID: ev.ID, Event: ev.Type}
+	if err := ValidateID(ev.TenantID); err != nil {
+		return Tenant{}, out, fmt.Errorf("apply %s event %s: %w", ev.Type, ev.ID, err)
+	}
+	if ev.OccurredAt.After(now.Add(MaxClockSkew)) {
+		return Tenant{}, out, fmt.Errorf("apply %s event %s for tenant %s: occurredAt %s is %w: more than %s after now (%s)",
+			ev.Type, ev.ID, ev.TenantID, ev.OccurredAt.Format(time.RFC3339), ErrInvalid, MaxClockSkew, now.UTC().Format(time.RFC3339))
+	}
+	fail := func(base error, format string, args ...any) (Tenant, Outcome, error) {
+		var t Tenant
+		if cur != nil {
+			t = *cur
+		}
+		out.Tenant = t
+		return t, out, fmt.Errorf("apply %s event %s for tenant %s: %w: %s", ev.Type, ev.ID, ev.TenantID, base, fmt.Sprintf(format, args...))
+	}
+	failErr := func(err error) (Tenant, Outcome, error) {
+		var t Tenant
+		if cur != nil {
+			t = *cur
+		}
+		out.Tenant = t
+		return t, out, fmt.Errorf("apply %s event %s for tenant %s: %w", ev.Type, ev.ID, ev.TenantID, err)
+	}
+	skip := func(r Result, format string, args ...any) (Tenant, Outcome, error) {
+		out.Result, out.Reason, out.From, out.To, out.Tenant = r, fmt.Sprintf(format, args...), cur.Status, cur.Status, *cur
+		return *cur, out, nil
+	}
+	if cur == nil {
+		if ev.Type != EventRegistered {
+			return fail(ErrNotFound, "the registry has no such tenant (its registration may not have arrived yet)")
+		}
+		t := Tenant{ID: ev.TenantID, Name: ev.Name, Status: StatusActive, Registered: ev.OccurredAt, StatusEventAt: ev.OccurredAt, DetailsEventAt: ev.OccurredAt}
+		t.Contacts = slices.Clone(ev.Contacts)
+		locs, err := resolveLocations(ev.TenantID, ev.Locations, cfg)
+		if err != nil {
+			return failErr(err)
+		}
+		t.Locations = locs
+		if len(ev.SharedResources) > 0 {
+			t.SharedResources = slices.Clone(ev.SharedResources)
+		}
+		return applied(t, ev, now, &out, "")
+	}
+	if cur.ID != ev.TenantID {
+		return fail(ErrInvalid, "the record given is tenant %s's", cur.ID)
+	}
+	if cur.seen(ev) || (ev.Type == EventRegistered && ev.OccurredAt.Equal(cur.Registered)) {
+		return skip(ResultDuplicate, "already applied")
+	}
+	t := *cur
+	switch ev.Type {
+	case EventRegistered, EventTerminated, EventReinstated:
+		if !ev.OccurredAt.After(cur.StatusEventAt) {
+			return skip(ResultOutOfOrder, "occurred at %s, not after the last status event (%s)", stamp(ev.OccurredAt), stamp(cur.StatusEventAt))
+		}
+	case EventContactChanged:
+		if !ev.OccurredAt.After(cur.DetailsEventAt) {
+			return skip(ResultOutOfOrder, "occurred at %s, not after the last contact change (%s)", stamp(ev.OccurredAt), stamp(cur.DetailsEventAt))
+		}
+	}
+	switch ev.Type {
+	case EventRegistered:
+		return fail(ErrConflict, "already registered at %s (status %s); a tenant id is never registered twice", stamp(cur.Registered), cur.Status)
+	case EventTerminated:
+		if cur.Status != StatusActive {
+			return skip(ResultRedundant, "already %s since the termination at %s, which set the purge dates", cur.Status, stamp(cur.Terminated))
+		}
+		t.Status = StatusTerminated
+		t.Terminated = ev.OccurredAt
+		t.PurgeDue = ev.OccurredAt.AddDate(0, 0, cfg.GracePeriodDays)
+		t.PurgeDeadline = t.PurgeDue.AddDate(0, 0, cfg.DeadlineDays)
+		t.StatusEventAt = ev.OccurredAt
+	case EventReinstated:
+		switch cur.Status {
+		case StatusActive:
+			return skip(ResultRedundant, "already active")
+		case StatusPurging, StatusPurged:
+			return fail(ErrConflict, "status is %s: reinstatement is allowed only before the purge starts (it started at %s)", cur.Status, stamp(cur.PurgeStarted))
+		}
+		t.Status = StatusActive
+		t.Terminated, t.PurgeDue, t.PurgeDeadline = time.Time{}, time.Time{}, time.Time{}
+		t.StatusEventAt = ev.OccurredAt
+	case EventContactChanged:
+		if cur.Status == StatusPurged {
+			return fail(ErrConflict, "status is purged: the tenant's data is gone and its record is evidence")
+		}
+		if ev.Name != "" {
+			t.Name = ev.Name
+		}
+		if ev.Contacts != nil {
+			t.Contacts = slices.Clone(ev.Contacts)
+		}
+		if ev.SharedResources != nil {
+			t.SharedResources = nil
+			if len(ev.SharedResources) > 0 {
+				t.SharedResources = slices.Clone(ev.SharedResources)
+			}
+		}
+		if ev.Locations != nil {
+			locs, err := resolveLocations(ev.TenantID, ev.Locations, cfg)
+			if err != nil {
+				return failErr(err)
+			}
+			if !slices.Equal(locs, cur.Locations) && cur.Status == StatusPurging {
+				return fail(ErrConflict, "status is purging: locations cannot change once the purge has begun (it would purge a different set than planned)")
+			}
+			t.Locations = locs
+		}
+		t.DetailsEventAt = ev.OccurredAt
+	default:
+		return fail(ErrInvalid, "unknown event type %q", ev.Type)
+	}
+	return applied(t, ev, now, &out, cur.Status)
+}
+
+func applied(t Tenant, ev Event, now time.Time, out *Outcome, from Status) (Tenant, Outcome, error) {
+	t.Events = append(slices.Clone(t.Events), EventRef{ID: ev.ID, Type: ev.Type, OccurredAt: ev.OccurredAt})
+	if n := len(t.Events) - MaxEventHistory; n > 0 {
+		t.Events = t.Events[n:]
+	}
+	t.Version++
+	t.Updated = now.UTC().Truncate(time.Millisecond)
+	out.Result, out.From, out.To, out.Tenant = ResultApplied, from, t.Status, t
+	return t, *out, nil
+}
+
+// DefaultLocations returns the tenant's location in every configured bucket.
+// The id must be valid.
+func DefaultLocations(id string, cfg config.Tenants) []Location {
+	out := make([]Location, 0, len(cfg.Buckets))
+	for _, b := range cfg.Buckets {
+		out = append(out, Location{Bucket: b, Prefix: cfg.Prefix(id)})
+	}
+	return out
+}
+
+// CheckLocation reports whether l is exactly the tenant's prefix under the
+// configured template in one of the configured buckets. The error wraps
+// ErrInvalid and names what is wrong.
+func CheckLocation(id string, l Location, cfg config.Tenants) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	want := cfg.Prefix(id)
+	if !strings.Contains(cfg.PrefixTemplate, config.TenantPlaceholder) || !strings.HasSuffix(want, "/") {
+		return fmt.Errorf("location s3://%s/%s: the prefix template %q is %w: want one ending in %q", l.Bucket, l.Prefix, cfg.PrefixTemplate, ErrInvalid, config.TenantPlaceholder+"/")
+	}
+	if !slices.Contains(cfg.Buckets, l.Bucket) {
+		return fmt.Errorf("location s3://%s/%s is %w: bucket %q is not one of the configured tenant buckets (%s)", l.Bucket, l.Prefix, ErrInvalid, l.Bucket, strings.Join(cfg.Buckets, ", "))
+	}
+	if l.Prefix != want {
+		return fmt.Errorf("location s3://%s/%s is %w: tenant %s's prefix is exactly %q under the configured template %q", l.Bucket, l.Prefix, ErrInvalid, id, want, cfg.PrefixTemplate)
+	}
+	return nil
+}
+
+func resolveLocations(id string, given []Location, cfg config.Tenants) ([]Location, error) {
+	if given == nil {
+		if len(cfg.Buckets) == 0 {
+			return nil, fmt.Errorf("tenant %s has no default location: the configuration is %w: it lists no tenant buckets", id, ErrInvalid)
+		}
+		given = DefaultLocations(id, cfg)
+	}
+	for _, l := range given {
+		if err := CheckLocation(id, l, cfg); err != nil {
+			return nil, err
+		}
+	}
+	return slices.Clone(given), nil
+}
+
+// stamp formats a time as stored: UTC, RFC 3339, fixed millisecond width.
+func stamp(t time.Time) string { return t.UTC().Format(storeLayout) }
+
+// storeLayout is the fixed-width layout of stored times: lexical order is
+// time order.
+const storeLayout = "2006-01-02T15:04:05.000Z"

@@ -1,0 +1,342 @@
+package purge_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/pledge-dev/pledge/shared/purge"
+)
+
+// fakeVersion is one version or delete marker in fakeS3.
+type fakeVersion struct {
+	key, id  string
+	marker   bool
+	size     int64
+	modified time.Time
+	gone     bool
+	// retainUntil and hold model Object Lock.
+	retainUntil time.Time
+	hold        bool
+}
+
+// fakeS3 is an in-memory versioned bucket with S3's listing order (key
+// ascending, newest version first) and markers that stay valid after the
+// versions they name are deleted.
+type fakeS3 struct {
+	purge.S3API
+	mu       sync.Mutex
+	bucket   string
+	vs       []*fakeVersion // listing order, deleted ones kept as tombstones
+	lockable bool
+	// keyError returns the per-key error code DeleteObjects answers for a
+	// version on the given attempt (1-based), or "".
+	keyError func(key, id string, attempt int) string
+	// requestError fails a whole DeleteObjects call (n is 1-based).
+	requestError func(n int) error
+	attempts     map[string]int
+	deleteCalls  int
+	inFlight     int
+	maxInFlight  int
+	delay        time.Duration
+}
+
+func newFakeS3(bucket string) *fakeS3 {
+	return &fakeS3{bucket: bucket, attempts: map[string]int{}}
+}
+
+// add appends versions of key, newest first, with ids derived from the key
+// so two fakes built the same way are identical.
+func (f *fakeS3) add(key string, n int, marker bool, size int64) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if marker {
+		// The delete marker is the newest, so S3 lists it first.
+		f.vs = append(f.vs, &fakeVersion{key: key, id: "dm-" + key, marker: true, modified: base.Add(time.Hour)})
+	}
+	for i := range n {
+		f.vs = append(f.vs, &fakeVersion{key: key, id: fmt.Sprintf("v%d-%s", n-i, key), size: size, modified: base.Add(time.Duration(n-i) * time.Minute)})
+	}
+	slices.SortStableFunc(f.vs, func(a, b *fakeVersion) int { return strings.Compare(a.key, b.key) })
+}
+
+func (f *fakeS3) live() []*fakeVersion {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*fakeVersion
+	for _, v := range f.vs {
+		if !v.gone {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: code + " (fake)"} }
+
+func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, _ ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if aws.ToString(in.Bucket) != f.bucket {
+		return nil, apiErr("NoSuchBucket")
+	}
+	start := 0
+	if km := aws.ToString(in.KeyMarker); km != "" {
+		vm := aws.ToString(in.VersionIdMarker)
+		start = len(f.vs)
+		for i, v := range f.vs {
+			if (vm == "" && v.key > km) || (vm != "" && v.key == km && v.id == vm) {
+				start = i
+				if vm != "" {
+					start = i + 1
+				}
+				break
+			}
+			if vm != "" && v.key > km {
+				start = i
+				break
+			}
+		}
+	}
+	max := int(aws.ToInt32(in.MaxKeys))
+	if max == 0 {
+		max = 1000
+	}
+	out := &s3.ListObjectVersionsOutput{IsTruncated: aws.Bool(false)}
+	n := 0
+	var last *fakeVersion
+	for i := start; i < len(f.vs); i++ {
+		v := f.vs[i]
+		if v.gone || !strings.HasPrefix(v.key, aws.ToString(in.Prefix)) {
+			continue
+		}
+		if n == max {
+			out.IsTruncated = aws.Bool(true)
+			out.NextKeyMarker, out.NextVersionIdMarker = aws.String(last.key), aws.String(last.id)
+			break
+		}
+		if v.marker {
+			out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified)})
+		} else {
+			out.Versions = append(out.Versions, s3types.ObjectVersion{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified), Size: aws.Int64(v.size)})
+		}
+		last = v
+		n++
+	}
+	return out, nil
+}
+
+func (f *fakeS3) DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
+	var o s3.Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.RetryMaxAttempts != 1 {
+		return nil, fmt.Errorf("fake: DeleteObjects called with the SDK retryer on (RetryMaxAttempts=%d)", o.RetryMaxAttempts)
+	}
+	if in.BypassGovernanceRetention != nil {
+		return nil, fmt.Errorf("fake: BypassGovernanceRetention sent")
+	}
+	f.mu.Lock()
+	f.deleteCalls++
+	n := f.deleteCalls
+	f.inFlight++
+	f.maxInFlight = max(f.maxInFlight, f.inFlight)
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); f.inFlight--; f.mu.Unlock() }()
+	if f.delay > 0 {
+		time.Sleep(f.delay)
+	}
+	if f.requestError != nil {
+		if err := f.requestError(n); err != nil {
+			return nil, err
+		}
+	}
+	if len(in.Delete.Objects) > 1000 {
+		return nil, apiErr("MalformedXML")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := &s3.DeleteObjectsOutput{}
+	for _, obj := range in.Delete.Objects {
+		k, id := aws.ToString(obj.Key), aws.ToString(obj.VersionId)
+		f.attempts[k+"\x00"+id]++
+		var v *fakeVersion
+		for _, c := range f.vs {
+			if c.key == k && c.id == id && !c.gone {
+				v = c
+			}
+		}
+		code := ""
+		if f.keyError != nil {
+			code = f.keyError(k, id, f.attempts[k+"\x00"+id])
+		}
+		if code == "" && v != nil && (v.hold || v.retainUntil.After(time.Now())) {
+			code = "AccessDenied"
+		}
+		if code == "NoSuchVersion" && v != nil {
+			v.gone = true // someone else deleted it first
+		}
+		if code != "" {
+			out.Errors = append(out.Errors, s3types.Error{Key: aws.String(k), VersionId: aws.String(id), Code: aws.String(code), Message: aws.String("fake " + code)})
+			continue
+		}
+		if v != nil {
+			v.gone = true
+		}
+		if !aws.ToBool(in.Delete.Quiet) {
+			out.Deleted = append(out.Deleted, s3types.DeletedObject{Key: aws.String(k), VersionId: aws.String(id)})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeS3) find(k, id string) *fakeVersion {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.vs {
+		if c.key == k && c.id == id && !c.gone {
+			return c
+		}
+	}
+	return nil
+}
+
+func (f *fakeS3) GetObjectRetention(ctx context.Context, in *s3.GetObjectRetentionInput, _ ...func(*s3.Options)) (*s3.GetObjectRetentionOutput, error) {
+	v := f.find(aws.ToString(in.Key), aws.ToString(in.VersionId))
+	if v == nil {
+		return nil, apiErr("NoSuchVersion")
+	}
+	if v.retainUntil.IsZero() {
+		return nil, apiErr("NoSuchObjectLockConfiguration")
+	}
+	return &s3.GetObjectRetentionOutput{Retention: &s3types.ObjectLockRetention{Mode: s3types.ObjectLockRetentionModeCompliance, RetainUntilDate: aws.Time(v.retainUntil)}}, nil
+}
+
+func (f *fakeS3) GetObjectLegalHold(ctx context.Context, in *s3.GetObjectLegalHoldInput, _ ...func(*s3.Options)) (*s3.GetObjectLegalHoldOutput, error) {
+	v := f.find(aws.ToString(in.Key), aws.ToString(in.VersionId))
+	if v == nil {
+		return nil, apiErr("NoSuchVersion")
+	}
+	st := s3types.ObjectLockLegalHoldStatusOff
+	if v.hold {
+		st = s3types.ObjectLockLegalHoldStatusOn
+	}
+	return &s3.GetObjectLegalHoldOutput{LegalHold: &s3types.ObjectLockLegalHold{Status: st}}, nil
+}
+
+func (f *fakeS3) GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjectLockConfigurationInput, _ ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error) {
+	if !f.lockable {
+		return nil, apiErr("ObjectLockConfigurationNotFoundError")
+	}
+	return &s3.GetObjectLockConfigurationOutput{ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled}}, nil
+}
+
+// memStore is a write-once evidence store in memory.
+type memStore struct {
+	mu   sync.Mutex
+	objs map[string][]byte
+	keys []string
+}
+
+func (m *memStore) PutObject(ctx context.Context, key, contentType string, body []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.objs == nil {
+		m.objs = map[string][]byte{}
+	}
+	if _, ok := m.objs[key]; ok {
+		return fmt.Errorf("evidence %s already exists", key)
+	}
+	if contentType != "application/gzip" {
+		return fmt.Errorf("manifest part %s stored as %q", key, contentType)
+	}
+	m.objs[key] = bytes.Clone(body)
+	m.keys = append(m.keys, key)
+	return nil
+}
+
+// manifest concatenates the named parts (gzip members) and decompresses
+// them as one gzip stream.
+func (m *memStore) manifest(t *testing.T, keys []string) []byte {
+	t.Helper()
+	var all bytes.Buffer
+	m.mu.Lock()
+	for _, k := range keys {
+		b, ok := m.objs[k]
+		if !ok {
+			t.Fatalf("manifest part %s was not stored", k)
+		}
+		all.Write(b)
+	}
+	m.mu.Unlock()
+	if all.Len() == 0 {
+		return nil
+	}
+	zr, err := gzip.NewReader(&all)
+	if err != nil {
+		t.Fatalf("manifest parts do not form a gzip stream: %v", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("decompress manifest: %v", err)
+	}
+	return out
+}
+
+// memCheckpointer keeps the last checkpoint; onSave runs after each save.
+type memCheckpointer struct {
+	mu     sync.Mutex
+	last   []byte
+	saves  int
+	onSave func(n int)
+	fail   error
+}
+
+func (c *memCheckpointer) Save(ctx context.Context, blob []byte) error {
+	c.mu.Lock()
+	if c.fail != nil {
+		c.mu.Unlock()
+		return c.fail
+	}
+	c.last = bytes.Clone(blob)
+	c.saves++
+	n, f := c.saves, c.onSave
+	c.mu.Unlock()
+	if f != nil {
+		f(n)
+	}
+	return nil
+}
+
+// clock is a settable clock that otherwise follows real time.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) jumpTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = time.Until(t)
+}
+
+var errReinstated = errors.New("tenant was reinstated")

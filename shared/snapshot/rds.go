@@ -140,37 +140,14 @@ func (r RDS) Targets(ctx context.Context, sel config.Targets) ([]Target, []Unsel
 
 // Snapshots lists a target's manual snapshots with their tags.
 func (r RDS) Snapshots(ctx context.Context, t Target) ([]Snapshot, error) {
-	return r.list(ctx, t, "")
+	return r.list(ctx, t)
 }
 
-// Snapshot re-reads one snapshot just before acting on it; found is false
-// when it no longer exists.
-func (r RDS) Snapshot(ctx context.Context, t Target, id string) (Snapshot, bool, error) {
-	ss, err := r.list(ctx, t, id)
-	if err != nil {
-		var nf1 *rdstypes.DBSnapshotNotFoundFault
-		var nf2 *rdstypes.DBClusterSnapshotNotFoundFault
-		if errors.As(err, &nf1) || errors.As(err, &nf2) {
-			return Snapshot{}, false, nil
-		}
-		return Snapshot{}, false, err
-	}
-	for _, s := range ss {
-		if s.ID == id {
-			return s, true, nil
-		}
-	}
-	return Snapshot{}, false, nil
-}
-
-func (r RDS) list(ctx context.Context, t Target, id string) ([]Snapshot, error) {
+func (r RDS) list(ctx context.Context, t Target) ([]Snapshot, error) {
 	var out []Snapshot
 	switch t.Kind {
 	case Instance:
-		in := &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: aws.String(t.ID), SnapshotType: aws.String("manual")}
-		if id != "" {
-			in = &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String(id)}
-		}
+		in := &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: aws.String(t.ID), SnapshotType: aws.String("manual"), MaxRecords: aws.Int32(100)}
 		p := rds.NewDescribeDBSnapshotsPaginator(r.API, in)
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
@@ -183,10 +160,7 @@ func (r RDS) list(ctx context.Context, t Target, id string) ([]Snapshot, error) 
 			}
 		}
 	case Cluster:
-		in := &rds.DescribeDBClusterSnapshotsInput{DBClusterIdentifier: aws.String(t.ID), SnapshotType: aws.String("manual")}
-		if id != "" {
-			in = &rds.DescribeDBClusterSnapshotsInput{DBClusterSnapshotIdentifier: aws.String(id)}
-		}
+		in := &rds.DescribeDBClusterSnapshotsInput{DBClusterIdentifier: aws.String(t.ID), SnapshotType: aws.String("manual"), MaxRecords: aws.Int32(100)}
 		p := rds.NewDescribeDBClusterSnapshotsPaginator(r.API, in)
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)

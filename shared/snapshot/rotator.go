@@ -18,7 +18,6 @@ import (
 type Source interface {
 	Targets(ctx context.Context, sel config.Targets) ([]Target, []Unselected, error)
 	Snapshots(ctx context.Context, t Target) ([]Snapshot, error)
-	Snapshot(ctx context.Context, t Target, id string) (Snapshot, bool, error)
 	Quotas(ctx context.Context) (Quotas, error)
 	Create(ctx context.Context, t Target, name string, tags map[string]string) error
 	Delete(ctx context.Context, t Target, id string) error
@@ -129,16 +128,18 @@ func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time
 		if pl.Halted != "" {
 			tlog.Warn("deletion halted", "why", pl.Halted)
 		}
-		if !r.DryRun {
-			for _, d := range pl.Delete {
-				if err := r.delete(ctx, pl, d); err != nil {
-					out.Errors = append(out.Errors, err.Error())
-					errs = append(errs, err)
-					continue
-				}
-				out.Deleted = append(out.Deleted, d.ID)
-				tlog.Info("snapshot deleted", logging.KeySnapshotID, d.ID)
+		if !r.DryRun && len(pl.Delete) > 0 {
+			deleted, derrs := r.deleteAll(ctx, pl)
+			out.Deleted = append(out.Deleted, deleted...)
+			for _, err := range derrs {
+				out.Errors = append(out.Errors, err.Error())
+				errs = append(errs, err)
 			}
+			for _, id := range deleted {
+				tlog.Info("snapshot deleted", logging.KeySnapshotID, id)
+			}
+		}
+		if !r.DryRun {
 			if pl.Create != nil {
 				switch err := quotaShort[pl.Target.Kind]; {
 				case err != nil:
@@ -173,21 +174,37 @@ func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time
 	return res, errors.Join(errs...)
 }
 
-// delete re-checks a snapshot just before deleting it: it must still exist,
-// still be this policy's, and still be available.
-func (r *Rotator) delete(ctx context.Context, pl Plan, d Doomed) error {
-	s, found, err := r.Source.Snapshot(ctx, pl.Target, d.ID)
-	switch {
-	case err != nil:
-		return fmt.Errorf("re-check snapshot %s before deleting: %w", d.ID, err)
-	case !found:
-		return nil // already gone: nothing to do
-	case !s.ManagedBy(pl.Policy):
-		return fmt.Errorf("snapshot %s is no longer tagged as managed by policy %s: not deleted", d.ID, pl.Policy)
-	case s.Status != StatusAvailable:
-		return fmt.Errorf("snapshot %s became %s: not deleted", d.ID, s.Status)
+// deleteAll re-reads the target's snapshots just before deleting (one
+// listing, not one call per snapshot) and deletes only those that still
+// exist, are still this policy's, and are still available.
+func (r *Rotator) deleteAll(ctx context.Context, pl Plan) (deleted []string, errs []error) {
+	current, err := r.Source.Snapshots(ctx, pl.Target)
+	if err != nil {
+		return nil, []error{fmt.Errorf("re-check snapshots of %s before deleting: %w", pl.Target.ID, err)}
 	}
-	return r.Source.Delete(ctx, pl.Target, d.ID)
+	now := make(map[string]Snapshot, len(current))
+	for _, s := range current {
+		now[s.ID] = s
+	}
+	for _, d := range pl.Delete {
+		s, found := now[d.ID]
+		switch {
+		case !found:
+			continue // already gone: nothing to do
+		case !s.ManagedBy(pl.Policy):
+			errs = append(errs, fmt.Errorf("snapshot %s is no longer tagged as managed by policy %s: not deleted", d.ID, pl.Policy))
+			continue
+		case s.Status != StatusAvailable:
+			errs = append(errs, fmt.Errorf("snapshot %s became %s: not deleted", d.ID, s.Status))
+			continue
+		}
+		if err := r.Source.Delete(ctx, pl.Target, d.ID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		deleted = append(deleted, d.ID)
+	}
+	return deleted, errs
 }
 
 // record emits the target's metrics and sets the newest available time.

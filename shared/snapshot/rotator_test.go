@@ -21,40 +21,39 @@ import (
 
 // memSource is an in-memory RDS for the rotator.
 type memSource struct {
-	mu        sync.Mutex
-	targets   []snapshot.Target
-	snaps     map[string]snapshot.Snapshot
-	quota     snapshot.Quota
-	created   []string
-	deleted   []string
-	beforeDel func(id string) // runs between the re-check and the delete
-	recheck   func(s *snapshot.Snapshot)
+	mu      sync.Mutex
+	targets []snapshot.Target
+	snaps   map[string]snapshot.Snapshot
+	quota   snapshot.Quota
+	created []string
+	deleted []string
+	recheck func(s *snapshot.Snapshot)
+	listed  map[string]int
 }
 
 func (m *memSource) Targets(context.Context, config.Targets) ([]snapshot.Target, []snapshot.Unselected, error) {
 	return m.targets, nil, nil
 }
 
+// Snapshots lists a target's snapshots; from the second listing of a
+// target on (the re-check before deleting), recheck may alter them.
 func (m *memSource) Snapshots(_ context.Context, t snapshot.Target) ([]snapshot.Snapshot, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.listed == nil {
+		m.listed = map[string]int{}
+	}
+	m.listed[t.ID]++
 	var out []snapshot.Snapshot
 	for _, s := range m.snaps {
 		if s.Target == t.ID {
+			if m.listed[t.ID] > 1 && m.recheck != nil {
+				m.recheck(&s)
+			}
 			out = append(out, s)
 		}
 	}
 	return out, nil
-}
-
-func (m *memSource) Snapshot(_ context.Context, _ snapshot.Target, id string) (snapshot.Snapshot, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.snaps[id]
-	if ok && m.recheck != nil {
-		m.recheck(&s)
-	}
-	return s, ok, nil
 }
 
 func (m *memSource) Quotas(context.Context) (snapshot.Quotas, error) {

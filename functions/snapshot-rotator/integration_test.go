@@ -1,0 +1,219 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/pledge-dev/pledge/shared/runner"
+	"github.com/pledge-dev/pledge/shared/sandbox"
+	"github.com/pledge-dev/pledge/shared/sandbox/awssim"
+	"github.com/pledge-dev/pledge/shared/sandbox/sandboxtest"
+	"github.com/pledge-dev/pledge/shared/sandbox/scenario"
+	"github.com/pledge-dev/pledge/shared/snapshot"
+)
+
+type world struct {
+	sb     *sandbox.Sandbox
+	bin    string
+	env    []string
+	keep   scenario.Untouchable
+	now    time.Time
+	evFile string
+}
+
+func setup(t *testing.T) *world {
+	t.Helper()
+	sb := sandboxtest.Start(t, sandbox.Options{Only: []string{"s3"}})
+	now := time.Now()
+	keep, err := scenario.SeedRDS(sb.Sim, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scenario.SeedEvidence(context.Background(), sandboxtest.S3(sb), 1); err != nil {
+		t.Fatal(err)
+	}
+	ev := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(ev, runner.ScheduledEventJSON(now, map[string]string{"policy": scenario.Policy}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &world{sb: sb, bin: sandboxtest.Build(t, "snapshot-rotator"), keep: keep, now: now, evFile: ev,
+		env: []string{sandboxtest.ConfigEnv(scenario.Config().Only("backup")), "PLEDGE_EVIDENCE_BUCKET=" + scenario.EvidenceBucket}}
+}
+
+func (w *world) invoke(t *testing.T, args ...string) []snapshot.Result {
+	t.Helper()
+	r := sandboxtest.Invoke(t, w.sb, w.bin, w.env, append([]string{"invoke", "-event", w.evFile}, args...)...)
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+	}
+	var res []snapshot.Result
+	r.Decode(t, &res)
+	return res
+}
+
+func (w *world) snapshots() map[string]bool {
+	st := w.sb.Sim.RDS().State()
+	ids := map[string]bool{}
+	for _, s := range st.Snapshots {
+		ids[s.DBSnapshotIdentifier] = true
+	}
+	for _, s := range st.ClusterSnapshots {
+		ids[s.DBClusterSnapshotIdentifier] = true
+	}
+	return ids
+}
+
+func TestRotator_Sandbox(t *testing.T) {
+	w := setup(t)
+	before := w.snapshots()
+
+	// Dry run: the same plan, nothing changed, nothing written.
+	dry := w.invoke(t, "-dry-run")
+	if got := w.snapshots(); len(got) != len(before) {
+		t.Fatalf("dry run changed the snapshot count: %d → %d", len(before), len(got))
+	}
+	w.sb.Sim.ResetCounts()
+
+	res := w.invoke(t)
+	if len(res) != 1 || len(res[0].Targets) != 2 {
+		t.Fatalf("want one policy over two targets (orders-db by tag, billing-aurora by id), got %+v", res)
+	}
+	counts := w.sb.Sim.Counts()
+	after := w.snapshots()
+
+	for i, o := range res[0].Targets {
+		d := dry[0].Targets[i]
+		if fmt.Sprint(d.Keep) != fmt.Sprint(o.Keep) || fmt.Sprint(d.Delete) != fmt.Sprint(o.Delete) {
+			t.Errorf("%s: dry-run plan differs from the real run's", o.Target.ID)
+		}
+		if o.Created == "" || !after[o.Created] {
+			t.Errorf("%s: created %q, not found in RDS", o.Target.ID, o.Created)
+		}
+		if len(o.Deleted) != len(o.Delete) || len(o.Deleted) == 0 {
+			t.Errorf("%s: deleted %d of %d planned", o.Target.ID, len(o.Deleted), len(o.Delete))
+		}
+		for _, id := range o.Deleted {
+			if after[id] {
+				t.Errorf("%s still exists after deletion", id)
+			}
+		}
+		for _, k := range o.Keep {
+			if !after[k.ID] {
+				t.Errorf("kept %s is gone", k.ID)
+			}
+		}
+		// 24 hourly, 7 daily, 4 weekly overlap: between 24 and 35 kept.
+		if n := len(o.Keep); n < 24 || n > 35 {
+			t.Errorf("%s kept %d", o.Target.ID, n)
+		}
+	}
+	for _, id := range w.keep {
+		if !after[id] {
+			t.Errorf("snapshot %s is not Pledge's to delete, but it is gone", id)
+		}
+	}
+	if unsel := res[0].Unselected; len(unsel) != 1 || unsel[0].ID != "billing-aurora-1" {
+		t.Errorf("unselected = %+v, want the Aurora member instance", unsel)
+	}
+	var warnings []string
+	for _, o := range res[0].Targets {
+		for _, wn := range o.Warnings {
+			warnings = append(warnings, wn.Message)
+		}
+	}
+	if !slices.ContainsFunc(warnings, func(s string) bool {
+		return strings.Contains(s, "billing-aurora keeps point-in-time recovery for 3 days; 7 days are promised")
+	}) {
+		t.Errorf("PITR shortfall not reported: %v", warnings)
+	}
+	// No per-snapshot tag lookups: listing reads TagList from Describe.
+	if n := counts["rds:ListTagsForResource"]; n != 0 {
+		t.Errorf("ListTagsForResource called %d times", n)
+	}
+	t.Logf("requests per run: %v", counts)
+
+	// Evidence: one run record in the bucket.
+	out, err := sandboxtest.S3(w.sb).ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(scenario.EvidenceBucket), Prefix: aws.String("snapshot-run/")})
+	if err != nil || len(out.Contents) != 1 || !strings.HasSuffix(aws.ToString(out.Contents[0].Key), ".json") {
+		t.Errorf("evidence: %v, %v; want one snapshot-run record", out, err)
+	}
+
+	// A duplicated invocation of the same firing creates nothing new. (It
+	// may trim one more snapshot: the slot's new snapshot, now available,
+	// counts in this run's plan.)
+	again := w.invoke(t)
+	final := w.snapshots()
+	for _, o := range again[0].Targets {
+		if o.Created != "" || o.Existing == "" {
+			t.Errorf("duplicate invocation for %s created %q", o.Target.ID, o.Created)
+		}
+		if !final[o.Existing] {
+			t.Errorf("the slot's snapshot %s is gone", o.Existing)
+		}
+	}
+	for id := range final {
+		if !after[id] {
+			t.Errorf("duplicate invocation added %s", id)
+		}
+	}
+}
+
+func TestRotator_Sandbox_Throttling(t *testing.T) {
+	w := setup(t)
+	for _, op := range []string{"DescribeDBSnapshots", "DeleteDBSnapshot", "CreateDBSnapshot"} {
+		if err := w.sb.Sim.SetFault(awssim.Fault{Service: "rds", Operation: op, Kind: awssim.FaultThrottle, Count: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := w.invoke(t)
+	for _, o := range res[0].Targets {
+		if len(o.Errors) != 0 {
+			t.Errorf("%s: errors under throttling: %v", o.Target.ID, o.Errors)
+		}
+	}
+	if len(w.sb.Sim.Faults()) != 0 {
+		t.Errorf("faults left unconsumed: %+v", w.sb.Sim.Faults())
+	}
+	for _, id := range w.keep {
+		if !w.snapshots()[id] {
+			t.Errorf("%s deleted under throttling", id)
+		}
+	}
+}
+
+func TestRotator_Sandbox_NewestStillCreatingHaltsDeletion(t *testing.T) {
+	w := setup(t)
+	first := w.invoke(t)
+	// The slot's snapshot is still being created when a later slot fires.
+	for _, o := range first[0].Targets {
+		var err error
+		if o.Target.Kind == snapshot.Cluster {
+			err = w.sb.Sim.RDS().SetClusterSnapshotStatus(o.Created, "creating")
+		} else {
+			err = w.sb.Sim.RDS().SetSnapshotStatus(o.Created, "creating")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(w.snapshots())
+	os.WriteFile(w.evFile, runner.ScheduledEventJSON(w.now.Add(time.Hour), map[string]string{"policy": scenario.Policy}), 0o600)
+	res := w.invoke(t)
+	for _, o := range res[0].Targets {
+		if len(o.Deleted) != 0 || !strings.Contains(o.Halted, "is creating") {
+			t.Errorf("%s: deleted %d, halted %q", o.Target.ID, len(o.Deleted), o.Halted)
+		}
+	}
+	if got := len(w.snapshots()); got != before+2 {
+		t.Errorf("snapshots %d → %d, want only the two new slot snapshots added", before, got)
+	}
+}

@@ -1,6 +1,7 @@
 package awssim_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -29,6 +30,7 @@ func sdkConfig(url string, attempts int) aws.Config {
 		Region:       "ap-northeast-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "secret", ""),
 		BaseEndpoint: aws.String(url),
+		HTTPClient:   &http.Client{Transport: awssim.BufferingTransport{}},
 		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = attempts

@@ -1,0 +1,272 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/pledge-dev/pledge/shared/finding"
+	"github.com/pledge-dev/pledge/shared/logging"
+	"github.com/pledge-dev/pledge/shared/metrics"
+)
+
+// Outcome says what became of one EventBridge event.
+type Outcome string
+
+// The outcomes of HandleEvent.
+const (
+	OutcomeAccepted Outcome = "accepted"
+	OutcomeIgnored  Outcome = "ignored"
+	OutcomeRejected Outcome = "rejected"
+)
+
+// Usage is the hint logged with a rejected event.
+const Usage = "finding-notifier handles GuardDuty and CloudTrail events from EventBridge and notice-queue batches from SQS; locally, pass one with -event FILE (samples in events/)"
+
+// EventResult reports what HandleEvent did with one event. It names
+// tenants by id only.
+type EventResult struct {
+	Outcome Outcome `json:"outcome"`
+	// Reason says why an event was ignored or rejected.
+	Reason    string       `json:"reason,omitempty"`
+	FindingID string       `json:"findingId,omitempty"`
+	Type      string       `json:"type,omitempty"`
+	Band      finding.Band `json:"band,omitempty"`
+	DryRun    bool         `json:"dryRun,omitempty"`
+	// Route is the routing decision.
+	Route *finding.Route `json:"route,omitempty"`
+	// Queued are the notices queued (in a dry run: that would be).
+	Queued []QueuedNotice `json:"queued,omitempty"`
+	// Suppressed are tenants already notified of this change.
+	Suppressed []string `json:"suppressed,omitempty"`
+	// Failed are tenants whose notice could not be queued; their claims
+	// were released and the returned error makes EventBridge retry.
+	Failed []string `json:"failed,omitempty"`
+	// Ops is what became of the ops message: published, suppressed
+	// (already told of this change), failed, or planned (dry run).
+	Ops string `json:"ops"`
+}
+
+// QueuedNotice is one notice put on the queue.
+type QueuedNotice struct {
+	TenantID string `json:"tenantId"`
+	Seq      int    `json:"seq"`
+	Kind     Kind   `json:"kind"`
+	// AtRisk: less than a quarter of the promised time remained at queue
+	// time.
+	AtRisk bool `json:"atRisk,omitempty"`
+}
+
+// HandleEvent handles one EventBridge event. Events that are not findings
+// return a result that says so and a nil error (they would fail again on
+// every retry); failures to reach AWS return an error after undoing what a
+// retry must redo.
+func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, error) {
+	now := n.Now()
+	log := n.log()
+	f, err := finding.Parse(raw, n.Catalogue)
+	switch {
+	case errors.Is(err, finding.ErrIgnored):
+		n.put("EventsIgnored", 1, metrics.Count, nil)
+		log.Info("event ignored", logging.KeyEventType, eventType(raw), "reason", err.Error())
+		return EventResult{Outcome: OutcomeIgnored, Reason: err.Error(), Ops: "none"}, nil
+	case err != nil:
+		reason := "malformed"
+		if errors.Is(err, finding.ErrUnsupported) {
+			reason = "unsupported"
+		}
+		n.put("EventsRejected", 1, metrics.Count, map[string]string{"Reason": reason})
+		log.Warn("event rejected", logging.KeyEventType, eventType(raw), "reason", reason, logging.KeyError, err, "hint", Usage)
+		return EventResult{Outcome: OutcomeRejected, Reason: reason + ": " + err.Error(), Ops: "none"}, nil
+	}
+	log = log.With(logging.KeyFindingID, f.ID)
+	tenants, err := n.Directory.Tenants(ctx)
+	if err != nil {
+		return EventResult{}, fmt.Errorf("route finding %s: read tenants: %w", f.ID, err)
+	}
+	route := n.Policy.Route(f, routing(tenants))
+	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route}
+
+	var errs []error
+	var pending []pendingNotice
+	for _, r := range route.Recipients {
+		claim, d, err := n.claim(ctx, f, r.TenantID, now)
+		if err != nil {
+			errs = append(errs, err)
+			res.Failed = append(res.Failed, r.TenantID)
+			continue
+		}
+		if !d.Due {
+			res.Suppressed = append(res.Suppressed, r.TenantID)
+			n.put("NoticesSuppressed", 1, metrics.Count, nil)
+			log.Info("notice suppressed", logging.KeyTenantID, r.TenantID, "reason", string(d.Suppressed))
+			continue
+		}
+		pending = append(pending, pendingNotice{claim: claim, msg: messageFor(f, r, claim)})
+	}
+	queued, failed, err := n.enqueue(ctx, pending)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, p := range queued {
+		risk := n.putAtRisk(p.msg, now)
+		n.put("NoticesQueued", 1, metrics.Count, nil)
+		res.Queued = append(res.Queued, QueuedNotice{TenantID: p.claim.TenantID, Seq: p.claim.Seq, Kind: p.claim.Kind, AtRisk: risk})
+		log.Info("notice queued", logging.KeyTenantID, p.claim.TenantID, "notice_seq", p.claim.Seq, "notice_kind", string(p.claim.Kind), "at_risk", risk, "dry_run", n.DryRun)
+	}
+	for _, p := range failed {
+		res.Failed = append(res.Failed, p.claim.TenantID)
+	}
+
+	ops, err := n.notifyOps(ctx, f, route, res, now)
+	res.Ops = ops
+	if err != nil {
+		errs = append(errs, err)
+	}
+	log.Info("finding handled", logging.KeyEventType, string(f.Source)+" "+f.Type, "band", f.Band.String(),
+		"tenants_concerned", len(route.Concerned), "notices_queued", len(res.Queued), "notices_suppressed", len(res.Suppressed),
+		"notices_failed", len(res.Failed), "ops", ops, "dry_run", n.DryRun)
+	if err := errors.Join(errs...); err != nil {
+		return res, fmt.Errorf("finding %s: %w", f.ID, err)
+	}
+	return res, nil
+}
+
+// claim claims a notice in the ledger, or in a dry run decides from the
+// ledger as it stands.
+func (n *Notifier) claim(ctx context.Context, f finding.Finding, tenantID string, now time.Time) (Claim, Decision, error) {
+	if !n.DryRun {
+		return n.Ledger.Claim(ctx, f, tenantID, now)
+	}
+	prev, err := n.Ledger.Get(ctx, f.ID, tenantID)
+	if err != nil {
+		return Claim{}, Decision{}, err
+	}
+	d := Decide(prev, f.Band, now, n.QuietPeriod)
+	c := Claim{FindingID: f.ID, TenantID: tenantID, Seq: 1, Kind: d.Kind, Queued: now.UTC().Truncate(time.Millisecond)}
+	if prev != nil {
+		c.Seq = prev.Seq + 1
+	}
+	return c, d, nil
+}
+
+type pendingNotice struct {
+	claim Claim
+	msg   Message
+}
+
+// maxBatch is SQS's limit of messages in one SendMessageBatch.
+const maxBatch = 10
+
+// enqueue sends the messages in batches of ten and releases the claims of
+// those SQS did not take.
+func (n *Notifier) enqueue(ctx context.Context, ps []pendingNotice) (queued, failed []pendingNotice, err error) {
+	if n.DryRun {
+		return ps, nil, nil
+	}
+	var errs []error
+	fail := func(p pendingNotice, cause error) {
+		failed = append(failed, p)
+		errs = append(errs, fmt.Errorf("queue notice for %s: %w", p.claim.TenantID, cause))
+		if rerr := n.Ledger.Release(ctx, p.claim); rerr != nil {
+			errs = append(errs, rerr)
+		}
+	}
+	for start := 0; start < len(ps); start += maxBatch {
+		batch := ps[start:min(start+maxBatch, len(ps))]
+		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(n.QueueURL)}
+		var sendable []pendingNotice
+		for _, p := range batch {
+			body, err := p.msg.Encode()
+			if err != nil {
+				fail(p, err)
+				continue
+			}
+			in.Entries = append(in.Entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String("n" + strconv.Itoa(len(sendable))), MessageBody: aws.String(body)})
+			sendable = append(sendable, p)
+		}
+		if len(sendable) == 0 {
+			continue
+		}
+		out, err := n.Queue.SendMessageBatch(ctx, in)
+		if err != nil {
+			for _, p := range sendable {
+				fail(p, err)
+			}
+			continue
+		}
+		ok := map[string]bool{}
+		for _, s := range out.Successful {
+			ok[aws.ToString(s.Id)] = true
+		}
+		why := map[string]string{}
+		for _, f := range out.Failed {
+			why[aws.ToString(f.Id)] = aws.ToString(f.Code) + ": " + aws.ToString(f.Message)
+		}
+		for i, p := range sendable {
+			id := "n" + strconv.Itoa(i)
+			switch {
+			case ok[id]:
+				queued = append(queued, p)
+			case why[id] != "":
+				fail(p, errors.New(why[id]))
+			default:
+				fail(p, errors.New("SQS reported the message neither sent nor failed"))
+			}
+		}
+	}
+	return queued, failed, errors.Join(errs...)
+}
+
+// notifyOps publishes the ops message when ops have not been told of this
+// change of the finding yet.
+func (n *Notifier) notifyOps(ctx context.Context, f finding.Finding, route finding.Route, res EventResult, now time.Time) (string, error) {
+	claim, d, err := n.claim(ctx, f, OpsTenantID, now)
+	if err != nil {
+		return "failed", err
+	}
+	if !d.Due {
+		return "suppressed", nil
+	}
+	msg := OpsMessage{
+		FindingID: f.ID, Source: f.Source, Type: f.Type, Band: f.Band, Severity: f.Severity, Title: f.Title,
+		Account: f.Account, Region: f.Region, Detected: f.Detected, Updated: f.Updated, Count: f.Count, Sample: f.Sample,
+		Kind: d.Kind, Resources: f.Resources, OpsOnly: route.OpsOnly, OpsReason: route.OpsReason,
+		Concerned: nonNil(route.Concerned), UnknownTenants: route.UnknownTenants,
+		Queued: []string{}, Suppressed: res.Suppressed, Failed: res.Failed,
+	}
+	for _, q := range res.Queued {
+		msg.Queued = append(msg.Queued, q.TenantID)
+	}
+	if n.DryRun {
+		return "planned", nil
+	}
+	body, err := json.MarshalIndent(msg, "", "  ")
+	if err != nil {
+		return "failed", fmt.Errorf("encode ops message: %w", err)
+	}
+	_, err = n.Ops.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(n.OpsTopicARN), Subject: aws.String(msg.Subject()), Message: aws.String(string(body))})
+	if err != nil {
+		err = fmt.Errorf("publish ops message: %w", err)
+		if rerr := n.Ledger.Release(ctx, claim); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return "failed", err
+	}
+	return "published", nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

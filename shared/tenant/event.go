@@ -490,6 +490,13 @@ func (e Event) Detail() json.RawMessage {
 	return b
 }
 
+// Normalize checks an event built in code by the rules Parse applies to
+// events from outside, and returns it as Parse would: with defaults filled
+// in and occurredAt in UTC, truncated to the millisecond.
+func (e Event) Normalize() (Event, error) {
+	return FromCloudWatchEvent(e.CloudWatchEvent("", "", e.OccurredAt))
+}
+
 // CloudWatchEvent wraps the event in an EventBridge envelope with the given
 // account, region and delivery time.
 func (e Event) CloudWatchEvent(account, region string, at time.Time) events.CloudWatchEvent {

@@ -37,6 +37,9 @@ type Registry struct {
 	Config config.Tenants
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// PageSize caps the items of one Query page (DynamoDB's Limit); 0 leaves
+	// it to DynamoDB (1 MB pages).
+	PageSize int32
 	// Logger receives one line per applied event and status change; nothing
 	// is logged when nil. Contacts' addresses are never logged.
 	Logger *slog.Logger
@@ -81,7 +84,7 @@ const MaxApplyAttempts = 5
 // Transition, and writes the new record conditionally on the version and
 // status it read. When another writer changed the tenant in between, it
 // reads and decides again (a reinstatement that lost the race to the start
-// of the purge then fails with ErrConflict). Duplicates, out-of-order and
+// of the purge then fails with ErrConflict). Duplicate, out-of-order and
 // redundant events return an Outcome saying so and a nil error.
 func (r *Registry) Apply(ctx context.Context, ev Event) (Outcome, error) {
 	for attempt := 1; ; attempt++ {
@@ -94,7 +97,7 @@ func (r *Registry) Apply(ctx context.Context, ev Event) (Outcome, error) {
 			r.log().Warn("tenant lifecycle event rejected", "tenant_id", ev.TenantID, "event_id", ev.ID, "event_type", string(ev.Type), "error", err.Error())
 			return out, err
 		}
-		if out.Result != ResultApplied {
+		if out.Result != ResultApplied && out.Result != ResultRedundant {
 			r.log().Info("tenant lifecycle event not applied", "tenant_id", ev.TenantID, "event_id", ev.ID, "event_type", string(ev.Type), "result", string(out.Result), "reason", out.Reason, "status", string(out.To))
 			return out, nil
 		}
@@ -388,6 +391,10 @@ func (r *Registry) query(ctx context.Context, status Status, dueCond, lo, hi str
 		KeyConditionExpression:    aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
+	}, func(o *dynamodb.QueryPaginatorOptions) {
+		if r.PageSize > 0 {
+			o.Limit = r.PageSize
+		}
 	})
 	var out []Tenant
 	var errs []error

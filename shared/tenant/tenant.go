@@ -96,10 +96,10 @@ type Contact struct {
 	Email string `json:"email"`
 	// Language of the notices: "ja" or "en". Notices are bilingual; this
 	// chooses which language comes first.
-	Language string `json:"language"`
+	Language string `json:"language,omitempty"`
 	// Timezone is an IANA zone name in which times are shown to this
 	// contact; DefaultTimezone when the event names none.
-	Timezone string `json:"timezone"`
+	Timezone string `json:"timezone,omitempty"`
 	// Name is optional, e.g. "情報システム部 ご担当者様".
 	Name string `json:"name,omitempty"`
 }

@@ -12,9 +12,10 @@ import (
 // Result says what applying a lifecycle event did.
 type Result string
 
-// The results of applying an event. Only ResultApplied changes the record.
+// The results of applying an event. ResultApplied and ResultRedundant write
+// the record; the others leave it as it was.
 const (
-	// ResultApplied: the record changed.
+	// ResultApplied: the record changed as the event says.
 	ResultApplied Result = "applied"
 	// ResultDuplicate: the event was applied before (same id, or same kind
 	// and occurredAt); nothing changed.
@@ -22,8 +23,9 @@ const (
 	// ResultOutOfOrder: the event is no newer than the state it would
 	// change; it is reported and not applied.
 	ResultOutOfOrder Result = "out-of-order"
-	// ResultRedundant: the tenant is already where the event would put it
-	// (terminating a terminated tenant keeps the first termination's dates).
+	// ResultRedundant: the tenant's status already is what the event says,
+	// or is past it (terminating a purging tenant). Only the event's time is
+	// recorded, so that older status events are recognised as out of order.
 	ResultRedundant Result = "redundant"
 )
 
@@ -49,19 +51,12 @@ const MaxClockSkew = time.Hour
 
 // Transition is the pure rule behind Registry.Apply: given the current
 // record (nil when the tenant is unknown), it returns the record after ev
-// and the outcome. When the outcome is not ResultApplied the returned record
-// is cur unchanged. Errors wrap ErrInvalid (bad locations, a time in the
+// and the outcome. For a duplicate or out-of-order event the returned record
+// is cur unchanged, and so it is with an error. Errors wrap ErrInvalid (bad locations, a time in the
 // future), ErrNotFound (an event for an unknown tenant) or ErrConflict (a
 // change the tenant's status forbids).
 func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenant, Outcome, error) {
 	out := Outcome{TenantID: ev.TenantID, EventID: ev.ID, Event: ev.Type}
-	if err := ValidateID(ev.TenantID); err != nil {
-		return Tenant{}, out, fmt.Errorf("apply %s event %s: %w", ev.Type, ev.ID, err)
-	}
-	if ev.OccurredAt.After(now.Add(MaxClockSkew)) {
-		return Tenant{}, out, fmt.Errorf("apply %s event %s for tenant %s: occurredAt %s is %w: more than %s after now (%s)",
-			ev.Type, ev.ID, ev.TenantID, ev.OccurredAt.Format(time.RFC3339), ErrInvalid, MaxClockSkew, now.UTC().Format(time.RFC3339))
-	}
 	fail := func(base error, format string, args ...any) (Tenant, Outcome, error) {
 		var t Tenant
 		if cur != nil {
@@ -77,6 +72,16 @@ func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenan
 		}
 		out.Tenant = t
 		return t, out, fmt.Errorf("apply %s event %s for tenant %s: %w", ev.Type, ev.ID, ev.TenantID, err)
+	}
+	// An event built in code passes the same checks as a parsed one, and
+	// gets the same defaults.
+	norm, err := ev.Normalize()
+	if err != nil {
+		return failErr(err)
+	}
+	ev = norm
+	if ev.OccurredAt.After(now.Add(MaxClockSkew)) {
+		return fail(ErrInvalid, "occurredAt %s is more than %s after now (%s)", stamp(ev.OccurredAt), MaxClockSkew, stamp(now))
 	}
 	skip := func(r Result, format string, args ...any) (Tenant, Outcome, error) {
 		out.Result, out.Reason, out.From, out.To, out.Tenant = r, fmt.Sprintf(format, args...), cur.Status, cur.Status, *cur
@@ -96,7 +101,7 @@ func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenan
 		if len(ev.SharedResources) > 0 {
 			t.SharedResources = slices.Clone(ev.SharedResources)
 		}
-		return applied(t, ev, now, &out, "")
+		return applied(t, ev, now, &out, "", ResultApplied, "")
 	}
 	if cur.ID != ev.TenantID {
 		return fail(ErrInvalid, "the record given is tenant %s's", cur.ID)
@@ -105,6 +110,7 @@ func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenan
 		return skip(ResultDuplicate, "already applied")
 	}
 	t := *cur
+	result, reason := ResultApplied, ""
 	switch ev.Type {
 	case EventRegistered, EventTerminated, EventReinstated:
 		if !ev.OccurredAt.After(cur.StatusEventAt) {
@@ -119,20 +125,29 @@ func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenan
 	case EventRegistered:
 		return fail(ErrConflict, "already registered at %s (status %s); a tenant id is never registered twice", stamp(cur.Registered), cur.Status)
 	case EventTerminated:
-		if cur.Status != StatusActive {
-			return skip(ResultRedundant, "already %s since the termination at %s, which set the purge dates", cur.Status, stamp(cur.Terminated))
-		}
-		t.Status = StatusTerminated
-		t.Terminated = ev.OccurredAt
-		t.PurgeDue = ev.OccurredAt.AddDate(0, 0, cfg.GracePeriodDays)
-		t.PurgeDeadline = t.PurgeDue.AddDate(0, 0, cfg.DeadlineDays)
 		t.StatusEventAt = ev.OccurredAt
+		switch cur.Status {
+		case StatusActive, StatusTerminated:
+			// A newer termination of a terminated tenant re-dates it: either
+			// the control plane says the contract ended later, or a
+			// reinstatement in between is still on its way (and will be out of
+			// order). Purging later is recoverable; purging early is not.
+			if cur.Status == StatusTerminated {
+				reason = fmt.Sprintf("termination re-dated from %s", stamp(cur.Terminated))
+			}
+			t.Status = StatusTerminated
+			t.Terminated = ev.OccurredAt
+			t.PurgeDue = ev.OccurredAt.AddDate(0, 0, cfg.GracePeriodDays)
+			t.PurgeDeadline = t.PurgeDue.AddDate(0, 0, cfg.DeadlineDays)
+		default:
+			result, reason = ResultRedundant, fmt.Sprintf("already %s after the termination at %s", cur.Status, stamp(cur.Terminated))
+		}
 	case EventReinstated:
 		switch cur.Status {
-		case StatusActive:
-			return skip(ResultRedundant, "already active")
 		case StatusPurging, StatusPurged:
 			return fail(ErrConflict, "status is %s: reinstatement is allowed only before the purge starts (it started at %s)", cur.Status, stamp(cur.PurgeStarted))
+		case StatusActive:
+			result, reason = ResultRedundant, "already active"
 		}
 		t.Status = StatusActive
 		t.Terminated, t.PurgeDue, t.PurgeDeadline = time.Time{}, time.Time{}, time.Time{}
@@ -167,17 +182,17 @@ func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenan
 	default:
 		return fail(ErrInvalid, "unknown event type %q", ev.Type)
 	}
-	return applied(t, ev, now, &out, cur.Status)
+	return applied(t, ev, now, &out, cur.Status, result, reason)
 }
 
-func applied(t Tenant, ev Event, now time.Time, out *Outcome, from Status) (Tenant, Outcome, error) {
+func applied(t Tenant, ev Event, now time.Time, out *Outcome, from Status, result Result, reason string) (Tenant, Outcome, error) {
 	t.Events = append(slices.Clone(t.Events), EventRef{ID: ev.ID, Type: ev.Type, OccurredAt: ev.OccurredAt})
 	if n := len(t.Events) - MaxEventHistory; n > 0 {
 		t.Events = t.Events[n:]
 	}
 	t.Version++
 	t.Updated = now.UTC().Truncate(time.Millisecond)
-	out.Result, out.From, out.To, out.Tenant = ResultApplied, from, t.Status, t
+	out.Result, out.Reason, out.From, out.To, out.Tenant = result, reason, from, t.Status, t
 	return t, *out, nil
 }
 

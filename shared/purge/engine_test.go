@@ -136,6 +136,9 @@ func TestEngine_FakeUninterruptedAndResumedAgree(t *testing.T) {
 			if res.Counts != wantCounts {
 				t.Errorf("counts = %+v, want %+v", res.Counts, wantCounts)
 			}
+			if res.FirstDeletion.IsZero() || res.LastDeletion.Before(res.FirstDeletion) {
+				t.Errorf("deletion times %s..%s", res.FirstDeletion, res.LastDeletion)
+			}
 			for _, v := range f.live() {
 				if strings.HasPrefix(v.key, prefix) {
 					t.Fatalf("%s %s left behind", v.key, v.id)

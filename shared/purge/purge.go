@@ -291,31 +291,39 @@ const (
 )
 
 // pageEntries merges a page's versions and delete markers into listing
-// order: key ascending, then newest first. The comparison is total, so the
-// same page always gives the same order.
+// order. The SDK returns them as two lists, each in S3's order (key
+// ascending, newest first); merging rather than sorting keeps S3's own
+// order within each list.
 func pageEntries(out *s3.ListObjectVersionsOutput) []entry {
-	es := make([]entry, 0, len(out.Versions)+len(out.DeleteMarkers))
-	for _, v := range out.Versions {
-		es = append(es, entry{key: aws.ToString(v.Key), versionID: aws.ToString(v.VersionId), size: aws.ToInt64(v.Size), modified: aws.ToTime(v.LastModified), latest: aws.ToBool(v.IsLatest)})
-	}
-	for _, m := range out.DeleteMarkers {
-		es = append(es, entry{key: aws.ToString(m.Key), versionID: aws.ToString(m.VersionId), marker: true, modified: aws.ToTime(m.LastModified), latest: aws.ToBool(m.IsLatest)})
-	}
-	slices.SortStableFunc(es, func(a, b entry) int {
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		if c := b.modified.Compare(a.modified); c != 0 {
-			return c
-		}
-		if a.latest != b.latest {
-			if a.latest {
-				return -1
+	vs, ms := out.Versions, out.DeleteMarkers
+	es := make([]entry, 0, len(vs)+len(ms))
+	i, j := 0, 0
+	for i < len(vs) || j < len(ms) {
+		takeVersion := j == len(ms)
+		if i < len(vs) && j < len(ms) {
+			vk, mk := aws.ToString(vs[i].Key), aws.ToString(ms[j].Key)
+			switch c := cmp.Compare(vk, mk); {
+			case c != 0:
+				takeVersion = c < 0
+			default:
+				switch t := aws.ToTime(vs[i].LastModified).Compare(aws.ToTime(ms[j].LastModified)); {
+				case t != 0:
+					takeVersion = t > 0
+				default:
+					takeVersion = !aws.ToBool(ms[j].IsLatest)
+				}
 			}
-			return 1
 		}
-		return cmp.Compare(a.versionID, b.versionID)
-	})
+		if takeVersion {
+			v := vs[i]
+			es = append(es, entry{key: aws.ToString(v.Key), versionID: aws.ToString(v.VersionId), size: aws.ToInt64(v.Size), modified: aws.ToTime(v.LastModified), latest: aws.ToBool(v.IsLatest)})
+			i++
+		} else {
+			m := ms[j]
+			es = append(es, entry{key: aws.ToString(m.Key), versionID: aws.ToString(m.VersionId), marker: true, modified: aws.ToTime(m.LastModified), latest: aws.ToBool(m.IsLatest)})
+			j++
+		}
+	}
 	return es
 }
 
@@ -669,7 +677,10 @@ func (r *run) checkpoint(ctx context.Context) error {
 type page struct {
 	bucket           string
 	entries          []entry
-	nextKey, nextVer string
+	// resumeKey is where a fresh listing resumes once this page is
+	// committed: the last key of the page before its final key, whose
+	// versions may continue on the next page. Empty: do not move.
+	resumeKey string
 	last             bool
 	done             chan struct{}
 }
@@ -705,6 +716,14 @@ func (r *run) purgeLocation(ctx context.Context) (drained bool) {
 		}
 	}()
 	sawLast := false
+	// A listed page is dispatched only once the next page is listed: the
+	// next request's version-id marker is the page's last version, which
+	// must still exist when S3 reads the marker.
+	var ahead *page
+	dispatch := func(p *page) {
+		go r.processPage(ctx, p)
+		pages <- p
+	}
 list:
 	for pager.HasMorePages() {
 		if r.haltError() != nil {
@@ -727,12 +746,31 @@ list:
 		}
 		p := &page{bucket: loc.Bucket, entries: pageEntries(out), done: make(chan struct{})}
 		if aws.ToBool(out.IsTruncated) {
-			p.nextKey, p.nextVer = aws.ToString(out.NextKeyMarker), aws.ToString(out.NextVersionIdMarker)
+			if n := len(p.entries); n > 0 {
+				final := p.entries[n-1].key
+				for i := n - 1; i >= 0; i-- {
+					if p.entries[i].key != final {
+						p.resumeKey = p.entries[i].key
+						break
+					}
+				}
+			}
 		} else {
 			p.last, sawLast = true, true
 		}
-		go r.processPage(ctx, p)
-		pages <- p
+		if ahead != nil {
+			dispatch(ahead)
+		}
+		ahead = p
+	}
+	if ahead != nil {
+		if ahead.last && r.haltError() == nil {
+			dispatch(ahead)
+		} else {
+			// Listed but never started: a resume lists it again.
+			<-window
+			sawLast = false
+		}
 	}
 	close(pages)
 	<-committed
@@ -813,7 +851,9 @@ func (r *run) commit(ctx context.Context, p *page) error {
 		r.st.KeyMarker, r.st.VersionIDMarker, r.st.LastKey = "", "", ""
 		return r.checkpoint(ctx)
 	}
-	r.st.KeyMarker, r.st.VersionIDMarker = p.nextKey, p.nextVer
+	if p.resumeKey != "" {
+		r.st.KeyMarker, r.st.VersionIDMarker = p.resumeKey, ""
+	}
 	if r.pagesSincePart >= r.opt.PagesPerPart {
 		return r.checkpoint(ctx)
 	}

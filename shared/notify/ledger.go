@@ -253,10 +253,10 @@ func (l *Ledger) Claim(ctx context.Context, f finding.Finding, tenantID string, 
 	}
 	d := Decide(prev, f.Band, now, l.QuietPeriod)
 	if !d.Due {
-		// The condition held but the rule says no: only possible when the
-		// stored entry is not one this package wrote. Say so rather than
-		// guess.
-		return Claim{}, d, fmt.Errorf("ledger: claim notice %s/%s: entry allowed a claim its rule refuses (band %s, last notified %s)", f.ID, tenantID, prev.Band, prev.Queued.Format(time.RFC3339))
+		// The write's condition is Decide's rule, so this cannot happen
+		// with entries this package wrote; the claim is made, so report it
+		// as the one kind the condition allows without a rise in band.
+		d = Decision{Due: true, Kind: KindReminder}
 	}
 	seq := 1
 	if prev != nil {
@@ -499,4 +499,36 @@ func decodeEntry(item map[string]types.AttributeValue) (Entry, error) {
 		return e, fmt.Errorf("ledger entry %s/%s: %w", e.FindingID, e.TenantID, errors.Join(errs...))
 	}
 	return e, nil
+}
+
+// TableAPI is the part of the DynamoDB client CreateLedgerTable uses.
+type TableAPI interface {
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// CreateLedgerTable creates a ledger table with the layout the CDK stack
+// creates (partition key finding_id, sort key tenant_id, on-demand) and
+// waits until it is active. It is for tests and the sandbox; in AWS the
+// stack owns the table and its TTL on expires_at.
+func CreateLedgerTable(ctx context.Context, db TableAPI, name string) error {
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(FindingKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(TenantKey), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(FindingKey), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(TenantKey), KeyType: types.KeyTypeRange},
+		},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		return fmt.Errorf("create ledger table %s: %w", name, err)
+	}
+	if err := dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+		return fmt.Errorf("create ledger table %s: wait until active: %w", name, err)
+	}
+	return nil
 }

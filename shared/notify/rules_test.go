@@ -30,10 +30,10 @@ func TestDecide(t *testing.T) {
 		{"SameBand", notified(finding.High, time.Hour), finding.High, notify.Decision{Suppressed: notify.SuppressedDuplicate}},
 		{"LowerBand", notified(finding.High, time.Hour), finding.Medium, notify.Decision{Suppressed: notify.SuppressedDuplicate}},
 		{"HigherBand", notified(finding.Medium, time.Minute), finding.High, notify.Decision{Due: true, Kind: notify.KindUpgrade}},
-		{"HigherBandAfterQuiet", notified(finding.Medium, 48 * time.Hour), finding.Critical, notify.Decision{Due: true, Kind: notify.KindUpgrade}},
+		{"HigherBandAfterQuiet", notified(finding.Medium, 48*time.Hour), finding.Critical, notify.Decision{Due: true, Kind: notify.KindUpgrade}},
 		{"JustInsideQuiet", notified(finding.High, quiet-time.Millisecond), finding.High, notify.Decision{Suppressed: notify.SuppressedDuplicate}},
 		{"QuietOver", notified(finding.High, quiet), finding.High, notify.Decision{Due: true, Kind: notify.KindReminder}},
-		{"LowerBandAfterQuiet", notified(finding.High, 2 * quiet), finding.Low, notify.Decision{Due: true, Kind: notify.KindReminder}},
+		{"LowerBandAfterQuiet", notified(finding.High, 2*quiet), finding.Low, notify.Decision{Due: true, Kind: notify.KindReminder}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

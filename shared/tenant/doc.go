@@ -29,9 +29,13 @@
 //     already applied (same EventBridge id, or same kind and occurredAt) is a
 //     duplicate: applying it again changes nothing and is not an error. A
 //     status event no newer than the last applied one, or a contact change
-//     no newer than the last, is out of order: reported, not applied.
-//     An event that asks for something the tenant's state forbids
-//     (reinstating a tenant whose purge has begun) is ErrConflict.
+//     no newer than the last, is out of order: reported, not applied. A
+//     status event that changes nothing (reinstating an active tenant)
+//     still records its time, so that an older one arriving later is out of
+//     order. A newer termination of a terminated tenant moves its purge
+//     dates later, never earlier. An event that asks for something the
+//     tenant's state forbids (reinstating a tenant whose purge has begun) is
+//     ErrConflict.
 //   - Contacts carry an email address, a language (ja or en, default ja) and
 //     an IANA time zone (default Asia/Tokyo) in which customer-facing times
 //     are shown. Contacts, name and shared resources may change in any state

@@ -11,14 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/pledge-dev/pledge/shared/finding"
 	"github.com/pledge-dev/pledge/shared/notify"
 	"github.com/pledge-dev/pledge/shared/sandbox"
+	"github.com/pledge-dev/pledge/shared/sandbox/awssim"
 )
 
 func sandboxCfg() aws.Config {
@@ -301,4 +305,88 @@ func TestNotifier_SandboxEndToEnd(t *testing.T) {
 func ExampleHashEmail() {
 	fmt.Println(notify.HashEmail(" Security@Example.co.jp"))
 	// Output: 21beeba5bf4e145dafe5c7e0304d4a401b79abc29c42de4ad9ea30df2df03a58
+}
+
+// TestNotifier_SandboxWithAWSSim is the sandbox scenario with every AWS call
+// real on the wire: ledger in dynalite, mail in aws-ses-v2-local, notice
+// queue and ops topic in awssim, reached through the SDK clients the Lambda
+// uses. The notice travels through the queue as Lambda's event source
+// mapping would carry it (receive, handle, delete what did not fail).
+func TestNotifier_SandboxWithAWSSim(t *testing.T) {
+	ctx := context.Background()
+	_, ledger := startDynalite(t)
+	mail, sesURL := startSES(t)
+	sim := awssim.New(awssim.Options{})
+	base, stop, err := sim.Listen("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	if err := sim.SNS().Seed(awssim.SNSSeed{Topics: []string{"*"}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := sandboxCfg()
+	cfg.HTTPClient = &http.Client{Transport: awssim.BufferingTransport{}}
+	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(base) })
+	topic := sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(base) })
+	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("notices")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := newRig(t, detectedMalware.Add(3*time.Minute))
+	r.n.Ledger, r.n.Mail, r.n.Queue, r.n.QueueURL, r.n.Ops = ledger, mail, q, aws.ToString(created.QueueUrl), topic
+	r.dir.set("tenant-1", func(t *notify.Tenant) { t.Contacts = t.Contacts[2:] }) // the Los Angeles contact
+
+	// receive plays Lambda's event source mapping once.
+	receive := func() int {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.SQSEvent
+		for _, m := range out.Messages {
+			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body), EventSource: "aws:sqs"})
+		}
+		if len(ev.Records) == 0 {
+			return 0
+		}
+		resp := r.batch(t, ev)
+		for _, rec := range ev.Records {
+			if slices.ContainsFunc(resp.BatchItemFailures, func(f events.SQSBatchItemFailure) bool { return f.ItemIdentifier == rec.MessageId }) {
+				continue
+			}
+			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: created.QueueUrl, ReceiptHandle: aws.String(rec.ReceiptHandle)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return len(ev.Records)
+	}
+
+	r.event(t, malware(t))
+	r.event(t, malware(t)) // EventBridge's duplicate delivery
+	if msgs, _ := sim.SQS().Messages("notices"); len(msgs) != 1 {
+		t.Fatalf("queue holds %d messages, want 1", len(msgs))
+	}
+	r.now = r.now.Add(time.Minute)
+	if n := receive(); n != 1 {
+		t.Fatalf("received %d, want 1", n)
+	}
+	if msgs, _ := sim.SQS().Messages("notices"); len(msgs) != 0 {
+		t.Errorf("queue still holds %d messages after a successful send", len(msgs))
+	}
+	ops := sim.SNS().Messages()
+	if len(ops) != 1 || !strings.Contains(ops[0].Message, `"tenantsConcerned": [`) || strings.Contains(ops[0].Message, "@") {
+		t.Fatalf("ops messages %+v, want one without addresses", ops)
+	}
+	mails := storedMails(t, sesURL)
+	if len(mails) != 1 || !slices.Equal(mails[0].Destination.To, []string{emailC}) {
+		t.Fatalf("mails %+v, want one to the Los Angeles contact", mails)
+	}
+	if !strings.HasPrefix(mails[0].Subject, "[Security notice / severity: High]") || !strings.Contains(mails[0].Body.Text, "2026-11-21 18:11 PST (UTC-08:00)") {
+		t.Errorf("English-first notice in Pacific time expected; subject %q", mails[0].Subject)
+	}
+	if got := sim.Count("sqs", "SendMessageBatch"); got != 1 {
+		t.Errorf("SendMessageBatch calls = %d, want 1 (the duplicate queued nothing)", got)
+	}
 }

@@ -41,6 +41,14 @@
 // GET /_sim/counts, POST /_sim/counts/reset, GET|POST|DELETE /_sim/faults,
 // GET /_sim/state/<service>, POST /_sim/seed/<service>, POST|DELETE /_sim/clock.
 //
+// Clients reach it with AWS_ENDPOINT_URL_RDS, AWS_ENDPOINT_URL_STS,
+// AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_KMS (later
+// _EC2, _SSM, _GUARDDUTY, _CLOUDTRAIL, _ELASTIC_LOAD_BALANCING_V2,
+// _CLOUDWATCH_LOGS) set to the server's URL, any static credentials and a
+// region. Against a server this fast, aws-sdk-go-v2 sometimes loses a good
+// response to "use of closed network connection"; clients that must not
+// retry for that reason use HTTPClient (see BufferingTransport).
+//
 // A new service is one file that calls RegisterService from an init function
 // with a factory returning its *Service: its signing name, protocol,
 // operations (or REST routes), and state dump and seed functions.

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // maxBufferedBody is the largest request body BufferingTransport copies
@@ -49,3 +52,31 @@ func (t BufferingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	return base.RoundTrip(r2)
 }
+
+// HTTPClient returns a client that sends requests as base does but through
+// BufferingTransport. base is what config.LoadDefaultConfig put in
+// aws.Config.HTTPClient: an *awshttp.BuildableClient (its transport, with
+// any AWS_CA_BUNDLE roots, and its timeout are kept), an *http.Client, nil
+// (the SDK's default client) or any other aws.HTTPClient. Use it after loading
+// the configuration:
+//
+//	cfg.HTTPClient = awssim.HTTPClient(cfg.HTTPClient)
+func HTTPClient(base aws.HTTPClient) *http.Client {
+	switch c := base.(type) {
+	case nil:
+		return HTTPClient(awshttp.NewBuildableClient())
+	case *awshttp.BuildableClient:
+		return &http.Client{Transport: BufferingTransport{Base: c.GetTransport()}, Timeout: c.GetTimeout()}
+	case *http.Client:
+		cp := *c
+		cp.Transport = BufferingTransport{Base: c.Transport}
+		return &cp
+	default:
+		return &http.Client{Transport: BufferingTransport{Base: doer{c}}}
+	}
+}
+
+// doer adapts an aws.HTTPClient to http.RoundTripper.
+type doer struct{ c aws.HTTPClient }
+
+func (d doer) RoundTrip(r *http.Request) (*http.Response, error) { return d.c.Do(r) }

@@ -1,0 +1,352 @@
+package certificate_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/pledge-dev/pledge/shared/certificate"
+	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/purge"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// fakeKMS signs like KMS with an ECDSA P-256 key held in memory.
+type fakeKMS struct {
+	key     *ecdsa.PrivateKey
+	spec    kmstypes.KeySpec
+	signs   []*kms.SignInput
+	corrupt bool
+}
+
+func newFakeKMS(t *testing.T) *fakeKMS {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeKMS{key: k, spec: kmstypes.KeySpecEccNistP256}
+}
+
+const keyARN = "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+func (f *fakeKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, _ ...func(*kms.Options)) (*kms.GetPublicKeyOutput, error) {
+	der, err := x509.MarshalPKIXPublicKey(&f.key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	return &kms.GetPublicKeyOutput{KeyId: aws.String(keyARN), PublicKey: der, KeySpec: f.spec, KeyUsage: kmstypes.KeyUsageTypeSignVerify,
+		SigningAlgorithms: []kmstypes.SigningAlgorithmSpec{kmstypes.SigningAlgorithmSpecEcdsaSha256}}, nil
+}
+
+func (f *fakeKMS) Sign(ctx context.Context, in *kms.SignInput, _ ...func(*kms.Options)) (*kms.SignOutput, error) {
+	f.signs = append(f.signs, in)
+	if in.SigningAlgorithm != kmstypes.SigningAlgorithmSpecEcdsaSha256 {
+		return nil, fmt.Errorf("fake KMS: algorithm %s", in.SigningAlgorithm)
+	}
+	digest := in.Message
+	switch in.MessageType {
+	case kmstypes.MessageTypeDigest:
+		if len(digest) != sha256.Size {
+			return nil, fmt.Errorf("fake KMS: digest of %d bytes", len(digest))
+		}
+	case kmstypes.MessageTypeRaw, "":
+		if len(in.Message) > 4096 {
+			return nil, errors.New("fake KMS: ValidationException: RAW message over 4096 bytes")
+		}
+		s := sha256.Sum256(in.Message)
+		digest = s[:]
+	}
+	if f.corrupt {
+		digest = append([]byte{}, digest...)
+		digest[0] ^= 1
+	}
+	sig, err := ecdsa.SignASN1(rand.Reader, f.key, digest)
+	if err != nil {
+		return nil, err
+	}
+	return &kms.SignOutput{KeyId: aws.String(keyARN), Signature: sig, SigningAlgorithm: in.SigningAlgorithm}, nil
+}
+
+var (
+	jst       = mustZone("Asia/Tokyo")
+	deletedAt = time.Date(2026, 11, 20, 18, 30, 15, 123456789, time.UTC)
+)
+
+func mustZone(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+func gfs() []config.BackupPolicy {
+	return []config.BackupPolicy{{Name: "main-db", Schedule: "rate(1 hour)", Keep: config.Keep{Hourly: 24, Daily: 7, Weekly: 4}, MinAvailable: 1}}
+}
+
+func purgedResult() purge.Result {
+	locs := []purge.Location{{Bucket: "acme-tenant-data", Prefix: "tenants/tenant-1/"}, {Bucket: "acme-uploads", Prefix: "t/tenant-1/"}}
+	return purge.Result{
+		TenantID: "tenant-1", Locations: locs, Status: purge.StatusPurged,
+		Counts:        purge.Counts{Objects: 41234, Versions: 98000, DeleteMarkers: 2000, Bytes: 123456789012},
+		FirstDeletion: deletedAt.Add(-9 * time.Minute), LastDeletion: deletedAt,
+		ManifestSHA256: strings.Repeat("ab", 32),
+		ManifestKeys:   []string{"purge-manifest/tenant-1/20261120T182115.000Z/part-000001-i1.jsonl.gz", "purge-manifest/tenant-1/20261120T182115.000Z/part-000002-i2.jsonl.gz"},
+		Locked: []purge.Locked{
+			{Bucket: "acme-tenant-data", Key: "tenants/tenant-1/contracts/<signed> & \"final\".pdf", VersionID: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", Size: 52344, Mode: "COMPLIANCE", RetainUntil: time.Date(2027, 3, 31, 15, 0, 0, 0, time.UTC)},
+			{Bucket: "acme-tenant-data", Key: "tenants/tenant-1/audit.log", VersionID: "null", Size: 10, LegalHold: true},
+		},
+	}
+}
+
+func newCert(t *testing.T, policies []config.BackupPolicy) certificate.Certificate {
+	t.Helper()
+	c, err := certificate.New(certificate.Input{Result: purgedResult(), Policies: policies, Zone: jst, Issuer: "Acme SaaS K.K. (Pledge tenant-purger)", IssuedAt: deletedAt.Add(2 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestSigner_VerifiesWithOpenSSL(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatalf("openssl is not installed, and this test must verify with the real command: %v", err)
+	}
+	f := newFakeKMS(t)
+	signed, err := certificate.Signer{KMS: f, KeyID: "alias/pledge-certificates"}.Sign(context.Background(), newCert(t, gfs()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.signs) != 1 || f.signs[0].MessageType != kmstypes.MessageTypeDigest || len(f.signs[0].Message) != 32 {
+		t.Fatalf("KMS Sign calls %+v, want one with a SHA-256 DIGEST", f.signs)
+	}
+	if got := signed.Certificate.Signing; got.KeyID != keyARN || got.Algorithm != "ECDSA_SHA_256" || len(got.PublicKeySHA256) != 64 {
+		t.Errorf("signing = %+v", got)
+	}
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(certificate.FileJSON, signed.JSON)
+	write(certificate.FileSignature, signed.Signature)
+	write(certificate.FilePublicKey, signed.PublicKeyPEM)
+	run := func() (string, error) {
+		args := strings.Fields(certificate.VerifyCommand)[1:]
+		cmd := exec.Command(openssl, args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run(); err != nil || strings.TrimSpace(out) != "Verified OK" {
+		t.Fatalf("%s: %q, %v", certificate.VerifyCommand, out, err)
+	}
+	if err := certificate.Verify(signed.JSON, signed.Signature, signed.PublicKeyPEM); err != nil {
+		t.Errorf("Go Verify: %v", err)
+	}
+	// One changed byte in the count must fail both.
+	tampered := bytes.Replace(signed.JSON, []byte(`"versions":98000`), []byte(`"versions":98001`), 1)
+	if bytes.Equal(tampered, signed.JSON) {
+		t.Fatal("tampering found nothing to change")
+	}
+	write(certificate.FileJSON, tampered)
+	if out, err := run(); err == nil || !strings.Contains(out, "Verification failure") {
+		t.Errorf("openssl accepted a tampered certificate: %q, %v", out, err)
+	}
+	if err := certificate.Verify(tampered, signed.Signature, signed.PublicKeyPEM); !errors.Is(err, certificate.ErrBadSignature) {
+		t.Errorf("Go Verify of a tampered certificate: %v, want ErrBadSignature", err)
+	}
+}
+
+func TestSigner_RefusesWrongKeyAndBadSignature(t *testing.T) {
+	f := newFakeKMS(t)
+	f.spec = kmstypes.KeySpecRsa2048
+	if _, err := (certificate.Signer{KMS: f, KeyID: "k"}).Sign(context.Background(), newCert(t, gfs())); err == nil || !strings.Contains(err.Error(), "ECC_NIST_P256") {
+		t.Errorf("RSA key: err = %v, want a refusal naming ECC_NIST_P256", err)
+	}
+	f = newFakeKMS(t)
+	f.corrupt = true
+	if _, err := (certificate.Signer{KMS: f, KeyID: "k"}).Sign(context.Background(), newCert(t, gfs())); !errors.Is(err, certificate.ErrBadSignature) {
+		t.Errorf("bad KMS signature: err = %v, want ErrBadSignature", err)
+	}
+}
+
+func TestCertificate_Canonical(t *testing.T) {
+	c := newCert(t, gfs())
+	b, err := c.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, b); err != nil || !bytes.Equal(compact.Bytes(), b) {
+		t.Errorf("canonical JSON has insignificant whitespace (or is invalid: %v)", err)
+	}
+	for _, bad := range []string{"\n", `\u003c`, `\u0026`, ".123"} {
+		if bytes.Contains(b, []byte(bad)) {
+			t.Errorf("canonical JSON contains %q", bad)
+		}
+	}
+	for _, want := range []string{`"last_deletion":"2026-11-20T18:30:15Z"`, `<signed> & \"final\".pdf`, `"retain_until":"2027-03-31T15:00:00Z"`, `"reasons":["legal_hold"]`, `"expires_by":"2026-12-18T19:30:15Z"`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("canonical JSON lacks %s", want)
+		}
+	}
+	// Keys sorted at the top level.
+	if !bytes.HasPrefix(b, []byte(`{"backups":`)) || !bytes.Contains(b, []byte(`"issued_at":"2026-11-20T18:32:15Z","issuer":`)) {
+		t.Errorf("keys not sorted: %.120s", b)
+	}
+	parsed, err := certificate.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := parsed.Canonical()
+	if !bytes.Equal(again, b) {
+		t.Error("Parse + Canonical does not reproduce the bytes")
+	}
+	var indented bytes.Buffer
+	indented.Write(bytes.ReplaceAll(b, []byte(`,"`), []byte(`, "`)))
+	if _, err := certificate.Parse(indented.Bytes()); err == nil || !strings.Contains(err.Error(), "canonical") {
+		t.Errorf("Parse accepted whitespace: %v", err)
+	}
+}
+
+func TestNew_RefusesIncompletePurges(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*purge.Result)
+		want   string
+	}{
+		{"Incomplete", func(r *purge.Result) { r.Status = purge.StatusIncomplete }, `"incomplete"`},
+		{"NotPurged", func(r *purge.Result) { r.Status = purge.StatusNotPurged }, `"not_purged"`},
+		{"NoDigest", func(r *purge.Result) { r.ManifestSHA256 = "" }, "hex SHA-256"},
+		{"NoTenant", func(r *purge.Result) { r.TenantID = "" }, "no tenant"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := purgedResult()
+			tc.change(&r)
+			_, err := certificate.New(certificate.Input{Result: r, Policies: gfs(), Zone: jst, Issuer: "x", IssuedAt: deletedAt})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one mentioning %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestBackupExpiryFor(t *testing.T) {
+	basis := time.Date(2026, 1, 31, 10, 20, 0, 0, time.UTC) // 19:20 JST
+	at := func(s string) string { return s }
+	for _, tc := range []struct {
+		name     string
+		policies []config.BackupPolicy
+		never    bool
+		want     string // expires_by, RFC 3339 UTC
+		longest  []string
+	}{
+		{"GFSHourlyDailyWeekly", gfs(), false, at("2026-02-28T11:20:00Z"), []string{"weekly 4"}},
+		{"Daily7", []config.BackupPolicy{{Name: "d", Schedule: "cron(0 3 * * ? *)", Keep: config.Keep{Daily: 7}, MinAvailable: 1}}, false, at("2026-02-08T10:20:00Z"), []string{"daily 7"}},
+		{"PITRLongerThanTiers", []config.BackupPolicy{{Name: "p", Schedule: "rate(1 day)", Keep: config.Keep{Daily: 7}, MinAvailable: 1, PointInTimeRecoveryDays: 30}}, false, at("2026-03-03T10:20:00Z"), []string{"point_in_time_recovery_days 30"}},
+		{"LastN", []config.BackupPolicy{{Name: "l", Schedule: "rate(12 hours)", Keep: config.Keep{Last: 10}, MinAvailable: 1}}, false, at("2026-02-05T22:20:00Z"), []string{"last 10"}},
+		{"MonthlyFromMonthEnd", []config.BackupPolicy{{Name: "m", Schedule: "rate(1 day)", Keep: config.Keep{Monthly: 1}, MinAvailable: 1}}, false, at("2026-03-04T10:20:00Z"), []string{"monthly 1"}},
+		{"YearlyUnlimited", []config.BackupPolicy{{Name: "y", Schedule: "rate(1 day)", Keep: config.Keep{Daily: 7, Yearly: -1}, MinAvailable: 1}}, true, "", []string{"yearly -1"}},
+		{"LatestOfTwo", append(gfs(), config.BackupPolicy{Name: "d", Schedule: "rate(1 day)", Keep: config.Keep{Daily: 60}, MinAvailable: 1}), false, at("2026-04-02T10:20:00Z"), []string{"weekly 4", "daily 60"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := certificate.BackupExpiryFor(tc.policies, basis, jst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Never != tc.never {
+				t.Errorf("never = %v, want %v", got.Never, tc.never)
+			}
+			switch {
+			case tc.want == "" && got.ExpiresBy != nil:
+				t.Errorf("expires by %s, want no date", got.ExpiresBy)
+			case tc.want != "" && (got.ExpiresBy == nil || got.ExpiresBy.Format(time.RFC3339) != tc.want):
+				t.Errorf("expires by %v, want %s", got.ExpiresBy, tc.want)
+			}
+			for i, p := range got.Policies {
+				if p.Longest != tc.longest[i] {
+					t.Errorf("policy %s longest tier %q, want %q", p.Policy, p.Longest, tc.longest[i])
+				}
+			}
+		})
+	}
+	if _, err := certificate.BackupExpiryFor([]config.BackupPolicy{{Name: "bad", Schedule: "every hour", Keep: config.Keep{Daily: 1}}}, basis, jst); err == nil || !strings.Contains(err.Error(), "bad") {
+		t.Errorf("invalid schedule: err = %v, want one naming the policy", err)
+	}
+}
+
+func TestSummary_Golden(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		policies []config.BackupPolicy
+		zone     *time.Location
+	}{
+		{"gfs_jst", gfs(), jst},
+		{"yearly_forever_utc", []config.BackupPolicy{{Name: "archive", Schedule: "rate(1 day)", Keep: config.Keep{Daily: 7, Yearly: -1}, MinAvailable: 1}}, time.UTC},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signed, err := certificate.Signer{KMS: newFakeKMS(t), KeyID: "alias/pledge"}.Sign(context.Background(), newCert(t, tc.policies))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := certificate.Summary(signed.Certificate, tc.zone)
+			path := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("summary differs from %s (go test -update to accept):\n%s", path, got)
+			}
+			ja, en := strings.Index(got, "【日本語】"), strings.Index(got, "【English】")
+			if ja < 0 || en < 0 || ja > en {
+				t.Error("Japanese must come first, then English")
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	c, _ := certificate.New(certificate.Input{Result: purgedResult(), Policies: gfs(), Zone: jst, Issuer: "x", IssuedAt: deletedAt})
+	b, _ := c.Canonical()
+	f.Add(b)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"format":"pledge-deletion-certificate/1","issued_at":"2026-01-01T00:00:00+09:00"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := certificate.Parse(b)
+		if err != nil {
+			return
+		}
+		again, err := c.Canonical()
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("parsed certificate does not re-encode to its bytes: %v", err)
+		}
+	})
+}

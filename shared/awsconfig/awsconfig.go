@@ -36,7 +36,19 @@ func Load(ctx context.Context, region string) (aws.Config, error) {
 	if cfg.Region == "" {
 		cfg.Region = region
 	}
+	if anyEndpointSet(os.Environ()) {
+		cfg.HTTPClient = HTTPClient(cfg.HTTPClient)
+	}
 	return cfg, nil
+}
+
+func anyEndpointSet(environ []string) bool {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "AWS_ENDPOINT_URL") && !strings.HasSuffix(kv, "=") {
+			return true
+		}
+	}
+	return false
 }
 
 // EndpointSet reports whether the environment points service (the SDK's

@@ -40,6 +40,11 @@ func TestLoad_EndpointRetryAndPathStyle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if hc, ok := cfg.HTTPClient.(*http.Client); !ok {
+		t.Errorf("HTTP client = %T, want the buffering client when an endpoint is set", cfg.HTTPClient)
+	} else if _, ok := hc.Transport.(awsconfig.BufferingTransport); !ok {
+		t.Errorf("transport = %T, want BufferingTransport", hc.Transport)
+	}
 	if cfg.Region != "ap-northeast-1" {
 		t.Errorf("region = %q, want the configured fallback", cfg.Region)
 	}

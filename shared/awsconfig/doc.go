@@ -6,5 +6,7 @@
 // the sandbox's local stand-ins, without a code change. Calls are retried by
 // the SDK's standard retryer, which backs off on throttling and 5xx errors.
 // When an endpoint is set for S3, clients use path-style addressing, which
-// local stand-ins need.
+// local stand-ins need; when any endpoint is set, small request bodies are
+// buffered (BufferingTransport) to avoid an SDK race that only a server on
+// loopback exposes.
 package awsconfig

@@ -71,8 +71,8 @@ func exampleConfig(t *testing.T) config.Config {
 	return cfg
 }
 
-// idsOnlyConfig targets databases by id only, in another zone, with an
-// imported registry table.
+// idsOnlyConfig targets databases by id only, daily, in another zone, with
+// an imported registry table and evidence bucket.
 func idsOnlyConfig(t *testing.T) config.Config {
 	cfg := exampleConfig(t)
 	cfg.Timezone = "America/New_York"
@@ -82,6 +82,7 @@ func idsOnlyConfig(t *testing.T) config.Config {
 		Keep:    config.Keep{Daily: 7},
 	}}
 	cfg.Tenants.RegistryTable = "existing-registry"
+	cfg.Evidence.Bucket = "existing-evidence"
 	return cfg
 }
 
@@ -556,13 +557,25 @@ func TestSnapshotRotator_CreatesSnapshotsOnlyOfConfiguredTargets(t *testing.T) {
 
 func TestSnapshotRotator_AlarmsWhenNewestSnapshotIsStale(t *testing.T) {
 	s := example(t)
-	check(t, "stale snapshot alarm", func() {
+	check(t, "hourly policy: one two-hour period", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), assertions.Match_ObjectLike(&map[string]interface{}{
 			"Namespace":          "Pledge",
 			"MetricName":         "NewestSnapshotAgeSecondsMax",
 			"Dimensions":         assertions.Match_ArrayWith(&[]interface{}{map[string]interface{}{"Name": "Policy", "Value": "gfs-24h-7d-4w"}}),
 			"Threshold":          7200,
 			"Period":             7200,
+			"ComparisonOperator": "GreaterThanThreshold",
+			"TreatMissingData":   "breaching",
+		}))
+	})
+	check(t, "daily policy: two consecutive one-day periods", func() {
+		idsOnly(t).template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), assertions.Match_ObjectLike(&map[string]interface{}{
+			"MetricName":         "NewestSnapshotAgeSecondsMax",
+			"Dimensions":         assertions.Match_ArrayWith(&[]interface{}{map[string]interface{}{"Name": "Policy", "Value": "daily-7"}}),
+			"Threshold":          172800,
+			"Period":             86400,
+			"EvaluationPeriods":  2,
+			"DatapointsToAlarm":  2,
 			"ComparisonOperator": "GreaterThanThreshold",
 			"TreatMissingData":   "breaching",
 		}))
@@ -647,10 +660,13 @@ func TestTenantPurger_DeletesOnlyUnderTenantPrefixes(t *testing.T) {
 	})
 }
 
-func TestTenantPurger_ImportsConfiguredRegistry(t *testing.T) {
+func TestPledgeStack_ImportsConfiguredRegistryAndEvidence(t *testing.T) {
 	s := idsOnly(t)
 	if n := len(s.resources("AWS::DynamoDB::Table")); n != 1 {
 		t.Errorf("%d tables, want only the ledger when the registry is imported", n)
+	}
+	if n := len(s.resources("AWS::S3::Bucket")); n != 0 {
+		t.Errorf("%d buckets, want none when the evidence bucket is imported", n)
 	}
 	for _, st := range s.roleStatements(t, s.idOf(s.stack.TenantPurger().Role())) {
 		if st.allows("dynamodb:UpdateItem") {

@@ -211,8 +211,11 @@ func (n *Notifier) log() *slog.Logger {
 	return n.Log
 }
 
+// pace waits for the sending rate: at most SendRate sends in any second,
+// the way SES counts its maximum send rate (a burst of up to SendRate is
+// allowed, then one every 1/SendRate seconds).
 func (n *Notifier) pace(ctx context.Context) error {
-	n.once.Do(func() { n.limiter = rate.NewLimiter(rate.Limit(max(n.SendRate, 1)), 1) })
+	n.once.Do(func() { n.limiter = rate.NewLimiter(rate.Limit(max(n.SendRate, 1)), max(n.SendRate, 1)) })
 	return n.limiter.Wait(ctx)
 }
 

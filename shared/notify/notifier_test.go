@@ -600,3 +600,26 @@ func TestNotifier_SampleEventReachesOpsOnly(t *testing.T) {
 		t.Errorf("sample: %+v", res)
 	}
 }
+
+func TestNotifier_PacesSendsToTheSendingRate(t *testing.T) {
+	r := newRig(t, detectedMalware.Add(time.Minute))
+	r.n.SendRate = 20
+	evs := make([][]byte, 0, 30)
+	for i := range 30 {
+		evs = append(evs, withDetail(t, fixture(t, "guardduty-ec2-backdoor.json"), map[string]any{"id": fmt.Sprintf("backdoor-%02d", i)})) // tenant-2: one group
+	}
+	for _, ev := range evs {
+		r.event(t, ev)
+	}
+	all := r.queue.take()
+	start := time.Now()
+	for i := 0; i < len(all.Records); i += 10 {
+		if resp := r.batch(t, events.SQSEvent{Records: all.Records[i : i+10]}); len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("failures %v", resp.BatchItemFailures)
+		}
+	}
+	// 20 a second: the first 20 at once, the next 10 one every 50 ms.
+	if elapsed := time.Since(start); elapsed < 450*time.Millisecond || r.mail.count() != 30 {
+		t.Errorf("30 sends at 20/s took %s (%d sent), want at least 450ms", elapsed, r.mail.count())
+	}
+}

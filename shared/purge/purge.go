@@ -675,14 +675,14 @@ func (r *run) checkpoint(ctx context.Context) error {
 
 // page is one listing page in flight.
 type page struct {
-	bucket           string
-	entries          []entry
+	bucket  string
+	entries []entry
 	// resumeKey is where a fresh listing resumes once this page is
 	// committed: the last key of the page before its final key, whose
 	// versions may continue on the next page. Empty: do not move.
 	resumeKey string
-	last             bool
-	done             chan struct{}
+	last      bool
+	done      chan struct{}
 }
 
 // purgeLocation lists and deletes the current location from its markers.

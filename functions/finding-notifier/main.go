@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -33,7 +32,7 @@ func main() {
 		Setup: setup,
 		// A sample finding: safe to run anywhere (ops only, never tenants)
 		// and it exercises the whole path; pass -event FILE for others.
-		DefaultEvent: func(now time.Time) []byte { return notify.SampleEvent(now) },
+		DefaultEvent: notify.SampleEvent,
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -97,8 +98,8 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 
 	var errs []error
 	var pending []pendingNotice
-	for _, r := range route.Recipients {
-		claim, d, err := n.claim(ctx, f, r.TenantID, now)
+	for i, c := range n.claimAll(ctx, f, route.Recipients, now) {
+		r, claim, d, err := route.Recipients[i], c.claim, c.decision, c.err
 		if err != nil {
 			errs = append(errs, err)
 			res.Failed = append(res.Failed, r.TenantID)
@@ -138,6 +139,35 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		return res, fmt.Errorf("finding %s: %w", f.ID, err)
 	}
 	return res, nil
+}
+
+// ClaimConcurrency bounds the ledger claims one event makes at once (a
+// platform-wide finding claims one per active tenant).
+const ClaimConcurrency = 8
+
+type claimResult struct {
+	claim    Claim
+	decision Decision
+	err      error
+}
+
+// claimAll claims a notice for every recipient, ClaimConcurrency at a
+// time; results are in the recipients' order.
+func (n *Notifier) claimAll(ctx context.Context, f finding.Finding, rs []finding.Recipient, now time.Time) []claimResult {
+	out := make([]claimResult, len(rs))
+	sem := make(chan struct{}, ClaimConcurrency)
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c, d, err := n.claim(ctx, f, r.TenantID, now)
+			out[i] = claimResult{c, d, err}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // claim claims a notice in the ledger, or in a dry run decides from the

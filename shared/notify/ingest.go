@@ -118,8 +118,11 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		errs = append(errs, err)
 	}
 	for _, p := range queued {
-		risk := n.putAtRisk(p.msg, now)
-		n.put("NoticesQueued", 1, metrics.Count, nil)
+		risk := p.msg.Kind != KindReminder && atRisk(p.msg.PromiseFrom, n.Promise, now)
+		if !n.DryRun {
+			n.putAtRisk(p.msg, now)
+			n.put("NoticesQueued", 1, metrics.Count, nil)
+		}
 		res.Queued = append(res.Queued, QueuedNotice{TenantID: p.claim.TenantID, Seq: p.claim.Seq, Kind: p.claim.Kind, AtRisk: risk})
 		log.Info("notice queued", logging.KeyTenantID, p.claim.TenantID, "notice_seq", p.claim.Seq, "notice_kind", string(p.claim.Kind), "at_risk", risk, "dry_run", n.DryRun)
 	}

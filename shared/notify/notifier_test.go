@@ -519,6 +519,18 @@ func TestNotifier_NoticeAtRisk(t *testing.T) {
 	}
 }
 
+func TestNotifier_RedeliveryAfterThePromiseRaisesNoAlarm(t *testing.T) {
+	r := newRig(t, detectedMalware.Add(time.Minute))
+	r.event(t, malware(t))
+	batch := r.queue.take()
+	r.batch(t, batch)
+	r.now = detectedMalware.Add(testPromise + time.Hour)
+	r.batch(t, batch)
+	if got := r.metricValues(t, "NoticeAtRisk", nil); slices.Contains(got, 1) {
+		t.Errorf("NoticeAtRisk = %v: a redelivered, already sent notice raised the alarm", got)
+	}
+}
+
 func TestNotifier_LogsNeverCarryAddresses(t *testing.T) {
 	r := newRig(t, detectedMalware.Add(5*time.Minute))
 	r.event(t, malware(t))
@@ -552,6 +564,9 @@ func TestNotifier_DryRunChangesNothing(t *testing.T) {
 	}
 	if r.queue.len() != 0 || r.topic.count() != 0 || r.ledger.claims != 0 {
 		t.Errorf("dry run queued, published or claimed")
+	}
+	if got := r.metricValues(t, "NoticesQueued", nil); len(got) != 0 {
+		t.Errorf("dry run counted queued notices: %v", got)
 	}
 }
 

@@ -135,11 +135,15 @@ func (n *Notifier) send(ctx context.Context, rec events.SQSMessage) error {
 	f := m.Finding
 	log := n.log().With("sqs_message_id", rec.MessageId, logging.KeyFindingID, f.ID, logging.KeyTenantID, m.TenantID, "notice_seq", m.Seq)
 	now := n.Now()
-	risk := n.putAtRisk(m, now)
-	if risk {
-		log.Warn("notice at risk of missing the promise", "promise_from", m.PromiseFrom, "promise_hours", n.Promise.Hours())
-	}
 	state, entry, err := n.Ledger.BeginSend(ctx, f.ID, m.TenantID, m.Seq, now)
+	// A notice still to be sent is measured at every attempt; a redelivery
+	// of one already sent (or superseded) is not, so that it cannot raise a
+	// false alarm.
+	if err != nil || state == SendGo || state == SendBusy {
+		if n.putAtRisk(m, now) {
+			log.Warn("notice at risk of missing the promise", "promise_from", m.PromiseFrom, "promise_hours", n.Promise.Hours())
+		}
+	}
 	if err != nil {
 		return err
 	}

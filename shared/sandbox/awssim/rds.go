@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -143,22 +144,30 @@ type RDSAccountQuota struct {
 // RDSSeed is state to add to the RDS simulator (POST /_sim/seed/rds).
 // Quotas sets the Max of account quotas by name ("ManualSnapshots",
 // "ManualClusterSnapshots", "DBInstances", "DBClusters").
+// ParameterGroups and ClusterParameterGroups (DB and DB cluster parameter
+// groups, separate namespaces) are added first, so the instances and
+// clusters of the same seed can use them; an instance or cluster naming a
+// group that does not exist is an error.
 type RDSSeed struct {
-	Instances        []RDSInstance        `json:",omitempty"`
-	Clusters         []RDSCluster         `json:",omitempty"`
-	Snapshots        []RDSSnapshot        `json:",omitempty"`
-	ClusterSnapshots []RDSClusterSnapshot `json:",omitempty"`
-	Quotas           map[string]int64     `json:",omitempty"`
+	ParameterGroups        []RDSParameterGroup  `json:",omitempty"`
+	ClusterParameterGroups []RDSParameterGroup  `json:",omitempty"`
+	Instances              []RDSInstance        `json:",omitempty"`
+	Clusters               []RDSCluster         `json:",omitempty"`
+	Snapshots              []RDSSnapshot        `json:",omitempty"`
+	ClusterSnapshots       []RDSClusterSnapshot `json:",omitempty"`
+	Quotas                 map[string]int64     `json:",omitempty"`
 }
 
 // RDSState is the RDS simulator's state (GET /_sim/state/rds), each list
 // sorted by identifier.
 type RDSState struct {
-	Instances        []RDSInstance
-	Clusters         []RDSCluster
-	Snapshots        []RDSSnapshot
-	ClusterSnapshots []RDSClusterSnapshot
-	AccountQuotas    []RDSAccountQuota
+	ParameterGroups        []RDSParameterGroup
+	ClusterParameterGroups []RDSParameterGroup
+	Instances              []RDSInstance
+	Clusters               []RDSCluster
+	Snapshots              []RDSSnapshot
+	ClusterSnapshots       []RDSClusterSnapshot
+	AccountQuotas          []RDSAccountQuota
 }
 
 // RDS is the RDS simulator's state. Get it with Server.RDS.
@@ -172,6 +181,10 @@ type RDS struct {
 	clusterSnapshots map[string]*RDSClusterSnapshot
 	readyAt          map[string]time.Time // "snapshot:id" / "cluster-snapshot:id" -> when it becomes available
 	quotaMax         map[string]int64
+	// paramGroups and clusterParamGroups are the seeded parameter groups
+	// by lower-case name; default.<family> groups are made on demand.
+	paramGroups        map[string]*RDSParameterGroup
+	clusterParamGroups map[string]*RDSParameterGroup
 }
 
 // RDS returns the RDS simulator's state.
@@ -182,12 +195,14 @@ func (s *Server) RDS() *RDS {
 
 func newRDSService(s *Server) *Service {
 	r := &RDS{
-		srv:              s,
-		instances:        map[string]*RDSInstance{},
-		clusters:         map[string]*RDSCluster{},
-		snapshots:        map[string]*RDSSnapshot{},
-		clusterSnapshots: map[string]*RDSClusterSnapshot{},
-		readyAt:          map[string]time.Time{},
+		srv:                s,
+		instances:          map[string]*RDSInstance{},
+		clusters:           map[string]*RDSCluster{},
+		snapshots:          map[string]*RDSSnapshot{},
+		clusterSnapshots:   map[string]*RDSClusterSnapshot{},
+		readyAt:            map[string]time.Time{},
+		paramGroups:        map[string]*RDSParameterGroup{},
+		clusterParamGroups: map[string]*RDSParameterGroup{},
 		quotaMax: map[string]int64{
 			"DBInstances":            40,
 			"DBClusters":             40,
@@ -212,6 +227,10 @@ func newRDSService(s *Server) *Service {
 			"ListTagsForResource":        r.listTagsForResource,
 			"RemoveTagsFromResource":     r.removeTagsFromResource,
 			"DescribeAccountAttributes":  r.describeAccountAttributes,
+			"DescribeDBParameters":       func(c *Call) (any, error) { return r.describeParameters(c, false) },
+			"DescribeDBClusterParameters": func(c *Call) (any, error) {
+				return r.describeParameters(c, true)
+			},
 		},
 		Dump: func() any { return r.State() },
 		Seed: func(data []byte) error {
@@ -280,7 +299,7 @@ func (r *RDS) fillInstance(in *RDSInstance, now time.Time) {
 		}
 	}
 	if in.EngineVersion == "" {
-		in.EngineVersion = "16.4"
+		in.EngineVersion = defaultEngineVersion(in.Engine)
 	}
 	if in.DBInstanceClass == "" {
 		in.DBInstanceClass = "db.t4g.medium"
@@ -304,7 +323,7 @@ func (r *RDS) fillInstance(in *RDSInstance, now time.Time) {
 		}
 	}
 	if len(in.DBParameterGroups) == 0 {
-		in.DBParameterGroups = []string{"default." + in.Engine + strings.Split(in.EngineVersion, ".")[0]}
+		in.DBParameterGroups = []string{"default." + parameterFamily(in.Engine, in.EngineVersion)}
 	}
 	if in.DbiResourceId == "" {
 		in.DbiResourceId = "db-" + hash8("db:"+in.DBInstanceIdentifier)
@@ -327,7 +346,7 @@ func (r *RDS) fillCluster(cl *RDSCluster, now time.Time) {
 		cl.Engine = "aurora-postgresql"
 	}
 	if cl.EngineVersion == "" {
-		cl.EngineVersion = "16.4"
+		cl.EngineVersion = defaultEngineVersion(cl.Engine)
 	}
 	if cl.EngineMode == "" {
 		cl.EngineMode = "provisioned"
@@ -336,7 +355,7 @@ func (r *RDS) fillCluster(cl *RDSCluster, now time.Time) {
 		cl.Status = "available"
 	}
 	if cl.DBClusterParameterGroup == "" {
-		cl.DBClusterParameterGroup = "default." + cl.Engine + strings.Split(cl.EngineVersion, ".")[0]
+		cl.DBClusterParameterGroup = "default." + parameterFamily(cl.Engine, cl.EngineVersion)
 	}
 	if cl.DbClusterResourceId == "" {
 		cl.DbClusterResourceId = "cluster-" + hash8("cluster:"+cl.DBClusterIdentifier)
@@ -499,18 +518,55 @@ func (r *RDS) Seed(seed RDSSeed) error {
 			return fmt.Errorf("quota %s: max %d is negative", name, max)
 		}
 	}
+	for i, g := range append(append([]RDSParameterGroup(nil), seed.ParameterGroups...), seed.ClusterParameterGroups...) {
+		if err := validateGroup(g); err != nil {
+			return fmt.Errorf("parameter group %d: %w", i, err)
+		}
+	}
 	now := r.srv.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, in := range seed.Instances {
-		in.TagList = append([]Tag(nil), in.TagList...)
-		r.fillInstance(&in, now)
-		r.instances[in.DBInstanceIdentifier] = &in
+	// Check the groups instances and clusters name against the groups that
+	// exist once this seed's groups are added, before storing anything.
+	addGroups := func(names map[string]*RDSParameterGroup, add []RDSParameterGroup) {
+		for _, g := range add {
+			c := g
+			c.DBParameterGroupName = strings.ToLower(g.DBParameterGroupName)
+			c.Parameters = maps.Clone(g.Parameters)
+			names[c.DBParameterGroupName] = &c
+		}
 	}
-	for _, cl := range seed.Clusters {
+	snapshotGroups, snapshotClusterGroups := maps.Clone(r.paramGroups), maps.Clone(r.clusterParamGroups)
+	undo := func() { r.paramGroups, r.clusterParamGroups = snapshotGroups, snapshotClusterGroups }
+	r.paramGroups, r.clusterParamGroups = maps.Clone(snapshotGroups), maps.Clone(snapshotClusterGroups)
+	addGroups(r.paramGroups, seed.ParameterGroups)
+	addGroups(r.clusterParamGroups, seed.ClusterParameterGroups)
+	filled := make([]RDSInstance, len(seed.Instances))
+	for i, in := range seed.Instances {
+		in.TagList = append([]Tag(nil), in.TagList...)
+		in.DBParameterGroups = append([]string(nil), in.DBParameterGroups...)
+		r.fillInstance(&in, now)
+		if err := r.checkGroupUse("instance "+in.DBInstanceIdentifier, in.Engine, in.DBParameterGroups, false); err != nil {
+			undo()
+			return err
+		}
+		filled[i] = in
+	}
+	filledClusters := make([]RDSCluster, len(seed.Clusters))
+	for i, cl := range seed.Clusters {
 		cl.TagList = append([]Tag(nil), cl.TagList...)
 		cl.DBClusterMembers = append([]RDSClusterMember(nil), cl.DBClusterMembers...)
 		r.fillCluster(&cl, now)
+		if err := r.checkGroupUse("cluster "+cl.DBClusterIdentifier, cl.Engine, []string{cl.DBClusterParameterGroup}, true); err != nil {
+			undo()
+			return err
+		}
+		filledClusters[i] = cl
+	}
+	for _, in := range filled {
+		r.instances[in.DBInstanceIdentifier] = &in
+	}
+	for _, cl := range filledClusters {
 		r.clusters[cl.DBClusterIdentifier] = &cl
 	}
 	for _, sn := range seed.Snapshots {
@@ -582,6 +638,16 @@ func (r *RDS) State() RDSState {
 	defer r.mu.Unlock()
 	r.refresh(now)
 	var st RDSState
+	for _, g := range sortedValues(r.paramGroups) {
+		c := *g
+		c.Parameters = maps.Clone(g.Parameters)
+		st.ParameterGroups = append(st.ParameterGroups, c)
+	}
+	for _, g := range sortedValues(r.clusterParamGroups) {
+		c := *g
+		c.Parameters = maps.Clone(g.Parameters)
+		st.ClusterParameterGroups = append(st.ClusterParameterGroups, c)
+	}
 	for _, in := range sortedValues(r.instances) {
 		c := *in
 		c.TagList = append([]Tag(nil), in.TagList...)

@@ -65,9 +65,12 @@ func (s *Server) CloudTrail() *CloudTrail {
 func newCloudTrailService(s *Server) *Service {
 	t := &CloudTrail{srv: s, trails: map[string]*CloudTrailTrail{}}
 	return &Service{
-		Name:         "cloudtrail",
-		Protocol:     ProtocolJSON11,
-		TargetPrefix: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101",
+		Name:     "cloudtrail",
+		Protocol: ProtocolJSON11,
+		// aws-sdk-go-v2 sends the short form "CloudTrail_20131101.DescribeTrails";
+		// AWS also accepts the namespaced com.amazonaws.cloudtrail.v20131101 form,
+		// which Server.resolve does not split (it cuts at the first dot).
+		TargetPrefix: "CloudTrail_20131101",
 		Operations: map[string]Handler{
 			"DescribeTrails": t.describeTrails,
 			"GetTrailStatus": t.getTrailStatus,

@@ -157,7 +157,8 @@ func PlanTarget(p config.BackupPolicy, t Target, snaps []Snapshot, slot time.Tim
 		case !a.Created.Equal(b.Created):
 			return b.Created.Compare(a.Created)
 		}
-		return cmp.Compare(b.ID, a.ID)
+		// Equal times: the smaller id counts as newer, as in package retention.
+		return cmp.Compare(a.ID, b.ID)
 	})
 	var available []retention.Snapshot
 	byID := map[string]Snapshot{}

@@ -1,0 +1,384 @@
+package purger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go"
+
+	"github.com/pledge-dev/pledge/shared/certificate"
+	"github.com/pledge-dev/pledge/shared/evidence"
+	"github.com/pledge-dev/pledge/shared/logging"
+	"github.com/pledge-dev/pledge/shared/metrics"
+	"github.com/pledge-dev/pledge/shared/purge"
+	"github.com/pledge-dev/pledge/shared/tenant"
+)
+
+// What handling one purge message came to.
+const (
+	ActionPurged        = "purged"         // certificate issued, tenant marked purged
+	ActionContinued     = "continued"      // paused before the deadline, sent on
+	ActionAlreadyPurged = "already-purged" // a duplicate message
+	ActionRefused       = "refused"        // the tenant may not be purged (active, reinstated, not due)
+	ActionSuperseded    = "superseded"     // another invocation owns the purge now
+	ActionPlanned       = "planned"        // dry run
+	ActionFailed        = "failed"         // returned for redelivery
+)
+
+// BatchResult answers an SQS batch. BatchItemFailures is the partial batch
+// response Lambda reads (ReportBatchItemFailures); Purges say what happened
+// to each message, for logs and `invoke`. Lambda ignores the extra field.
+type BatchResult struct {
+	BatchItemFailures []events.SQSBatchItemFailure `json:"batchItemFailures"`
+	Purges            []Outcome                    `json:"purges"`
+}
+
+// Outcome is what one purge message came to.
+type Outcome struct {
+	TenantID  string `json:"tenant_id"`
+	MessageID string `json:"sqs_message_id"`
+	Action    string `json:"action"`
+	Reason    string `json:"reason,omitempty"`
+	// Attempt is the tenant's PurgeAttempts after this claim.
+	Attempt int          `json:"attempt,omitempty"`
+	Status  purge.Status `json:"purge_status,omitempty"`
+	// Counts are cumulative over the whole purge; Deleted is this
+	// invocation's share.
+	Counts         purge.Counts     `json:"counts"`
+	Deleted        purge.Counts     `json:"deleted"`
+	ManifestSHA256 string           `json:"manifest_sha256,omitempty"`
+	ManifestKeys   []string         `json:"manifest_keys,omitempty"`
+	Locked         []purge.Locked   `json:"locked,omitempty"`
+	Failed         int              `json:"failed,omitempty"`
+	Remaining      int64            `json:"remaining,omitempty"`
+	Concurrency    purge.LimitStats `json:"concurrency"`
+	// Certificate are the evidence keys of certificate.json,
+	// certificate.sig and public-key.pem.
+	Certificate []string `json:"certificate_keys,omitempty"`
+	// Emailed counts the contacts mailed the certificate (over all
+	// attempts); MailFailed those SES refused for good.
+	Emailed    int      `json:"emailed"`
+	MailFailed []string `json:"mail_failed_sha256,omitempty"`
+	// Plan is the dry run (dry run only).
+	Plan     *purge.Plan `json:"plan,omitempty"`
+	Evidence string      `json:"evidence_key,omitempty"`
+	Error    string      `json:"error,omitempty"`
+}
+
+// HandleBatch handles a purge-queue batch (one message by the stack's
+// configuration, any number here) and returns the messages to redeliver.
+// It returns an error only for an event that is not an SQS batch.
+func (p *Purger) HandleBatch(ctx context.Context, raw json.RawMessage) (*BatchResult, error) {
+	var ev events.SQSEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, fmt.Errorf("decode SQS batch: %w", err)
+	}
+	for i, r := range ev.Records {
+		if r.EventSource != "aws:sqs" {
+			return nil, fmt.Errorf("decode SQS batch: record %d comes from %q, not aws:sqs", i, r.EventSource)
+		}
+	}
+	res := &BatchResult{BatchItemFailures: []events.SQSBatchItemFailure{}, Purges: []Outcome{}}
+	for _, rec := range ev.Records {
+		o, err := p.handleMessage(ctx, rec)
+		o.MessageID = rec.MessageId
+		if err != nil {
+			o.Action, o.Error = ActionFailed, err.Error()
+			p.log().Error("purge message failed; SQS will redeliver it", "sqs_message_id", rec.MessageId, logging.KeyTenantID, o.TenantID, logging.KeyError, err)
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+		}
+		res.Purges = append(res.Purges, o)
+	}
+	return res, nil
+}
+
+// handleMessage purges (or plans) one tenant. A nil error means the
+// message may be deleted.
+func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outcome, error) {
+	m, err := ParseMessage(rec.Body)
+	if err != nil {
+		// A message that can never be read is not retried: it would only
+		// reach the dead-letter queue after five rounds of 16 minutes.
+		p.log().Error("purge message dropped: unreadable", "sqs_message_id", rec.MessageId, logging.KeyError, err)
+		return Outcome{Action: ActionRefused, Reason: err.Error()}, nil
+	}
+	o := Outcome{TenantID: m.TenantID}
+	log := p.log().With(logging.KeyTenantID, m.TenantID, "sqs_message_id", rec.MessageId, "round", m.Round)
+	if p.DryRun {
+		t, err := p.Registry.Get(ctx, m.TenantID)
+		if err != nil {
+			return o, fmt.Errorf("read tenant %s: %w", m.TenantID, err)
+		}
+		o.Action = ActionPlanned
+		if !t.Due(p.now()) {
+			o.Action, o.Reason = ActionRefused, fmt.Sprintf("tenant is %s and not due", t.Status)
+			return o, nil
+		}
+		plan, err := p.plan(ctx, t)
+		if err != nil {
+			return o, err
+		}
+		o.Plan, o.Counts = &plan, plan.Total
+		log.Info("purge planned (dry run)", "versions", plan.Total.Versions, "delete_markers", plan.Total.DeleteMarkers, "bytes", plan.Total.Bytes)
+		return o, nil
+	}
+
+	owner := p.owner(ctx)
+	t, err := p.Registry.StartPurge(ctx, m.TenantID, owner, p.now())
+	if err != nil {
+		return p.notStarted(ctx, o, err, log)
+	}
+	o.Attempt = t.PurgeAttempts
+	log = log.With("purge_owner", owner, "attempt", t.PurgeAttempts)
+	prog, err := decodeProgress(t.Checkpoint.Data)
+	if err != nil {
+		return o, fmt.Errorf("tenant %s: %w", t.ID, err)
+	}
+	var before purge.Checkpoint
+	if len(prog.Purge) > 0 {
+		if before, err = purge.DecodeCheckpoint(prog.Purge); err != nil {
+			return o, fmt.Errorf("tenant %s: %w", t.ID, err)
+		}
+	}
+	job, err := p.job(t)
+	if err != nil {
+		return o, err
+	}
+	sv := &saver{reg: p.Registry, id: t.ID, owner: owner, prog: &prog}
+	opts := p.Options
+	opts.ManifestPrefix = KindManifest
+	if opts.DeadlineMargin == 0 {
+		opts.DeadlineMargin = MaxDeadlineMargin
+		if dl, ok := ctx.Deadline(); ok {
+			opts.DeadlineMargin = min(MaxDeadlineMargin, time.Until(dl)/5)
+		}
+	}
+	eng := &purge.Engine{
+		S3: p.S3, Evidence: p.Evidence, Checkpointer: sv, Logger: log, Options: opts,
+		Recheck: func(ctx context.Context) error {
+			cur, err := p.Registry.Get(ctx, t.ID)
+			if err != nil {
+				return fmt.Errorf("re-read tenant: %w", err)
+			}
+			if cur.Status != tenant.StatusPurging || cur.PurgeOwner != owner {
+				return fmt.Errorf("%w: tenant is %s under purge owner %q, not purging under %q", tenant.ErrConflict, cur.Status, cur.PurgeOwner, owner)
+			}
+			return nil
+		},
+	}
+	res, err := eng.Apply(ctx, job, prog.Purge)
+	o.fill(res, before)
+	p.put("ObjectsDeleted", float64(o.Deleted.Versions+o.Deleted.DeleteMarkers), metrics.Count)
+	p.put("BytesDeleted", float64(o.Deleted.Bytes), metrics.Bytes)
+	if err != nil {
+		if errors.Is(err, tenant.ErrConflict) || errors.Is(err, purge.ErrStopped) {
+			o.Action, o.Reason = ActionSuperseded, err.Error()
+			log.Warn("purge stopped: the tenant is no longer this invocation's to purge", logging.KeyError, err)
+			p.record(ctx, &o)
+			return o, nil
+		}
+		return o, err // the engine's errors name the tenant
+	}
+	switch res.Status {
+	case purge.StatusIncomplete:
+		p.put("PurgeIncomplete", 1, metrics.Count)
+		if !progressed(before, res) {
+			return o, fmt.Errorf("purge tenant %s: paused without deleting or listing anything: the invocation leaves too little time", t.ID)
+		}
+		next := Message{TenantID: t.ID, Reason: ReasonResume, Enqueued: p.now().UTC(), Round: m.Round + 1}
+		if _, err := p.Queue.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(p.QueueURL), MessageBody: aws.String(next.Encode()), DelaySeconds: int32(p.resumeDelay() / time.Second)}); err != nil {
+			return o, fmt.Errorf("send tenant %s on after pausing: %w", t.ID, err)
+		}
+		o.Action = ActionContinued
+		log.Info("purge paused before the deadline and sent on", "versions_deleted", o.Deleted.Versions, "next_round", next.Round)
+		p.record(ctx, &o)
+		return o, nil
+	case purge.StatusPurged:
+		if err := p.finish(ctx, t, res, sv, &o, log); err != nil {
+			return o, err
+		}
+		o.Action = ActionPurged
+		p.put("TenantsPurged", 1, metrics.Count)
+		log.Info("tenant purged", "versions", res.Counts.Versions, "delete_markers", res.Counts.DeleteMarkers, "bytes", res.Counts.Bytes, "emailed", o.Emailed)
+		p.record(ctx, &o)
+		return o, nil
+	default:
+		p.put("PurgeIncomplete", 1, metrics.Count)
+		p.record(ctx, &o)
+		return o, fmt.Errorf("purge tenant %s: %s: %d versions left, %d could not be deleted", t.ID, res.Status, res.Remaining, len(res.Failed))
+	}
+}
+
+// notStarted decides what a refused StartPurge means for the message.
+func (p *Purger) notStarted(ctx context.Context, o Outcome, err error, log *slog.Logger) (Outcome, error) {
+	switch {
+	case errors.Is(err, tenant.ErrNotFound), errors.Is(err, tenant.ErrInvalid):
+		o.Action, o.Reason = ActionRefused, err.Error()
+		log.Error("purge refused: no such tenant", logging.KeyError, err)
+		return o, nil
+	case errors.Is(err, tenant.ErrConflict):
+		cur, gerr := p.Registry.Get(ctx, o.TenantID)
+		if gerr != nil {
+			return o, fmt.Errorf("start purge: %w; re-read tenant: %w", err, gerr)
+		}
+		if cur.Status == tenant.StatusPurged {
+			o.Action = ActionAlreadyPurged
+			log.Info("tenant already purged: duplicate message")
+			return o, nil
+		}
+		o.Action, o.Reason = ActionRefused, fmt.Sprintf("tenant is %s: %v", cur.Status, err)
+		log.Warn("purge refused", logging.KeyStatus, string(cur.Status), logging.KeyError, err)
+		return o, nil
+	default:
+		return o, fmt.Errorf("start purge of tenant %s: %w", o.TenantID, err)
+	}
+}
+
+// progressed reports whether an Apply that paused moved the checkpoint on.
+func progressed(before purge.Checkpoint, res purge.Result) bool {
+	after, err := purge.DecodeCheckpoint(res.Checkpoint)
+	if err != nil {
+		return false
+	}
+	return after.Counts != before.Counts || after.Phase != before.Phase || after.Location != before.Location ||
+		after.KeyMarker != before.KeyMarker || len(after.ManifestKeys) != len(before.ManifestKeys)
+}
+
+func (o *Outcome) fill(res purge.Result, before purge.Checkpoint) {
+	o.Status, o.Counts = res.Status, res.Counts
+	o.Deleted = purge.Counts{
+		Objects:       res.Counts.Objects - before.Counts.Objects,
+		Versions:      res.Counts.Versions - before.Counts.Versions,
+		DeleteMarkers: res.Counts.DeleteMarkers - before.Counts.DeleteMarkers,
+		Bytes:         res.Counts.Bytes - before.Counts.Bytes,
+	}
+	o.ManifestSHA256, o.ManifestKeys = res.ManifestSHA256, res.ManifestKeys
+	o.Locked, o.Failed, o.Remaining, o.Concurrency = res.Locked, len(res.Failed), res.Remaining, res.Concurrency
+}
+
+// record writes the run's evidence; a failure is logged, not fatal: the
+// purge itself is already checkpointed.
+func (p *Purger) record(ctx context.Context, o *Outcome) {
+	key, err := p.Evidence.Put(ctx, evidence.Record{Kind: KindRun, Time: p.now(), Subject: o.TenantID, Body: o})
+	if err != nil {
+		p.log().Error("write purge-run evidence", logging.KeyTenantID, o.TenantID, logging.KeyError, err)
+		return
+	}
+	o.Evidence = key
+}
+
+// finish issues, stores and mails the certificate and marks the tenant
+// purged, resuming from whatever an earlier attempt recorded.
+func (p *Purger) finish(ctx context.Context, t tenant.Tenant, res purge.Result, sv *saver, o *Outcome, log *slog.Logger) error {
+	prog := sv.prog
+	if prog.Certificate == nil {
+		at := p.now().UTC()
+		cert, err := certificate.New(certificate.Input{Result: res, Policies: p.Backups, Zone: p.zone(), Issuer: p.Issuer, IssuedAt: at})
+		if err != nil {
+			return err
+		}
+		signed, err := p.Signer.Sign(ctx, cert)
+		if err != nil {
+			return fmt.Errorf("sign the certificate of tenant %s: %w", t.ID, err)
+		}
+		base := fmt.Sprintf("%s/%s/%s/", KindCertificate, t.ID, at.Format("20060102T150405Z"))
+		iss := &issued{IssuedAt: cert.IssuedAt.Time, JSON: signed.JSON, Signature: signed.Signature, PublicKeyPEM: signed.PublicKeyPEM}
+		for _, f := range []struct {
+			name, ctype string
+			body        []byte
+		}{{certificate.FileJSON, "application/json", signed.JSON}, {certificate.FileSignature, "application/octet-stream", signed.Signature}, {certificate.FilePublicKey, "application/x-pem-file", signed.PublicKeyPEM}} {
+			if err := p.Evidence.PutObject(ctx, base+f.name, f.ctype, f.body); err != nil {
+				return fmt.Errorf("store the certificate of tenant %s: %w", t.ID, err)
+			}
+			iss.Keys = append(iss.Keys, base+f.name)
+		}
+		prog.Certificate = iss
+		if err := sv.persist(ctx); err != nil {
+			return fmt.Errorf("record the certificate of tenant %s: %w", t.ID, err)
+		}
+		log.Info("certificate issued", logging.KeyEvidence, base+certificate.FileJSON)
+	}
+	o.Certificate = prog.Certificate.Keys
+	cert, err := certificate.Parse(prog.Certificate.JSON)
+	if err != nil {
+		return fmt.Errorf("tenant %s: stored certificate: %w", t.ID, err)
+	}
+	for _, c := range t.Contacts {
+		if prog.mailed(c.Email) {
+			continue
+		}
+		id, err := p.mailCertificate(ctx, t, c, cert, prog.Certificate)
+		if err != nil {
+			var ae smithy.APIError
+			if errors.As(err, &ae) && permanentMailError(ae.ErrorCode()) {
+				// Retrying cannot help and the data is gone: report it
+				// and carry on to mark the tenant purged.
+				o.MailFailed = append(o.MailFailed, hashAddress(c.Email))
+				if p.Metrics != nil {
+					p.Metrics.Put("CertificateMailFailures", 1, metrics.Count, map[string]string{"Reason": ae.ErrorCode()})
+				}
+				log.Error("certificate mail refused by SES", "contact_sha256", hashAddress(c.Email), logging.KeyError, err)
+				continue
+			}
+			return fmt.Errorf("mail the certificate of tenant %s: %w", t.ID, err)
+		}
+		prog.Mailed = append(prog.Mailed, hashAddress(c.Email))
+		if err := sv.persist(ctx); err != nil {
+			return fmt.Errorf("record the certificate mail of tenant %s: %w", t.ID, err)
+		}
+		log.Info("certificate mailed", "contact_sha256", hashAddress(c.Email), "ses_message_id", id)
+	}
+	o.Emailed = len(prog.Mailed)
+	if err := p.Registry.MarkPurged(ctx, t.ID, prog.Certificate.IssuedAt); err != nil {
+		return fmt.Errorf("mark tenant %s purged: %w", t.ID, err)
+	}
+	return nil
+}
+
+func permanentMailError(code string) bool {
+	switch code {
+	case "MessageRejected", "BadRequestException", "NotFoundException", "MailFromDomainNotVerifiedException":
+		return true
+	}
+	return false
+}
+
+// mailCertificate sends one contact the certificate, in their zone.
+func (p *Purger) mailCertificate(ctx context.Context, t tenant.Tenant, c tenant.Contact, cert certificate.Certificate, iss *issued) (string, error) {
+	loc := c.Location()
+	name := t.Name
+	if name == "" {
+		name = t.ID
+	}
+	subject := fmt.Sprintf("【データ削除証明書】%s 様 / Data deletion certificate for %s", name, name)
+	raw, err := Mail{
+		From: p.Sender, To: c.Email, Subject: subject, Date: p.now().In(loc),
+		Text: certificate.Summary(cert, loc),
+		Attachments: []Attachment{
+			{Name: certificate.FileJSON, ContentType: "application/json", Data: iss.JSON},
+			{Name: certificate.FileSignature, ContentType: "application/octet-stream", Data: iss.Signature},
+			{Name: certificate.FilePublicKey, ContentType: "application/x-pem-file", Data: iss.PublicKeyPEM},
+		},
+	}.Raw()
+	if err != nil {
+		return "", err
+	}
+	out, err := p.Mail.SendEmail(ctx, &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(p.Sender),
+		Destination:      &sestypes.Destination{ToAddresses: []string{c.Email}},
+		Content:          &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: raw}},
+	})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.MessageId), nil
+}

@@ -1,0 +1,69 @@
+// Package purger provides the tenant-purger's handler: it ties the tenant
+// registry (shared/tenant), the purge engine (shared/purge) and the deletion
+// certificate (shared/certificate) together into the function that keeps the
+// promise "a terminated tenant's data is deleted completely, on time, and the
+// customer receives proof".
+//
+// One handler receives three kinds of event, told apart by their shape:
+//
+//   - Tenant lifecycle events (EventBridge source "pledge.tenant-lifecycle")
+//     are applied to the registry. A duplicate or out-of-order event is
+//     reported, not an error. An event that can never apply (malformed: it
+//     wraps tenant.ErrInvalid; or forbidden by the tenant's state:
+//     tenant.ErrConflict) is an error, as is one for a tenant not yet
+//     registered (tenant.ErrNotFound, which a later registration may cure).
+//     EventBridge invokes the function asynchronously, so Lambda retries
+//     a failed event twice with backoff and then moves it to the function's
+//     dead-letter queue: retries are bounded, the event is kept for replay
+//     once the control plane is fixed, and the errors and dead-letter alarms
+//     tell ops. Swallowing an invalid event instead would lose it silently.
+//   - The daily scheduled event sweeps the registry: every tenant whose purge
+//     is due (terminated past its grace period, or purging and unfinished)
+//     is enqueued on the purge queue, one tenant a message. Tenants whose
+//     purge falls due within Tenants.AdvanceNoticeDays get a dry-run plan
+//     and ops receive its summary (objects, versions, delete markers and
+//     bytes per tenant) on the ops SNS topic, which is how ops receive email
+//     here; it is a daily digest while any purge is upcoming. The EMF metric
+//     PurgeDeadlineDaysLeftMin is the fewest days any unfinished purge has
+//     left before its deadline; the stack alarms when it falls below
+//     Tenants.DeadlineAlarmDays, days before a deadline is missed.
+//   - Purge-queue batches (one tenant a message) purge one tenant: the
+//     registry's conditional StartPurge claims it for this invocation's
+//     request id (it refuses active, reinstated and not-yet-due tenants);
+//     the engine re-reads the registry immediately before every
+//     DeleteObjects call and stops unless the tenant is still purging under
+//     the same owner; progress is checkpointed on the tenant's registry item,
+//     written only while this invocation still owns the purge.
+//
+// When the invocation's time runs short the engine stops cleanly
+// (purge.StatusIncomplete): the purger sends the tenant's message again with
+// a short delay and reports this message as done. It does not return a batch
+// item failure for it, because SQS would then wait for the whole visibility
+// timeout (16 minutes) and every round would count towards the queue's
+// maxReceiveCount, moving a large tenant to the dead-letter queue for
+// making progress. A round that made no progress at all, a purge that left
+// versions it could not delete (purge.StatusNotPurged), or any other error is
+// a batch item failure: SQS redelivers it after the visibility timeout and,
+// after five failures, the dead-letter queue's alarm fires.
+//
+// When the final listing proves the prefixes empty (apart from versions
+// Object Lock keeps, which the certificate lists), the purger issues the
+// deletion certificate: it is signed with the KMS key, written to the
+// evidence bucket (kind "deletion-certificate": certificate.json,
+// certificate.sig, public-key.pem), and mailed to each of the tenant's
+// contacts through SES v2 as a raw MIME message (bilingual, Japanese first;
+// times in the contact's zone; the three files attached). Only then is the
+// tenant marked purged. Each of these steps is recorded in the purger's
+// checkpoint, so a retried final step reuses the same certificate and never
+// mails a contact twice.
+//
+// Every purge invocation leaves a "purge-run" evidence record, and so does
+// every sweep; the manifest parts go under "deletion-manifest". Dry run plans
+// everything and changes nothing: no registry write, no message, no mail, no
+// evidence.
+//
+// Metrics (EMF, namespace Pledge): TenantsPurged, ObjectsDeleted (object
+// versions plus delete markers deleted by this invocation), BytesDeleted,
+// PurgeIncomplete, PurgeDeadlineDaysLeftMin, LifecycleEventsRejected and
+// CertificateMailFailures.
+package purger

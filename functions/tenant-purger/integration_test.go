@@ -585,4 +585,3 @@ func TestPurger_ResumedPurgeMatchesUninterruptedCopy(t *testing.T) {
 	}
 	t.Logf("SlowDown: %d injected, concurrency %+v", injected.Load(), o.Concurrency)
 }
-

@@ -57,7 +57,9 @@ func (m Mail) Raw() ([]byte, error) {
 	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	hdr("From", from.String())
 	hdr("To", to.String())
-	hdr("Subject", mime.BEncoding.Encode("UTF-8", m.Subject))
+	// One encoded-word per folded line keeps header lines under 78
+	// characters.
+	hdr("Subject", strings.ReplaceAll(mime.BEncoding.Encode("UTF-8", m.Subject), "?= =?", "?=\r\n =?"))
 	hdr("Date", m.Date.Format(time.RFC1123Z))
 	hdr("MIME-Version", "1.0")
 	hdr("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": mw.Boundary()}))

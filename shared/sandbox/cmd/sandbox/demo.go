@@ -36,6 +36,7 @@ type demoRun struct {
 
 var steps = []step{
 	{"Backups (snapshot-rotator)", rotatorStep},
+	{"Tenant data purge (tenant-purger)", purgerStep},
 }
 
 func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error {

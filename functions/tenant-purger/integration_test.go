@@ -574,10 +574,55 @@ func TestPurger_ResumedPurgeMatchesUninterruptedCopy(t *testing.T) {
 	}
 
 	// SlowDown: every third DeleteObjects answered 503 by a proxy in front
-	// of MinIO. The purge backs off and still completes.
+	// of MinIO. The purge backs off and still completes. Meanwhile SES
+	// fails every send to the second contact: the first attempt ends
+	// failed after mailing the first contact; the redelivered message
+	// reuses the same certificate and mails only the second.
 	proxy, injected := s3Proxy(t, w.sb.S3.URL, 0, 3)
-	o := w.purge(t, w.forged(t, scenario.TenantPurgeable), []string{"AWS_ENDPOINT_URL_S3=" + proxy, "PLEDGE_PURGE_PAGE_SIZE=5"})
-	if o.Action != purger.ActionPurged || injected.Load() == 0 || o.Concurrency.Decreases == 0 {
+	la := w.tw.Contacts[scenario.TenantPurgeable][1]
+	var sesDown atomic.Bool
+	sesDown.Store(true)
+	sesURL, _ := url.Parse(w.sb.SES.URL)
+	sesRP := httputil.NewSingleHostReverseProxy(sesURL)
+	ses := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		if sesDown.Load() && strings.Contains(string(body), la) {
+			rw.Header().Set("X-Amzn-ErrorType", "InternalFailure")
+			rw.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(rw, `{"message":"injected"}`)
+			return
+		}
+		sesRP.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(ses.Close)
+	mailsBefore := len(w.mail(t).Emails)
+	msg1 := w.forged(t, scenario.TenantPurgeable)
+	env1 := []string{"AWS_ENDPOINT_URL_S3=" + proxy, "PLEDGE_PURGE_PAGE_SIZE=5", "AWS_ENDPOINT_URL_SESV2=" + ses.URL}
+	first := w.purge(t, msg1, env1)
+	if first.Action != purger.ActionFailed || len(first.Certificate) != 3 || first.Emailed != 0 {
+		t.Fatalf("with SES failing for one contact: %+v", first)
+	}
+	if st := w.status(t, scenario.TenantPurgeable); st.Status != tenant.StatusPurging {
+		t.Errorf("tenant-1 is %s before every contact was mailed, want purging", st.Status)
+	}
+	sesDown.Store(false)
+	o := w.purge(t, msg1, env1)
+	if !slices.Equal(o.Certificate, first.Certificate) || o.Emailed != 2 {
+		t.Errorf("retry: certificate %v (first %v), emailed %d", o.Certificate, first.Certificate, o.Emailed)
+	}
+	perContact := map[string]int{}
+	for _, e := range w.mail(t).Emails[mailsBefore:] {
+		for _, to := range e.Destination.To {
+			perContact[to]++
+		}
+	}
+	for _, addr := range w.tw.Contacts[scenario.TenantPurgeable] {
+		if perContact[addr] != 1 {
+			t.Errorf("%s mailed %d times over the two attempts, want once", addr, perContact[addr])
+		}
+	}
+	if o.Action != purger.ActionPurged || injected.Load() == 0 || o.Concurrency.Decreases+first.Concurrency.Decreases == 0 {
 		t.Errorf("under SlowDown: %s, %d injected, concurrency %+v", o.Action, injected.Load(), o.Concurrency)
 	}
 	if fp := w.fingerprints(t); fp[scenario.TenantPurgeable].Versions != 0 || fp[scenario.TenantNeighbour] != before[scenario.TenantNeighbour] {

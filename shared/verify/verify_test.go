@@ -392,3 +392,34 @@ func TestAlert_BoundsTheMessage(t *testing.T) {
 		t.Error("a first run does not say why every failure is listed")
 	}
 }
+
+// FuzzVerifier_PreviousReport feeds the verifier whatever the newest
+// stored report holds: it must compare with it, or fail naming the key,
+// never panic or alert silently on garbage.
+func FuzzVerifier_PreviousReport(f *testing.F) {
+	good, _ := json.Marshal(evidence.Record{Kind: verify.Kind, Time: start, Subject: subject, Body: check.Build([]check.Result{
+		check.NewResult(check.S3TLSOnly, bucket1, check.Fail, "No policy.", start)}, start)})
+	f.Add(good)
+	f.Add([]byte(`{"kind":"snapshot-run","body":{}}`))
+	f.Add([]byte(`{"kind":"verification-report","body":{"results":[{"checkId":"s3.tls-only","status":7}]}}`))
+	f.Add([]byte(`not json`))
+	f.Add([]byte{})
+	const key = "verification-report/2026/11/22/20261121T230000.000Z_" + subject + "_000000000000.json"
+	f.Fuzz(func(t *testing.T, stored []byte) {
+		r := newRig(result(check.S3TLSOnly, bucket1, check.Fail, "No policy."))
+		r.b.objects[key] = stored
+		r.clk.t = start.Add(time.Hour)
+		res, err := r.v.Run(context.Background())
+		switch {
+		case err != nil:
+			if !strings.Contains(err.Error(), key) {
+				t.Errorf("error does not name the report: %v", err)
+			}
+			if !res.Alerted {
+				t.Error("an unreadable previous report hid the open failure")
+			}
+		case res.PreviousReportKey != key:
+			t.Errorf("compared with %q, want %q", res.PreviousReportKey, key)
+		}
+	})
+}

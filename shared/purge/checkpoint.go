@@ -32,11 +32,14 @@ type Checkpoint struct {
 	// Invocation counts the Apply calls that worked on this purge.
 	Invocation int    `json:"invocation"`
 	Phase      string `json:"phase"`
-	// Location is the index of the location being purged, KeyMarker and
-	// VersionIDMarker where its listing resumes.
-	Location        int    `json:"location"`
-	KeyMarker       string `json:"key_marker,omitempty"`
-	VersionIDMarker string `json:"version_id_marker,omitempty"`
+	// Location is the index of the location being purged; its listing
+	// resumes after KeyMarker. There is no version-id marker: it would
+	// name a version this purge has deleted, which S3 stand-ins do not
+	// resolve reliably. Every key up to KeyMarker is done, and the
+	// versions of later keys that were already deleted are gone, so a
+	// listing of the keys after KeyMarker is exactly the work left.
+	Location  int    `json:"location"`
+	KeyMarker string `json:"key_marker,omitempty"`
 	// LastKey is the last deleted key, for counting distinct keys across
 	// pages and invocations.
 	LastKey       string    `json:"last_key,omitempty"`
@@ -87,8 +90,6 @@ func DecodeCheckpoint(b []byte) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: location index %d out of range 0-%d", c.Location, len(c.Locations))
 	case c.Counts.Objects < 0 || c.Counts.Versions < 0 || c.Counts.DeleteMarkers < 0 || c.Counts.Bytes < 0:
 		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: negative counts %+v", c.Counts)
-	case c.VersionIDMarker != "" && c.KeyMarker == "":
-		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: version id marker without key marker")
 	case c.StartedAt.IsZero():
 		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: no start time")
 	}

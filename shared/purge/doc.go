@@ -44,15 +44,28 @@
 //     Its SHA-256 covers the uncompressed lines and is computed
 //     incrementally; the hash state travels in the checkpoint, so a resumed
 //     purge ends with the same digest as an uninterrupted one.
+//   - Listing while deleting: a page is handed to the deleters only after
+//     the next page has been listed, because the next request's
+//     version-id marker is the page's last version and must still exist
+//     when S3 reads it. Pages are committed (manifest, counts, markers) in
+//     listing order, whatever order their batches finished in.
 //   - Checkpoints: after each manifest part is written (every
 //     Options.PagesPerPart listing pages, by default every page) the
-//     checkpointer receives the serialised state: location index, key and
-//     version-id markers, counts, first and last deletion time, the hash
-//     state and the manifest keys written. A checkpoint never covers lines
-//     that are not yet stored. When the context's deadline is closer than
+//     checkpointer receives the serialised state (Checkpoint): location
+//     index, key marker, counts, first and last deletion time, the hash
+//     state, the manifest keys written, locked and failed versions. The
+//     key marker is the last key before the page's final key, so a resume
+//     lists the final key again and finds only its versions not yet
+//     deleted. A checkpoint never covers manifest lines that are not yet
+//     stored. When the context's deadline is closer than
 //     Options.DeadlineMargin, no new page is started, the pages in flight
 //     finish, the state is checkpointed and Apply returns StatusIncomplete:
 //     call Apply again with Result.Checkpoint.
+//   - Limits: if the process dies (rather than stopping at the deadline)
+//     between a page's DeleteObjects and the checkpoint that covers it, the
+//     versions deleted in that window (at most the pages in flight) are
+//     missing from the manifest and the counts. After a halt (re-check or
+//     error) the resumed run may count a key in Objects twice.
 //   - After deleting, every location is listed again: the tenant is purged
 //     only when nothing but the reported locked versions is left.
 package purge

@@ -41,6 +41,7 @@ type fakeS3 struct {
 	mu       sync.Mutex
 	bucket   string
 	vs       []*fakeVersion // listing order, deleted ones kept as tombstones
+	idx      map[string]*fakeVersion
 	lockable bool
 	// keyError returns the per-key error code DeleteObjects answers for a
 	// version on the given attempt (1-based), or "".
@@ -70,6 +71,10 @@ func (f *fakeS3) add(key string, n int, marker bool, size int64) {
 		f.vs = append(f.vs, &fakeVersion{key: key, id: fmt.Sprintf("v%d-%s", n-i, key), size: size, modified: base.Add(time.Duration(n-i) * time.Minute)})
 	}
 	slices.SortStableFunc(f.vs, func(a, b *fakeVersion) int { return strings.Compare(a.key, b.key) })
+	f.idx = map[string]*fakeVersion{}
+	for _, v := range f.vs {
+		f.idx[v.key+"\x00"+v.id] = v
+	}
 }
 
 func (f *fakeS3) live() []*fakeVersion {
@@ -173,11 +178,9 @@ func (f *fakeS3) DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, o
 	for _, obj := range in.Delete.Objects {
 		k, id := aws.ToString(obj.Key), aws.ToString(obj.VersionId)
 		f.attempts[k+"\x00"+id]++
-		var v *fakeVersion
-		for _, c := range f.vs {
-			if c.key == k && c.id == id && !c.gone {
-				v = c
-			}
+		v := f.idx[k+"\x00"+id]
+		if v != nil && v.gone {
+			v = nil
 		}
 		code := ""
 		if f.keyError != nil {
@@ -206,10 +209,8 @@ func (f *fakeS3) DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, o
 func (f *fakeS3) find(k, id string) *fakeVersion {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, c := range f.vs {
-		if c.key == k && c.id == id && !c.gone {
-			return c
-		}
+	if v := f.idx[k+"\x00"+id]; v != nil && !v.gone {
+		return v
 	}
 	return nil
 }

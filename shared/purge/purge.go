@@ -611,7 +611,7 @@ func (r *run) apply(ctx context.Context) (Result, error) {
 				// Go round again next time: the leftovers are retried and
 				// whatever goes is appended to the same manifest.
 				status = StatusNotPurged
-				r.st.Phase, r.st.Location, r.st.KeyMarker, r.st.VersionIDMarker, r.st.LastKey = PhaseDeleting, 0, "", "", ""
+				r.st.Phase, r.st.Location, r.st.KeyMarker, r.st.LastKey = PhaseDeleting, 0, "", ""
 			} else {
 				r.st.Phase = PhaseDone
 			}
@@ -694,9 +694,6 @@ func (r *run) purgeLocation(ctx context.Context) (drained bool) {
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(loc.Bucket), Prefix: aws.String(loc.Prefix), MaxKeys: aws.Int32(r.opt.PageSize)}
 	if r.st.KeyMarker != "" {
 		in.KeyMarker = aws.String(r.st.KeyMarker)
-		if r.st.VersionIDMarker != "" {
-			in.VersionIdMarker = aws.String(r.st.VersionIDMarker)
-		}
 	}
 	log.Info("purging location", "key_marker", r.st.KeyMarker)
 	pager := s3.NewListObjectVersionsPaginator(r.e.S3, in)
@@ -848,11 +845,11 @@ func (r *run) commit(ctx context.Context, p *page) error {
 	r.pagesSincePart++
 	if p.last {
 		r.st.Location++
-		r.st.KeyMarker, r.st.VersionIDMarker, r.st.LastKey = "", "", ""
+		r.st.KeyMarker, r.st.LastKey = "", ""
 		return r.checkpoint(ctx)
 	}
 	if p.resumeKey != "" {
-		r.st.KeyMarker, r.st.VersionIDMarker = p.resumeKey, ""
+		r.st.KeyMarker = p.resumeKey
 	}
 	if r.pagesSincePart >= r.opt.PagesPerPart {
 		return r.checkpoint(ctx)

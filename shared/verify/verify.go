@@ -136,6 +136,9 @@ func (v *Verifier) Run(ctx context.Context) (Result, error) {
 	if v.Checks == nil || v.Now == nil {
 		return Result{}, errors.New("verify: the verifier needs Checks and Now")
 	}
+	if !v.DryRun && v.Evidence == nil {
+		return Result{}, errors.New("verify: the verifier needs an evidence store outside a dry run")
+	}
 	if v.Subject == "" {
 		return Result{}, errors.New("verify: the verifier needs a Subject (account and region) to name its reports")
 	}

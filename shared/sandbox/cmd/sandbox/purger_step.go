@@ -27,11 +27,7 @@ func purgerStep(ctx context.Context, d *demoRun) ([]string, error) {
 	if _, err := os.Stat(filepath.Join(d.bin, "tenant-purger")); err != nil {
 		return nil, fmt.Errorf("tenant-purger not built in %s: run `make build-local`", d.bin)
 	}
-	tw, err := scenario.SeedTenants(ctx, scenario.DepsFor(d.w.sb), d.w.now, scenario.DefaultTenantShape)
-	if err != nil {
-		return nil, err
-	}
-	d.w.extra = append(d.w.extra, tw.Env()...)
+	tw := d.w.tenants
 	var lines []string
 
 	ev, err := d.writeEvent("tenant-purger-sweep", runner.ScheduledEventJSON(d.w.now, nil))

@@ -23,6 +23,8 @@ type world struct {
 	now  time.Time
 	s3   *s3.Client
 	seed seeded
+	// tenants is the seeded tenant world (registry, bucket, queue, key).
+	tenants scenario.TenantWorld
 	// extra are the PLEDGE_* resource variables the functions need.
 	extra []string
 }
@@ -57,6 +59,12 @@ func (w *world) seedAll(ctx context.Context) error {
 		return err
 	}
 	w.seed.untouchable = keep
+	tw, err := scenario.SeedTenants(ctx, scenario.DepsFor(w.sb), w.now, scenario.DefaultTenantShape)
+	if err != nil {
+		return err
+	}
+	w.tenants = tw
+	w.extra = append(w.extra, tw.Env()...)
 	return nil
 }
 

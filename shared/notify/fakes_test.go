@@ -275,6 +275,19 @@ type fakeEvidence struct {
 	counted   int
 }
 
+// notices returns the notice records (not the finding records).
+func (e *fakeEvidence) notices() []evidence.Record {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []evidence.Record
+	for _, r := range e.records {
+		if r.Kind == notify.EvidenceKind {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (e *fakeEvidence) Put(_ context.Context, r evidence.Record) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

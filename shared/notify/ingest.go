@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pledge-dev/pledge/shared/evidence"
 	"strconv"
 	"sync"
 	"time"
@@ -97,6 +98,18 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route}
 
 	var errs []error
+	// Keep the raw event for evidence. The key hashes the body, so a
+	// duplicate delivery finds its record already there (ErrExists).
+	at := f.Updated
+	if at.IsZero() {
+		at = f.Detected
+	}
+	if !n.DryRun && n.Evidence != nil {
+		concerned := append([]string{}, route.Concerned...)
+		if _, err := n.Evidence.Put(ctx, evidence.Record{Kind: FindingEvidenceKind, Time: at, Subject: f.ID, Body: FindingRecord{Finding: f, Concerned: concerned}}); err != nil && !errors.Is(err, evidence.ErrExists) {
+			errs = append(errs, fmt.Errorf("keep finding %s as evidence: %w", f.ID, err))
+		}
+	}
 	var pending []pendingNotice
 	for i, c := range n.claimAll(ctx, f, route.Recipients, now) {
 		r, claim, d, err := route.Recipients[i], c.claim, c.decision, c.err

@@ -296,7 +296,7 @@ func TestNotifier_SandboxEndToEnd(t *testing.T) {
 	if got := r.metricValues(t, "NoticeLatencySeconds", nil); !slices.Equal(got, []float64{(5 * time.Minute).Seconds()}) {
 		t.Errorf("NoticeLatencySeconds = %v, want [300]", got)
 	}
-	rec := r.ev.records[0].Body.(*notify.NoticeRecord)
+	rec := r.ev.notices()[0].Body.(*notify.NoticeRecord)
 	if rec.MessageIDs[0] != m.MessageID || !slices.Equal(rec.Recipients, []string{notify.HashEmail(emailA), notify.HashEmail(emailB)}) {
 		t.Errorf("evidence %+v", rec)
 	}

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,6 +87,20 @@ func TestNotifier_TenantFindingQueuesOneNoticeAndOneOpsMessage(t *testing.T) {
 	if got := r.metricValues(t, "NoticeAtRisk", nil); !slices.Equal(got, []float64{0}) {
 		t.Errorf("NoticeAtRisk at queue time = %v, want [0]", got)
 	}
+	// The raw event is kept as evidence, byte for byte.
+	var kept []notify.FindingRecord
+	for _, rec := range r.ev.records {
+		if rec.Kind == notify.FindingEvidenceKind {
+			kept = append(kept, rec.Body.(notify.FindingRecord))
+		}
+	}
+	var want bytes.Buffer
+	if err := json.Compact(&want, malware(t)); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 1 || !bytes.Equal(kept[0].Finding.Raw, want.Bytes()) || !slices.Equal(kept[0].Concerned, []string{"tenant-1"}) {
+		t.Errorf("finding evidence = %d records; want one holding the raw event and the tenants concerned", len(kept))
+	}
 }
 
 func TestNotifier_DuplicateDeliveryProducesNothingMore(t *testing.T) {
@@ -125,7 +140,7 @@ func TestNotifier_DuplicateDeliveryProducesNothingMore(t *testing.T) {
 	if got := r.mail.count(); got != 2 {
 		t.Errorf("SES sends = %d, want 2 (two contact groups, once each)", got)
 	}
-	if got := len(r.ev.records); got != 1 {
+	if got := len(r.ev.notices()); got != 1 {
 		t.Errorf("evidence records = %d, want 1", got)
 	}
 	if got := sum(r.metricValues(t, "NoticesSent", nil)); got != 1 {
@@ -219,7 +234,7 @@ func TestNotifier_QuietPeriod(t *testing.T) {
 			if risk := r.metricValues(t, "NoticeAtRisk", nil); risk[len(risk)-1] != 0 {
 				t.Errorf("reminder NoticeAtRisk = %v, want 0", risk)
 			}
-			rec := r.ev.records[len(r.ev.records)-1].Body.(*notify.NoticeRecord)
+			rec := r.ev.notices()[len(r.ev.notices())-1].Body.(*notify.NoticeRecord)
 			if rec.Kind != notify.KindReminder || rec.Promised || rec.Seq != 2 {
 				t.Errorf("reminder evidence kind %s promised %v seq %d", rec.Kind, rec.Promised, rec.Seq)
 			}
@@ -251,8 +266,8 @@ func TestNotifier_SESThrottlingRetriesNeverDrops(t *testing.T) {
 	if want := []string{batch.Records[0].MessageId, batch.Records[1].MessageId}; !slices.Equal(failed, want) {
 		t.Fatalf("batch item failures = %v, want %v", failed, want)
 	}
-	if r.mail.count() != 0 || len(r.ev.records) != 0 {
-		t.Errorf("sent %d, evidence %d; want nothing", r.mail.count(), len(r.ev.records))
+	if r.mail.count() != 0 || len(r.ev.notices()) != 0 {
+		t.Errorf("sent %d, evidence %d; want nothing", r.mail.count(), len(r.ev.notices()))
 	}
 	for _, tenant := range []string{"tenant-1", "tenant-2"} {
 		m, _ := notify.DecodeMessage(batch.Records[slices.IndexFunc(batch.Records, func(x events.SQSMessage) bool { return strings.Contains(x.Body, `"tenantId":"`+tenant+`"`) })].Body)
@@ -305,7 +320,7 @@ func TestNotifier_InterruptedSendResumesWithoutRepeatingGroups(t *testing.T) {
 	if to(0) == to(1) {
 		t.Errorf("the same group was mailed twice: %s", to(0))
 	}
-	rec := r.ev.records[0].Body.(*notify.NoticeRecord)
+	rec := r.ev.notices()[0].Body.(*notify.NoticeRecord)
 	if len(rec.MessageIDs) != 2 || len(rec.Groups) != 2 {
 		t.Errorf("evidence message ids %v, groups %d; want both e-mails", rec.MessageIDs, len(rec.Groups))
 	}
@@ -368,10 +383,10 @@ func TestNotifier_EvidenceHashesRecipients(t *testing.T) {
 	r.event(t, malware(t))
 	r.now = detectedMalware.Add(2 * time.Hour)
 	r.batch(t, r.queue.take())
-	if len(r.ev.records) != 1 {
-		t.Fatalf("evidence records = %d, want 1", len(r.ev.records))
+	if len(r.ev.notices()) != 1 {
+		t.Fatalf("evidence records = %d, want 1", len(r.ev.notices()))
 	}
-	e := r.ev.records[0]
+	e := r.ev.notices()[0]
 	if e.Kind != "notice" || !strings.HasSuffix(e.Subject, "/tenant-1") || !e.Time.Equal(r.now) {
 		t.Errorf("record kind %q subject %q time %s", e.Kind, e.Subject, e.Time)
 	}
@@ -512,7 +527,7 @@ func TestNotifier_NoticeAtRisk(t *testing.T) {
 			if got := r.metricValues(t, "NoticeAtRisk", map[string]string{"Function": "finding-notifier"}); !slices.Equal(got, tt.want) {
 				t.Errorf("NoticeAtRisk = %v, want %v", got, tt.want)
 			}
-			if rec := r.ev.records[0].Body.(*notify.NoticeRecord); rec.WithinPromise != tt.within {
+			if rec := r.ev.notices()[0].Body.(*notify.NoticeRecord); rec.WithinPromise != tt.within {
 				t.Errorf("within promise = %v, want %v", rec.WithinPromise, tt.within)
 			}
 		})

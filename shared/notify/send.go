@@ -23,6 +23,17 @@ import (
 // EvidenceKind is the evidence kind of a sent notice.
 const EvidenceKind = "notice"
 
+// FindingEvidenceKind is the evidence kind of an accepted finding: the raw
+// event exactly as EventBridge delivered it, with its normalised form.
+const FindingEvidenceKind = "finding"
+
+// FindingRecord is the body of a finding evidence record.
+type FindingRecord struct {
+	Finding finding.Finding `json:"finding"`
+	// Concerned are the tenants the finding was routed to.
+	Concerned []string `json:"concerned"`
+}
+
 // DeadlineMargin is how much of the invocation's time is kept back: a
 // message is not started when less remains, and is returned for redelivery
 // instead.

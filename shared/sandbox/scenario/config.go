@@ -10,7 +10,7 @@ const (
 	BackupTagKey   = "pledge:backup"
 	BackupTagValue = "gfs"
 	EvidenceBucket = "pledge-evidence"
-	TenantBucket   = "pledge-tenant-data"
+	TenantBucket   = "pledge-tenant-data-111122223333" // as in the GuardDuty fixtures in events/
 	Sender         = "security@pledge-demo.example"
 )
 

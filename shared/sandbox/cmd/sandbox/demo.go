@@ -37,6 +37,7 @@ type demoRun struct {
 var steps = []step{
 	{"Backups (snapshot-rotator)", rotatorStep},
 	{"Tenant data purge (tenant-purger)", purgerStep},
+	{"Incident notices (finding-notifier)", notifierStep},
 }
 
 func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error {

@@ -25,6 +25,8 @@ type world struct {
 	seed seeded
 	// tenants is the seeded tenant world (registry, bucket, queue, key).
 	tenants scenario.TenantWorld
+	// notices is the notifier's seeded state (ledger, notice queue).
+	notices scenario.NoticeWorld
 	// extra are the PLEDGE_* resource variables the functions need.
 	extra []string
 }
@@ -65,6 +67,12 @@ func (w *world) seedAll(ctx context.Context) error {
 	}
 	w.tenants = tw
 	w.extra = append(w.extra, tw.Env()...)
+	nw, err := scenario.SeedNotices(ctx, scenario.DepsFor(w.sb))
+	if err != nil {
+		return err
+	}
+	w.notices = nw
+	w.extra = append(w.extra, nw.Env()...)
 	return nil
 }
 

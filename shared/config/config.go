@@ -122,6 +122,25 @@ type Notifications struct {
 	SendRatePerSecond int `json:"sendRatePerSecond,omitempty"`
 	// OpsEmails receive the ops topic by email (optional).
 	OpsEmails []string `json:"opsEmails,omitempty"`
+	// Operator names the operator or service in notices, by language
+	// ("ja", "en"). Empty: a generic "our service".
+	Operator map[string]string `json:"operator,omitempty"`
+	// Contact is whom tenants contact about a notice (an address, a URL or
+	// a telephone number). Empty: the sender address.
+	Contact string `json:"contact,omitempty"`
+	// Action says what the operator does about a finding, by language.
+	// Empty: that the operator is investigating and will report.
+	Action map[string]string `json:"action,omitempty"`
+	// Catalogue adjusts the curated catalogue of CloudTrail calls.
+	Catalogue CatalogueOverrides `json:"catalogue,omitempty"`
+}
+
+// CatalogueOverrides changes the built-in catalogue of security-relevant
+// CloudTrail calls: Disable removes rules by type, Severities re-rates them
+// (GuardDuty's 1.0-10.0 scale).
+type CatalogueOverrides struct {
+	Disable    []string           `json:"disable,omitempty"`
+	Severities map[string]float64 `json:"severities,omitempty"`
 }
 
 // Verification describes the compliance checks.

@@ -149,6 +149,15 @@ func TestValidate_Errors(t *testing.T) {
 		{"quiet period", func(c *config.Config) { c.Notifications.QuietPeriodHours = -1 }, `notifications.quietPeriodHours: -1 is not valid: want 1 to 8760 hours`},
 		{"send rate", func(c *config.Config) { c.Notifications.SendRatePerSecond = 0 }, `notifications.sendRatePerSecond: 0 is not valid: want 1 to 1000`},
 		{"ops email", func(c *config.Config) { c.Notifications.OpsEmails = []string{"ops"} }, `notifications.opsEmails[0]: "ops" is not valid: want an email address`},
+		{"operator language", func(c *config.Config) {
+			c.Notifications.Operator = map[string]string{"ja": "例", "en": "Ex", "fr": "Ex"}
+		}, `notifications.operator: "fr" is not valid: want texts keyed by "ja" or "en"`},
+		{"operator missing language", func(c *config.Config) { c.Notifications.Operator = map[string]string{"ja": "例"} }, `notifications.operator: "en missing" is not valid: want a text for every notice language (ja, en)`},
+		{"action empty", func(c *config.Config) { c.Notifications.Action = map[string]string{"ja": " ", "en": "x"} }, `notifications.action.ja: " " is not valid: want a non-empty text`},
+		{"contact newline", func(c *config.Config) { c.Notifications.Contact = "a\nBcc: x" }, `notifications.contact: "a\nBcc: x" is not valid: want one line`},
+		{"catalogue severity", func(c *config.Config) {
+			c.Notifications.Catalogue.Severities = map[string]float64{"cloudtrail/LoggingStopped": 11}
+		}, `notifications.catalogue.severities.cloudtrail/LoggingStopped: 11 is not valid: want a severity from 1.0 to 10.0`},
 		{"check id", func(c *config.Config) { c.Verification.Checks = []string{"rds.encrypted"} }, `verification.checks[0]: "rds.encrypted" is not valid: want one of timesync.chrony`},
 		{"clock offset", func(c *config.Config) { c.Verification.ClockOffsetThreshold = "100" }, `verification.clockOffsetThreshold: "100" is not valid: want a positive duration up to 1m`},
 		{"verification schedule", func(c *config.Config) { c.Verification.Schedule = "cron(0 * * * *)" }, `verification.schedule: "cron(0 * * * *)" is not valid: want an EventBridge Scheduler expression`},

@@ -258,6 +258,39 @@ func (n Notifications) validate(k *checker) {
 			k.fail(fmt.Sprintf("notifications.opsEmails[%d]", i), e, "an email address")
 		}
 	}
+	for _, f := range []struct {
+		name string
+		m    map[string]string
+	}{{"operator", n.Operator}, {"action", n.Action}} {
+		for lang, text := range f.m {
+			switch {
+			case !slices.Contains(Languages, lang):
+				k.fail("notifications."+f.name, lang, `texts keyed by "ja" or "en"`)
+			case strings.TrimSpace(text) == "" || len(text) > 2000:
+				k.fail("notifications."+f.name+"."+lang, text, "a non-empty text of at most 2000 bytes")
+			}
+		}
+		if len(f.m) > 0 {
+			for _, lang := range n.Languages {
+				if _, ok := f.m[lang]; !ok && slices.Contains(Languages, lang) {
+					k.fail("notifications."+f.name, lang+" missing", "a text for every notice language ("+strings.Join(n.Languages, ", ")+")")
+				}
+			}
+		}
+	}
+	if len(n.Contact) > 500 || strings.ContainsAny(n.Contact, "\r\n") {
+		k.fail("notifications.contact", n.Contact, "one line of at most 500 bytes")
+	}
+	for i, t := range n.Catalogue.Disable {
+		if strings.TrimSpace(t) == "" {
+			k.fail(fmt.Sprintf("notifications.catalogue.disable[%d]", i), t, "a catalogue rule type such as \"cloudtrail/LoggingStopped\"")
+		}
+	}
+	for t, sev := range n.Catalogue.Severities {
+		if sev < 1 || sev > 10 {
+			k.fail("notifications.catalogue.severities."+t, sev, "a severity from 1.0 to 10.0 (GuardDuty's scale)")
+		}
+	}
 }
 
 // CheckIDs are the compliance checks the verifier knows; Verification.Checks

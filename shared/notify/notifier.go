@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -111,15 +113,36 @@ func SettingsFrom(c config.Config) (Settings, error) {
 	if err != nil {
 		return Settings{}, fmt.Errorf("notifications.platformSeverity: %w", err)
 	}
+	cat := finding.Default()
+	if len(n.Catalogue.Disable) > 0 {
+		if cat, err = cat.Without(n.Catalogue.Disable...); err != nil {
+			return Settings{}, fmt.Errorf("notifications.catalogue.disable: %w", err)
+		}
+	}
+	for _, typ := range slices.Sorted(maps.Keys(n.Catalogue.Severities)) {
+		if cat, err = cat.WithSeverity(typ, n.Catalogue.Severities[typ]); err != nil {
+			return Settings{}, fmt.Errorf("notifications.catalogue.severities: %w", err)
+		}
+	}
+	wording := DefaultWording(n.Sender)
+	if len(n.Operator) > 0 {
+		wording.Operator = notice.Localized(n.Operator)
+	}
+	if n.Contact != "" {
+		wording.Contact = n.Contact
+	}
+	if len(n.Action) > 0 {
+		wording.Action = notice.Localized(n.Action)
+	}
 	s := Settings{
-		Catalogue:   finding.Default(),
+		Catalogue:   cat,
 		Policy:      finding.Policy{Threshold: threshold, PlatformSeverity: platform},
 		Languages:   n.Languages,
 		Promise:     time.Duration(n.NoticeHours) * time.Hour,
 		QuietPeriod: time.Duration(n.QuietPeriodHours) * time.Hour,
 		SendRate:    n.SendRatePerSecond,
 		Sender:      n.Sender,
-		Wording:     DefaultWording(n.Sender),
+		Wording:     wording,
 	}
 	return s, s.validate()
 }

@@ -241,6 +241,32 @@ func TestSettingsFrom(t *testing.T) {
 	if !slices.Equal(s.Languages, []string{"ja", "en"}) || s.Wording.Contact != "security@pledge.example" {
 		t.Errorf("languages %v, contact %q", s.Languages, s.Wording.Contact)
 	}
+	stop := fixture(t, "cloudtrail-stop-logging.json")
+	if _, err := finding.Parse(stop, s.Catalogue); err != nil {
+		t.Fatalf("StopLogging should be in the default catalogue: %v", err)
+	}
+
+	// The operator's wording and catalogue overrides replace the defaults.
+	c.Notifications.Operator = map[string]string{"ja": "サンプルクラウド", "en": "Sample Cloud"}
+	c.Notifications.Contact = "https://support.example.jp/security"
+	c.Notifications.Action = map[string]string{"ja": "調査中です。", "en": "We are investigating."}
+	c.Notifications.Catalogue.Disable = []string{"cloudtrail/LoggingStopped"}
+	s, err = notify.SettingsFrom(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Wording.Operator["en"] != "Sample Cloud" || s.Wording.Contact != "https://support.example.jp/security" || s.Wording.Action["ja"] != "調査中です。" {
+		t.Errorf("wording = %+v", s.Wording)
+	}
+	if _, err := finding.Parse(stop, s.Catalogue); !errors.Is(err, finding.ErrIgnored) {
+		t.Errorf("a disabled catalogue rule still matches: %v", err)
+	}
+	c.Notifications.Catalogue.Disable = []string{"cloudtrail/NoSuchRule"}
+	if _, err := notify.SettingsFrom(c); err == nil || !strings.Contains(err.Error(), `notifications.catalogue.disable: catalogue: no rule of type "cloudtrail/NoSuchRule"`) {
+		t.Errorf("unknown rule: %v", err)
+	}
+	c.Notifications.Catalogue.Disable = nil
+
 	c.Notifications.SeverityThreshold = "Severe"
 	if _, err := notify.SettingsFrom(c); err == nil || !strings.Contains(err.Error(), "severityThreshold") {
 		t.Errorf("bad threshold: %v", err)

@@ -49,6 +49,8 @@ func Config() config.Config {
 			NoticeHours:       72,
 			QuietPeriodHours:  24,
 			SendRatePerSecond: 50,
+			Operator:          map[string]string{"ja": "Pledge デモクラウド", "en": "Pledge Demo Cloud"},
+			Contact:           "security@pledge-demo.example",
 		},
 		Verification: config.Verification{
 			ClockOffsetThreshold: "100ms",

@@ -350,3 +350,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSummaryIn_ContactLanguageFirst(t *testing.T) {
+	signed, err := certificate.Signer{KMS: newFakeKMS(t), KeyID: "alias/pledge"}.Sign(context.Background(), newCert(t, gfs()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := certificate.Summary(signed.Certificate, jst)
+	en := certificate.SummaryIn(signed.Certificate, jst, []string{"en"})
+	if i, j := strings.Index(en, "【English】"), strings.Index(en, "【日本語】"); i < 0 || j < 0 || i > j {
+		t.Errorf("an English-language contact should read English first, then Japanese")
+	}
+	if len(en) != len(def) {
+		t.Errorf("reordering changed the content: %d bytes vs %d", len(en), len(def))
+	}
+	if got := certificate.SummaryIn(signed.Certificate, jst, []string{"fr"}); got != def {
+		t.Errorf("an unknown language should give the default order")
+	}
+}

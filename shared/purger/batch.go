@@ -362,7 +362,7 @@ func (p *Purger) mailCertificate(ctx context.Context, t tenant.Tenant, c tenant.
 	subject := fmt.Sprintf("【データ削除証明書】%s 様 / Data deletion certificate for %s", name, name)
 	raw, err := Mail{
 		From: p.Sender, To: c.Email, Subject: subject, Date: p.now().In(loc),
-		Text: certificate.Summary(cert, loc),
+		Text: certificate.SummaryIn(cert, loc, []string{c.Language}),
 		Attachments: []Attachment{
 			{Name: certificate.FileJSON, ContentType: "application/json", Data: iss.JSON},
 			{Name: certificate.FileSignature, ContentType: "application/octet-stream", Data: iss.Signature},

@@ -1,6 +1,7 @@
 // Package awssim provides a control-plane simulator for the AWS services that
-// have no installable emulator on this project's machines (RDS, STS, SNS, SQS,
-// KMS, and later EC2, SSM, GuardDuty, CloudTrail, ELBv2 and CloudWatch Logs).
+// have no installable emulator on this project's machines: RDS (instances,
+// clusters, snapshots, parameter groups), EC2, SSM Run Command, KMS,
+// GuardDuty, CloudTrail, ELBv2, CloudWatch Logs, Lambda, STS, SNS and SQS.
 //
 // One http.Handler serves every service on one port. It speaks each
 // service's real wire protocol exactly as aws-sdk-go-v2 expects it, so that
@@ -11,14 +12,17 @@
 //     (Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request).
 //     Signatures are not verified, but a request without credentials gets the
 //     real MissingAuthenticationToken error (HTTP 403).
-//   - awsquery services (RDS, STS, SNS) read the form body's Action and answer
+//   - awsquery services (RDS, STS, SNS, ELBv2) read the form body's Action and answer
 //     with <ActionResponse><ActionResult>...</ActionResult><ResponseMetadata>
 //     XML; their errors are <ErrorResponse><Error><Type><Code><Message>.
-//     ec2query answers without the Result wrapper and errors as
-//     <Response><Errors><Error>.
-//   - awsJson1_0/1_1 services (SQS, KMS) read X-Amz-Target ("AmazonSQS.SendMessage")
-//     and answer JSON; errors are {"__type": "...", "message": "..."}.
-//   - restJson1 services route by method and path pattern.
+//     EC2 speaks ec2query, which answers without the Result wrapper and
+//     errors as <Response><Errors><Error>.
+//   - awsJson1_0/1_1 services (SQS; KMS, SSM, CloudTrail, CloudWatch Logs)
+//     read X-Amz-Target ("AmazonSQS.SendMessage"), split at its last dot so
+//     that a namespaced prefix ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails")
+//     reaches the same operation as the short one, and answer JSON; errors
+//     are {"__type": "...", "message": "..."}.
+//   - restJson1 services (GuardDuty, Lambda) route by method and path pattern.
 //
 // The rules the simulator keeps, because the functions rely on them:
 //
@@ -41,13 +45,25 @@
 // GET /_sim/counts, POST /_sim/counts/reset, GET|POST|DELETE /_sim/faults,
 // GET /_sim/state/<service>, POST /_sim/seed/<service>, POST|DELETE /_sim/clock.
 //
-// Clients reach it with AWS_ENDPOINT_URL_RDS, AWS_ENDPOINT_URL_STS,
-// AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_KMS (later
-// _EC2, _SSM, _GUARDDUTY, _CLOUDTRAIL, _ELASTIC_LOAD_BALANCING_V2,
-// _CLOUDWATCH_LOGS) set to the server's URL, any static credentials and a
-// region. Against a server this fast, aws-sdk-go-v2 sometimes loses a good
-// response to "use of closed network connection"; clients that must not
-// retry for that reason use HTTPClient (see BufferingTransport).
+// Clients reach it with these variables set to the server's URL, any static
+// credentials and a region:
+//
+//	AWS_ENDPOINT_URL_RDS                         RDS
+//	AWS_ENDPOINT_URL_EC2                         EC2
+//	AWS_ENDPOINT_URL_SSM                         SSM
+//	AWS_ENDPOINT_URL_KMS                         KMS
+//	AWS_ENDPOINT_URL_GUARDDUTY                   GuardDuty
+//	AWS_ENDPOINT_URL_CLOUDTRAIL                  CloudTrail
+//	AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2   ELBv2
+//	AWS_ENDPOINT_URL_CLOUDWATCH_LOGS             CloudWatch Logs
+//	AWS_ENDPOINT_URL_LAMBDA                      Lambda
+//	AWS_ENDPOINT_URL_STS                         STS
+//	AWS_ENDPOINT_URL_SNS                         SNS
+//	AWS_ENDPOINT_URL_SQS                         SQS
+//
+// Against a server this fast, aws-sdk-go-v2 sometimes loses a good response
+// to "use of closed network connection"; clients that must not retry for
+// that reason use HTTPClient (see BufferingTransport).
 //
 // A new service is one file that calls RegisterService from an init function
 // with a factory returning its *Service: its signing name, protocol,

@@ -500,10 +500,18 @@ func (s *Server) resolve(svc *Service, c *Call) (Handler, *APIError) {
 		}
 		return h, nil
 	case ProtocolJSON10, ProtocolJSON11:
+		// The operation follows the last dot: the SDKs send the short
+		// "CloudTrail_20131101.DescribeTrails", and AWS also accepts the
+		// prefix in its namespaced form,
+		// "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails".
 		target := r.Header.Get("X-Amz-Target")
-		prefix, op, ok := strings.Cut(target, ".")
+		dot := strings.LastIndex(target, ".")
+		prefix, op := target, ""
+		if dot >= 0 {
+			prefix, op = target[:dot], target[dot+1:]
+		}
 		c.Operation = op
-		if !ok || prefix != svc.TargetPrefix {
+		if dot < 0 || op == "" || (prefix != svc.TargetPrefix && !strings.HasSuffix(prefix, "."+svc.TargetPrefix)) {
 			return nil, &APIError{Status: 400, Code: "UnknownOperationException", Message: fmt.Sprintf("X-Amz-Target %q does not name an operation of %s", target, svc.TargetPrefix)}
 		}
 		h, found := svc.Operations[op]

@@ -377,7 +377,7 @@ func VerificationExpectations(sim *awssim.Server) []Expectation {
 	promised := Config().LogRetentionDays
 	out := []Expectation{
 		pass(check.TimeSyncChrony, arn("ec2", "instance/"+InstanceSynced), "169.254.169.123", "chrony follows Amazon Time Sync"),
-		fail(check.TimeSyncChrony, arn("ec2", "instance/"+InstanceDrifting), "PHC0", "chrony follows the PTP hardware clock but is 0.35 s off (threshold 100 ms)"),
+		fail(check.TimeSyncChrony, arn("ec2", "instance/"+InstanceDrifting), "350ms fast", "chrony follows the PTP hardware clock but the clock is 0.35 s fast (threshold 100 ms)"),
 		fail(check.TimeSyncChrony, arn("ec2", "instance/"+InstanceUnsynced), "not synchronised", "chronyd has no source"),
 		pass(check.EBSEncryptionByDefault, arn("ec2", ""), "", "EBS encryption by default is on"),
 

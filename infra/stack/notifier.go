@@ -50,8 +50,10 @@ var DefaultCloudTrailCalls = []CloudTrailCall{
 	{"iam.amazonaws.com", "CreateAccessKey"},
 }
 
-// DefaultNotifierEvidenceKinds are the evidence kinds the notifier writes.
-var DefaultNotifierEvidenceKinds = []string{"notice"}
+// DefaultNotifierEvidenceKinds are the evidence kinds the notifier writes:
+// "notice" for every notice sent and "finding" for the raw event of every
+// finding it accepts.
+var DefaultNotifierEvidenceKinds = []string{"notice", "finding"}
 
 // FindingNotifierProps configures the notifier.
 type FindingNotifierProps struct {
@@ -186,17 +188,21 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		Detail:     &map[string]interface{}{"userIdentity": map[string]interface{}{"type": []string{"Root"}}},
 	})
 
-	// Scan: a finding on an S3 key or a shared database is routed by data
-	// location, which the registry has no index for, so routing reads the
-	// registry whole (it is small: one item per tenant). Read-only.
-	registryIndex := jsii.String(*props.Registry.TableArn() + "/index/" + RegistryStatusIndex)
-	f.allow("ReadRegistry", []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}, &[]*string{props.Registry.TableArn(), registryIndex}, nil)
+	// Routing reads the registry through shared/tenant: GetItem for one
+	// tenant, Query on the by_status index to list the tenants whose data is
+	// still held (no Scan). Read-only.
+	f.allow("ReadTenant", []string{"dynamodb:GetItem"}, &[]*string{props.Registry.TableArn()}, nil)
+	f.allow("ListTenantsByStatus", []string{"dynamodb:Query"}, &[]*string{jsii.String(*props.Registry.TableArn() + "/index/" + RegistryStatusIndex)}, nil)
+	// The notice ledger (shared/notify/ledger.go): conditional claims and
+	// marks.
 	f.allow("Ledger", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, &[]*string{n.ledger.TableArn()}, nil)
+	// SendMessageBatch is authorised as sqs:SendMessage.
 	f.allow("EnqueueNotices", []string{"sqs:SendMessage"}, &[]*string{n.queue.QueueArn()}, nil)
 	sesIdentities, err := sesIdentityArns(cfg)
 	if err != nil {
 		return nil, err
 	}
+	// Notices are SES v2 SendEmail with simple content: ses:SendEmail.
 	f.allow("SendNotices", []string{"ses:SendEmail"}, arns(sesIdentities...), nil)
 	f.allowOpsPublish()
 	kinds := props.EvidenceKinds

@@ -164,29 +164,38 @@ func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps
 		})},
 	})
 
-	// Registry: conditional state transitions and the by_status sweep.
-	f.allow("Registry", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
-		&[]*string{p.registry.TableArn(), jsii.String(*p.registry.TableArn() + "/index/" + RegistryStatusIndex)}, nil)
+	// Registry (shared/tenant): conditional state transitions and
+	// checkpoints on the tenant's item; the sweep queries the by_status
+	// index.
+	f.allow("Registry", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, &[]*string{p.registry.TableArn()}, nil)
+	f.allow("SweepRegistry", []string{"dynamodb:Query"}, &[]*string{jsii.String(*p.registry.TableArn() + "/index/" + RegistryStatusIndex)}, nil)
 
-	// Tenant data: only under the template's tenant prefixes.
+	// Tenant data (shared/purge): ListObjectVersions only under the
+	// template's tenant prefixes; GetObjectLockConfiguration on the bucket;
+	// GetObjectRetention, GetObjectLegalHold and DeleteObjects (versions and
+	// delete markers by version id) only on keys under them.
 	tenantKeys := strings.Replace(cfg.Tenants.PrefixTemplate, config.TenantPlaceholder, "*", 1) + "*"
 	var buckets, objects []arnPattern
 	for _, b := range cfg.Tenants.Buckets {
 		buckets = append(buckets, arnPattern("arn:{partition}:s3:::"+b))
 		objects = append(objects, arnPattern("arn:{partition}:s3:::"+b+"/"+tenantKeys))
 	}
-	f.allow("ListTenantPrefixes", []string{"s3:ListBucket", "s3:ListBucketVersions"}, arns(buckets...),
+	f.allow("ListTenantPrefixes", []string{"s3:ListBucketVersions"}, arns(buckets...),
 		map[string]interface{}{"StringLike": map[string]interface{}{"s3:prefix": tenantKeys}})
+	f.allow("ReadTenantBucketLock", []string{"s3:GetBucketObjectLockConfiguration"}, arns(buckets...), nil)
 	f.allow("DeleteTenantObjects", []string{
-		"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObjectVersion",
-		"s3:GetObjectRetention", "s3:GetObjectLegalHold", "s3:GetObjectVersionAttributes",
+		"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObjectRetention", "s3:GetObjectLegalHold",
 	}, arns(objects...), nil)
 	f.allow("SignCertificates", []string{"kms:Sign", "kms:GetPublicKey"}, &[]*string{p.key.KeyArn()}, nil)
+	// SendMessageBatch (the sweep) is authorised as sqs:SendMessage.
 	f.allow("EnqueuePurges", []string{"sqs:SendMessage"}, &[]*string{p.queue.QueueArn()}, nil)
 	sesIdentities, err := sesIdentityArns(cfg)
 	if err != nil {
 		return nil, err
 	}
+	// Certificates go out as SES v2 SendEmail with raw MIME content (the
+	// certificate attached), which SES authorises as ses:SendRawEmail;
+	// ses:SendEmail is the operation itself.
 	f.allow("MailCertificates", []string{"ses:SendEmail", "ses:SendRawEmail"}, arns(sesIdentities...), nil)
 	f.allowOpsPublish()
 	kinds := props.EvidenceKinds

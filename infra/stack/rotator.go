@@ -84,9 +84,10 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 	}
 
 	all := rds("*")
+	// Tags come from the TagList the Describe calls return
+	// (shared/snapshot/rds.go), so no rds:ListTagsForResource.
 	f.allow("DescribeDatabasesAndSnapshots", []string{
-		"rds:DescribeDBInstances", "rds:DescribeDBClusters", "rds:DescribeDBSnapshots",
-		"rds:DescribeDBClusterSnapshots", "rds:ListTagsForResource",
+		"rds:DescribeDBInstances", "rds:DescribeDBClusters", "rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots",
 	}, arns(all), nil)
 	nagOf(all)
 	f.allow("DescribeQuota", []string{"rds:DescribeAccountAttributes"}, jsii.Strings("*"), nil)
@@ -184,7 +185,7 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 
 	suppress(f.role, true, suppression{
 		id: "AwsSolutions-IAM5",
-		reason: "Describe and list calls must see every database and snapshot in the region to find tag-selected targets and managed snapshots; DescribeAccountAttributes has no resource type; " +
+		reason: "Describe calls must see every database and snapshot in the region to find tag-selected targets and managed snapshots; DescribeAccountAttributes has no resource type; " +
 			"creating and tagging is limited to snapshots named " + SnapshotPrefix + "*, deleting additionally to those tagged " + ManagedTagKey + "=" + ManagedTagValue + ", and db:*/cluster:* only under the configured tag conditions; evidence writes are limited to the rotator's kinds.",
 		appliesTo: append(append(strs("Resource::*"), strs(nagRes...)...), evidenceNag...),
 	})

@@ -51,7 +51,7 @@ func setup(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append([]string{sandboxtest.ConfigEnv(vw.Config(scenario.Config()))}, vw.Env()...)
+	env := append([]string{sandboxtest.ConfigEnv(scenario.VerifierConfig(scenario.Config()))}, vw.Env()...)
 	return &world{sb: sb, s3: c, bin: sandboxtest.Build(t, "compliance-verifier"), env: env, vw: vw, now: now}
 }
 

@@ -56,10 +56,10 @@ const (
 	LogGroupForever = "/pledge/audit"
 	LogGroupKept    = "/aws/lambda/compliance-verifier"
 
-	// ExportsBucket holds tenants' export archives: encrypted, but its
-	// policy does not deny requests without TLS. It is not in Config's
-	// tenant buckets (the purger would purge it too); VerificationWorld.Config
-	// adds it for the verifier.
+	// ExportsBucket holds tenants' export archives: encrypted, but with no
+	// bucket policy denying requests sent without TLS. It is not in Config's
+	// tenant buckets (the purger would purge it too); VerifierConfig adds it
+	// for the verifier.
 	ExportsBucket = "pledge-tenant-exports-111122223333"
 )
 
@@ -111,10 +111,10 @@ type VerificationWorld struct {
 	Expected []Expectation
 }
 
-// Config returns base with ExportsBucket added to the tenant buckets: the
-// verifier's configuration in the sandbox. Only the verifier gets it, so
-// the purger's scenario stays on TenantBucket alone.
-func (w VerificationWorld) Config(base config.Config) config.Config {
+// VerifierConfig returns base with ExportsBucket added to the tenant
+// buckets: the verifier's configuration in the sandbox. Only the verifier
+// gets it, so the purger's scenario stays on TenantBucket alone.
+func VerifierConfig(base config.Config) config.Config {
 	c := base
 	c.Tenants.Buckets = slices.Clone(base.Tenants.Buckets)
 	if !slices.Contains(c.Tenants.Buckets, ExportsBucket) {

@@ -225,7 +225,7 @@ func TestSeedVerification_SeedsWithoutDisturbingTheOtherParts(t *testing.T) {
 
 	t.Run("Config", func(t *testing.T) {
 		base := scenario.Config()
-		c := w.Config(base)
+		c := scenario.VerifierConfig(base)
 		if !slices.Equal(c.Tenants.Buckets, []string{scenario.TenantBucket, scenario.ExportsBucket}) {
 			t.Errorf("verifier's buckets %v", c.Tenants.Buckets)
 		}

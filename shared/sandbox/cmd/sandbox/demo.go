@@ -38,6 +38,7 @@ var steps = []step{
 	{"Backups (snapshot-rotator)", rotatorStep},
 	{"Tenant data purge (tenant-purger)", purgerStep},
 	{"Incident notices (finding-notifier)", notifierStep},
+	{"Compliance verification (compliance-verifier)", verifierStep},
 }
 
 func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error {

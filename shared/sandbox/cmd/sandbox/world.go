@@ -73,6 +73,11 @@ func (w *world) seedAll(ctx context.Context) error {
 	}
 	w.notices = nw
 	w.extra = append(w.extra, nw.Env()...)
+	vw, err := scenario.SeedVerification(ctx, scenario.DepsFor(w.sb), w.now)
+	if err != nil {
+		return err
+	}
+	w.extra = appendMissing(w.extra, vw.Env()...)
 	return nil
 }
 

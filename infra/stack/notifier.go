@@ -1,6 +1,9 @@
 package stack
 
 import (
+	"fmt"
+	"github.com/pledge-dev/pledge/shared/finding"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -26,28 +29,23 @@ type CloudTrailCall struct {
 	EventName string
 }
 
-// DefaultCloudTrailCalls is the catalogue of calls the EventBridge rule
-// passes to the notifier; the notifier's own catalogue decides severity and
-// which of them (e.g. only a public ModifyDBSnapshotAttribute) matter.
-var DefaultCloudTrailCalls = []CloudTrailCall{
-	{"cloudtrail.amazonaws.com", "StopLogging"},
-	{"cloudtrail.amazonaws.com", "DeleteTrail"},
-	{"cloudtrail.amazonaws.com", "UpdateTrail"},
-	{"guardduty.amazonaws.com", "DeleteDetector"},
-	{"guardduty.amazonaws.com", "UpdateDetector"},
-	{"kms.amazonaws.com", "DisableKey"},
-	{"kms.amazonaws.com", "ScheduleKeyDeletion"},
-	{"s3.amazonaws.com", "PutBucketPolicy"},
-	{"s3.amazonaws.com", "PutBucketAcl"},
-	{"s3.amazonaws.com", "PutPublicAccessBlock"},
-	{"s3.amazonaws.com", "DeletePublicAccessBlock"},
-	{"s3.amazonaws.com", "DeleteBucketEncryption"},
-	{"rds.amazonaws.com", "ModifyDBSnapshotAttribute"},
-	{"rds.amazonaws.com", "ModifyDBClusterSnapshotAttribute"},
-	{"rds.amazonaws.com", "ModifyDBInstance"},
-	{"rds.amazonaws.com", "ModifyDBCluster"},
-	{"ec2.amazonaws.com", "AuthorizeSecurityGroupIngress"},
-	{"iam.amazonaws.com", "CreateAccessKey"},
+// CatalogueCalls returns the CloudTrail calls the EventBridge rule passes to
+// the notifier: every call of the notifier's own catalogue (package finding,
+// less the rules the configuration disables), so the rule and the notifier
+// can never disagree. Console sign-in has a rule of its own.
+func CatalogueCalls(n config.Notifications) ([]CloudTrailCall, error) {
+	cat, err := finding.Default().Without(n.Catalogue.Disable...)
+	if err != nil {
+		return nil, fmt.Errorf("notifications.catalogue.disable: %w", err)
+	}
+	var out []CloudTrailCall
+	for _, r := range cat.Rules {
+		c := CloudTrailCall{EventSource: r.EventSource, EventName: r.EventName}
+		if r.EventSource != "signin.amazonaws.com" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // DefaultNotifierEvidenceKinds are the evidence kinds the notifier writes:
@@ -61,7 +59,8 @@ type FindingNotifierProps struct {
 	// Registry is the tenant registry (the purger's table), read to route
 	// findings to tenants.
 	Registry awsdynamodb.ITable
-	// Calls is the CloudTrail catalogue; nil means DefaultCloudTrailCalls.
+	// Calls is the CloudTrail catalogue; nil means CatalogueCalls of the
+	// configuration.
 	Calls []CloudTrailCall
 }
 
@@ -154,7 +153,10 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 
 	calls := props.Calls
 	if calls == nil {
-		calls = DefaultCloudTrailCalls
+		var err error
+		if calls, err = CatalogueCalls(props.Foundation.Config().Notifications); err != nil {
+			return nil, err
+		}
 	}
 	var sources, eventSources, names []string
 	for _, call := range calls {

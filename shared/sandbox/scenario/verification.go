@@ -104,8 +104,6 @@ type VerificationWorld struct {
 	Now time.Time
 	// OpsTopicARN is where the verifier alerts.
 	OpsTopicARN string
-	// SimURL is the simulator's base URL.
-	SimURL string
 	// Expected are the verdicts the verifier must reach (see
 	// VerificationExpectations).
 	Expected []Expectation
@@ -124,13 +122,12 @@ func VerifierConfig(base config.Config) config.Config {
 }
 
 // Env returns the variables the verifier needs besides the sandbox's own
-// and PLEDGE_CONFIG: the evidence bucket, the ops topic, and the Lambda
-// endpoint, which sandbox.Sandbox.Env does not set.
+// (sandbox.Sandbox.Env) and PLEDGE_CONFIG: the evidence bucket and the ops
+// topic.
 func (w VerificationWorld) Env() []string {
 	return []string{
 		"PLEDGE_EVIDENCE_BUCKET=" + EvidenceBucket,
 		"PLEDGE_OPS_TOPIC_ARN=" + w.OpsTopicARN,
-		"AWS_ENDPOINT_URL_LAMBDA=" + w.SimURL,
 	}
 }
 
@@ -153,7 +150,7 @@ func (w VerificationWorld) Env() []string {
 //     stack makes it), and ExportsBucket with SSE-S3 and no policy;
 //   - the ops topic, and DeniedOperation.
 func SeedVerification(ctx context.Context, d TenantDeps, now time.Time) (VerificationWorld, error) {
-	w := VerificationWorld{Now: now, OpsTopicARN: OpsTopicARN, SimURL: d.SimURL}
+	w := VerificationWorld{Now: now, OpsTopicARN: OpsTopicARN}
 	if d.Sim == nil || d.S3 == nil {
 		return w, errors.New("seed verification: the scenario needs the simulator and S3")
 	}

@@ -35,7 +35,7 @@ func seedFake(n int) *fakeS3 {
 		f.add(fmt.Sprintf("tenants/tenant-1-archive/k%05d", i), 1, true, 7)
 	}
 	f.add("tenants/tenant-1", 1, false, 3)
-	return f
+	return f.index()
 }
 
 // expectedLines is the manifest an uninterrupted purge of prefix must

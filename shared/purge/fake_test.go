@@ -70,11 +70,16 @@ func (f *fakeS3) add(key string, n int, marker bool, size int64) {
 	for i := range n {
 		f.vs = append(f.vs, &fakeVersion{key: key, id: fmt.Sprintf("v%d-%s", n-i, key), size: size, modified: base.Add(time.Duration(n-i) * time.Minute)})
 	}
+}
+
+// index puts the versions in listing order; call it after the last add.
+func (f *fakeS3) index() *fakeS3 {
 	slices.SortStableFunc(f.vs, func(a, b *fakeVersion) int { return strings.Compare(a.key, b.key) })
 	f.idx = map[string]*fakeVersion{}
 	for _, v := range f.vs {
 		f.idx[v.key+"\x00"+v.id] = v
 	}
+	return f
 }
 
 func (f *fakeS3) live() []*fakeVersion {

@@ -72,8 +72,17 @@ func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(stdout, "Pledge demo — sandbox started and seeded in %.1fs (stand-ins on 127.0.0.1)\n\n", time.Since(began).Seconds())
 	d := &demoRun{w: w, bin: bin, out: out, stderr: stderr}
 	var failed []string
+	total := 0
 	for _, s := range steps {
+		w.sb.Sim.ResetCounts()
 		lines, err := s.run(ctx, d)
+		counts := w.sb.Sim.Counts()
+		n := 0
+		for _, v := range counts {
+			n += v
+		}
+		total += n
+		lines = append(lines, fmt.Sprintf("simulator requests in this step's last run: %d (%s)", n, byService(counts)))
 		fmt.Fprintf(stdout, "%s\n", s.title)
 		for _, l := range lines {
 			fmt.Fprintf(stdout, "  %s\n", l)
@@ -89,7 +98,7 @@ func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(stdout, "Artifacts in %s/: results/, logs/, evidence/ (%d evidence objects), sandbox-config.json\n", out, n)
-	fmt.Fprintf(stdout, "Simulator requests: %s\n", countsLine(w.sb.Sim.Counts()))
+	fmt.Fprintf(stdout, "Simulator requests by the functions: %d (S3, DynamoDB and SES requests go to their own stand-ins and are not counted)\n", total)
 	fmt.Fprintf(stdout, "Demo finished in %.1fs\n", time.Since(began).Seconds())
 	if len(failed) > 0 {
 		return fmt.Errorf("%d step(s) failed: %s", len(failed), strings.Join(failed, ", "))
@@ -97,15 +106,24 @@ func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-func countsLine(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	total := 0
+// byService sums simulator request counts ("rds:DeleteDBSnapshot") by
+// service: "rds 2851, sts 1".
+func byService(m map[string]int) string {
+	sums := map[string]int{}
 	for k, v := range m {
+		svc, _, _ := strings.Cut(k, ":")
+		sums[svc] += v
+	}
+	keys := make([]string, 0, len(sums))
+	for k := range sums {
 		keys = append(keys, k)
-		total += v
 	}
 	sort.Strings(keys)
-	return fmt.Sprintf("%d in all", total)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, sums[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // invoke runs a function's binary once and keeps its result and log.

@@ -52,18 +52,18 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	scope, err := check.ResolveScope(ctx, sts.NewFromConfig(aws), aws.Region)
+	scope, err := check.ResolveScope(ctx, newStsCalls(sts.NewFromConfig(aws)), aws.Region)
 	if err != nil {
 		return nil, err
 	}
 	bucket := env.Getenv("PLEDGE_EVIDENCE_BUCKET")
-	s3c := awsconfig.NewS3(aws)
+	s3c := newS3Calls(awsconfig.NewS3(aws))
 	rec := metrics.New(env.Metrics, map[string]string{"Function": name}, env.Now)
 	v := &verify.Verifier{
 		Checks: &check.AWS{
-			RDS: rds.NewFromConfig(aws), EC2: ec2.NewFromConfig(aws), SSM: ssm.NewFromConfig(aws), S3: s3c,
-			KMS: kms.NewFromConfig(aws), CloudTrail: cloudtrail.NewFromConfig(aws), GuardDuty: guardduty.NewFromConfig(aws),
-			ELB: elbv2.NewFromConfig(aws), Logs: cloudwatchlogs.NewFromConfig(aws), Lambda: lambda.NewFromConfig(aws),
+			RDS: newRdsCalls(rds.NewFromConfig(aws)), EC2: newEc2Calls(ec2.NewFromConfig(aws)), SSM: newSsmCalls(ssm.NewFromConfig(aws)), S3: s3c,
+			KMS: newKmsCalls(kms.NewFromConfig(aws)), CloudTrail: newCloudtrailCalls(cloudtrail.NewFromConfig(aws)), GuardDuty: newGuarddutyCalls(guardduty.NewFromConfig(aws)),
+			ELB: newElbv2Calls(elbv2.NewFromConfig(aws)), Logs: newCloudwatchlogsCalls(cloudwatchlogs.NewFromConfig(aws)), Lambda: newLambdaCalls(lambda.NewFromConfig(aws)),
 			Scope: scope, Log: env.Logger,
 		},
 		Request:     check.RequestFromConfig(cfg, bucket),
@@ -72,7 +72,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 		Reports:     s3c,
 		Bucket:      bucket,
 		Lookback:    lookback(cfg, env.Now()),
-		Ops:         sns.NewFromConfig(aws),
+		Ops:         newSnsCalls(sns.NewFromConfig(aws)),
 		OpsTopicARN: env.Getenv("PLEDGE_OPS_TOPIC_ARN"),
 		Metrics:     rec,
 		Log:         env.Logger,

@@ -49,7 +49,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(aws)
+	db := newDynamodbCalls(dynamodb.NewFromConfig(aws))
 	registry, err := tenant.New(db, env.Getenv("PLEDGE_REGISTRY_TABLE"), cfg.Tenants)
 	if err != nil {
 		return nil, fmt.Errorf("PLEDGE_REGISTRY_TABLE: %w", err)
@@ -63,12 +63,12 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 		Settings:    settings,
 		Directory:   notify.Registry{Registry: registry},
 		Ledger:      &notify.Ledger{DB: db, Table: env.Getenv("PLEDGE_LEDGER_TABLE"), QuietPeriod: settings.QuietPeriod},
-		Queue:       sqs.NewFromConfig(aws),
+		Queue:       newSqsCalls(sqs.NewFromConfig(aws)),
 		QueueURL:    env.Getenv("PLEDGE_NOTICE_QUEUE_URL"),
-		Ops:         sns.NewFromConfig(aws),
+		Ops:         newSnsCalls(sns.NewFromConfig(aws)),
 		OpsTopicARN: env.Getenv("PLEDGE_OPS_TOPIC_ARN"),
-		Mail:        sesv2.NewFromConfig(aws),
-		Evidence:    &evidence.Store{S3: awsconfig.NewS3(aws), Bucket: bucket, DryRun: env.DryRun},
+		Mail:        newSesv2Calls(sesv2.NewFromConfig(aws)),
+		Evidence:    &evidence.Store{S3: newS3Calls(awsconfig.NewS3(aws)), Bucket: bucket, DryRun: env.DryRun},
 		Metrics:     metrics.New(env.Metrics, map[string]string{"Function": name}, env.Now),
 		Log:         env.Logger,
 		Now:         env.Now,

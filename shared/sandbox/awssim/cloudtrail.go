@@ -69,7 +69,7 @@ func newCloudTrailService(s *Server) *Service {
 		Protocol: ProtocolJSON11,
 		// aws-sdk-go-v2 sends the short form "CloudTrail_20131101.DescribeTrails";
 		// AWS also accepts the namespaced com.amazonaws.cloudtrail.v20131101 form,
-		// which Server.resolve does not split (it cuts at the first dot).
+		// which Server.resolve handles too (it splits at the last dot).
 		TargetPrefix: "CloudTrail_20131101",
 		Operations: map[string]Handler{
 			"DescribeTrails": t.describeTrails,

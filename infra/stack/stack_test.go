@@ -30,7 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	for _, n := range stack.FunctionNames {
-		if err := os.MkdirAll(filepath.Join(dir, n), 0o755); err == nil {
+		err := os.MkdirAll(filepath.Join(dir, n), 0o755)
+		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, n, "bootstrap"), []byte("#!/bin/sh\n"), 0o755)
 		}
 		if err != nil {

@@ -176,13 +176,13 @@ func statements(raw json.RawMessage) ([]statement, error) {
 	if trimmed := strings.TrimSpace(string(raw)); strings.HasPrefix(trimmed, "[") {
 		var many []statement
 		if err := json.Unmarshal(raw, &many); err != nil {
-			return nil, fmt.Errorf("Statement: %w", err)
+			return nil, fmt.Errorf("field Statement: %w", err)
 		}
 		return many, nil
 	}
 	var one statement
 	if err := json.Unmarshal(raw, &one); err != nil {
-		return nil, fmt.Errorf("Statement: %w", err)
+		return nil, fmt.Errorf("field Statement: %w", err)
 	}
 	return []statement{one}, nil
 }

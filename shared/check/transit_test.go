@@ -95,7 +95,7 @@ func TestBucketPolicyTLS(t *testing.T) {
 		{"no policy", "", want{check.Fail, arn, "Bucket tenant-data has no bucket policy, so nothing denies requests sent without TLS."}},
 		{"not json", "{", want{check.Error, arn, "The policy of bucket tenant-data could not be read as JSON: unexpected end of JSON input."}},
 		{"no statement", `{"Version":"2012-10-17"}`, want{check.Error, arn, "The policy of bucket tenant-data could not be read: no Statement."}},
-		{"bad resource type", `{"Statement":[{"Effect":"Deny","Resource":7}]}`, want{check.Error, arn, "The policy of bucket tenant-data could not be read: Statement: want a string or a list of strings, got 7."}},
+		{"bad resource type", `{"Statement":[{"Effect":"Deny","Resource":7}]}`, want{check.Error, arn, "The policy of bucket tenant-data could not be read: field Statement: want a string or a list of strings, got 7."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

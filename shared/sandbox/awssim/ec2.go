@@ -262,7 +262,7 @@ func xmlInstance(in *EC2Instance) xmlEC2Instance {
 		Architecture: "x86_64", RootDeviceType: "ebs",
 	}
 	for _, t := range in.Tags {
-		x.TagSet = append(x.TagSet, xmlEC2Tag{Key: t.Key, Value: t.Value})
+		x.TagSet = append(x.TagSet, xmlEC2Tag(t))
 	}
 	return x
 }

@@ -87,7 +87,7 @@ func (g *GuardDuty) Seed(seed GuardDutySeed) error {
 		return fmt.Errorf("%d detectors: a region has at most one GuardDuty detector", len(seed.Detectors))
 	}
 	if seed.Delete && len(seed.Detectors) > 0 {
-		return fmt.Errorf("Delete and Detectors cannot be used together")
+		return fmt.Errorf("a seed cannot both delete and add detectors")
 	}
 	now := g.srv.Now()
 	g.mu.Lock()

@@ -597,11 +597,11 @@ func validSeedSnapshot(id, typ string) error {
 		}
 	case "automated":
 		if !strings.HasPrefix(id, "rds:") {
-			return fmt.Errorf("an automated snapshot's identifier starts with rds:")
+			return fmt.Errorf("an automated snapshot's identifier must start with %q", "rds:")
 		}
 	case "awsbackup":
 		if !strings.HasPrefix(id, "awsbackup:") {
-			return fmt.Errorf("an AWS Backup snapshot's identifier starts with awsbackup:")
+			return fmt.Errorf("an AWS Backup snapshot's identifier must start with %q", "awsbackup:")
 		}
 	default:
 		return fmt.Errorf("SnapshotType %q is not manual, automated or awsbackup", typ)

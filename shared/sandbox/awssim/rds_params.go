@@ -27,9 +27,9 @@ type RDSParameterGroup struct {
 
 // rdsParam is one parameter as DescribeDBParameters reports it.
 type rdsParam struct {
-	name, value, source, applyType, dataType, allowed string
-	hasValue                                          bool
-	static                                            bool
+	name, value, source, applyType, dataType string
+	hasValue                                 bool
+	static                                   bool
 }
 
 // engineOf returns the engine a parameter group family belongs to

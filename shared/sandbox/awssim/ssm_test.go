@@ -180,10 +180,7 @@ func TestSSM_SendCommandErrors(t *testing.T) {
 	shell := func(ids []string) *ssm.SendCommandInput {
 		return &ssm.SendCommandInput{DocumentName: aws.String("AWS-RunShellScript"), InstanceIds: ids, Parameters: map[string][]string{"commands": {chronyc}}}
 	}
-	var many []string
-	for _, id := range fleet(51) {
-		many = append(many, id)
-	}
+	many := fleet(51)
 	for _, tc := range []struct {
 		name string
 		in   *ssm.SendCommandInput

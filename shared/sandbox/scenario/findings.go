@@ -71,13 +71,13 @@ func Retime(raw []byte, at time.Time) ([]byte, error) {
 	ts := at.UTC().Format("2006-01-02T15:04:05.000Z")
 	ev["time"] = at.UTC().Format(time.RFC3339)
 	if d, ok := ev["detail"].(map[string]any); ok {
-		for _, k := range []string{"createdAt", "updatedAt", "eventTime"} {
+		for _, k := range []string{"createdAt", "updatedAt"} {
 			if _, ok := d[k]; ok {
 				d[k] = ts
 			}
 		}
-		if k, ok := d["eventTime"]; ok && k != nil {
-			d["eventTime"] = at.UTC().Format(time.RFC3339)
+		if _, ok := d["eventTime"]; ok {
+			d["eventTime"] = at.UTC().Format(time.RFC3339) // CloudTrail writes whole seconds
 		}
 		if s, ok := d["service"].(map[string]any); ok {
 			for _, k := range []string{"eventFirstSeen", "eventLastSeen"} {

@@ -140,17 +140,6 @@ func (sb *Sandbox) Env() []string {
 	return out
 }
 
-// Getenv returns a getenv function over Env and extra KEY=VALUE pairs, for
-// in-process clients.
-func (sb *Sandbox) Getenv(extra ...string) func(string) string {
-	m := map[string]string{}
-	for _, kv := range append(sb.Env(), extra...) {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
-	}
-	return func(k string) string { return m[k] }
-}
-
 // ChildEnv returns the environment for a function's process: this
 // process's environment without any AWS_* or PLEDGE_* variable of its own,
 // then Env, then extra KEY=VALUE pairs.

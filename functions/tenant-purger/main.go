@@ -41,7 +41,8 @@ func main() {
 }
 
 func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
-	cfg, err := config.FromEnv(env.Getenv, config.SectionTenants, config.SectionBackup)
+	// The notifications section gives the certificate email its sender.
+	cfg, err := config.FromEnv(env.Getenv, config.SectionTenants, config.SectionBackup, config.SectionNotifications)
 	if err != nil {
 		return nil, err
 	}

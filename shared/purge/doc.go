@@ -9,6 +9,13 @@
 //     "tenants/tenant-1-archive/", and every location must be exactly one of
 //     the locations the caller expects (the registry's) or the job is
 //     refused before anything is listed.
+//   - Prefix guard: every key of every listing page, and the key marker
+//     the next request would start from, must start with the location's
+//     prefix, whatever the S3 endpoint answered. One that does not halts
+//     the purge (Plan, Apply and the final verify alike) with an error
+//     wrapping ErrOutsidePrefix that names the key; nothing from that page
+//     is deleted, and DeleteObjects checks each key once more before
+//     sending it.
 //   - Plan (dry run) streams ListObjectVersions through the SDK paginator and
 //     counts objects (distinct keys), versions, delete markers and bytes, and
 //     finds the versions under Object Lock retention or legal hold. It

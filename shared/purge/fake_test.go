@@ -53,6 +53,13 @@ type fakeS3 struct {
 	inFlight     int
 	maxInFlight  int
 	delay        time.Duration
+	// ignorePrefix lists the whole bucket whatever the request's Prefix,
+	// as a misbehaving endpoint might.
+	ignorePrefix bool
+	// splice, if set, may change a listing page before it is returned
+	// (n counts ListObjectVersions calls, 1-based).
+	splice    func(n int, in *s3.ListObjectVersionsInput, out *s3.ListObjectVersionsOutput)
+	listCalls int
 }
 
 func newFakeS3(bucket string) *fakeS3 {
@@ -129,7 +136,7 @@ func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersio
 	var last *fakeVersion
 	for i := start; i < len(f.vs); i++ {
 		v := f.vs[i]
-		if v.gone || !strings.HasPrefix(v.key, aws.ToString(in.Prefix)) {
+		if v.gone || (!f.ignorePrefix && !strings.HasPrefix(v.key, aws.ToString(in.Prefix))) {
 			continue
 		}
 		if n == max {
@@ -145,7 +152,27 @@ func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersio
 		last = v
 		n++
 	}
+	f.listCalls++
+	if f.splice != nil {
+		f.splice(f.listCalls, in, out)
+	}
 	return out, nil
+}
+
+// versionsUnder returns the live versions under prefix as a listing page
+// would carry them.
+func (f *fakeS3) versionsUnder(prefix string) (vs []s3types.ObjectVersion, ms []s3types.DeleteMarkerEntry) {
+	for _, v := range f.vs {
+		if v.gone || !strings.HasPrefix(v.key, prefix) {
+			continue
+		}
+		if v.marker {
+			ms = append(ms, s3types.DeleteMarkerEntry{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified)})
+		} else {
+			vs = append(vs, s3types.ObjectVersion{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified), Size: aws.Int64(v.size)})
+		}
+	}
+	return vs, ms
 }
 
 func (f *fakeS3) DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {

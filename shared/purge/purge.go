@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -249,6 +250,26 @@ type Engine struct {
 // ErrStopped wraps the status re-check's error when it stopped a purge.
 var ErrStopped = errors.New("purge stopped by the status re-check")
 
+// ErrOutsidePrefix marks a listing that returned a key (or key marker)
+// outside the location's prefix: a misbehaving S3 endpoint or proxy. The
+// purge halts before deleting anything from that page.
+var ErrOutsidePrefix = errors.New("the listing returned a key outside the tenant's prefix")
+
+// guardPage checks every key of a listing page, and the marker the next
+// request would start from, against the location's prefix. The engine
+// never acts on a key it has not checked here.
+func guardPage(loc Location, out *s3.ListObjectVersionsOutput, es []entry) error {
+	for i := range es {
+		if !strings.HasPrefix(es[i].key, loc.Prefix) {
+			return fmt.Errorf("%w: ListObjectVersions under %s returned key %q; nothing from that page was deleted", ErrOutsidePrefix, loc, es[i].key)
+		}
+	}
+	if m := aws.ToString(out.NextKeyMarker); m != "" && !strings.HasPrefix(m, loc.Prefix) {
+		return fmt.Errorf("%w: ListObjectVersions under %s returned next key marker %q; nothing from that page was deleted", ErrOutsidePrefix, loc, m)
+	}
+	return nil
+}
+
 func (e *Engine) now() time.Time {
 	if e.Now != nil {
 		return e.Now()
@@ -349,6 +370,9 @@ func (e *Engine) Plan(ctx context.Context, job Job) (Plan, error) {
 				return Plan{}, fmt.Errorf("plan purge of tenant %s: list versions under %s: %w", job.TenantID, loc, err)
 			}
 			es := pageEntries(out)
+			if err := guardPage(loc, out, es); err != nil {
+				return Plan{}, fmt.Errorf("plan purge of tenant %s: %w", job.TenantID, err)
+			}
 			for _, en := range es {
 				if en.key != lastKey {
 					lp.Counts.Objects++
@@ -676,6 +700,7 @@ func (r *run) checkpoint(ctx context.Context) error {
 // page is one listing page in flight.
 type page struct {
 	bucket  string
+	prefix  string
 	entries []entry
 	// resumeKey is where a fresh listing resumes once this page is
 	// committed: the last key of the page before its final key, whose
@@ -741,7 +766,12 @@ list:
 			r.halt(fmt.Errorf("purge tenant %s: list versions under %s: %w", r.job.TenantID, loc, err))
 			break
 		}
-		p := &page{bucket: loc.Bucket, entries: pageEntries(out), done: make(chan struct{})}
+		p := &page{bucket: loc.Bucket, prefix: loc.Prefix, entries: pageEntries(out), done: make(chan struct{})}
+		if err := guardPage(loc, out, p.entries); err != nil {
+			<-window
+			r.halt(fmt.Errorf("purge tenant %s: %w", r.job.TenantID, err))
+			break
+		}
 		if aws.ToBool(out.IsTruncated) {
 			if n := len(p.entries); n > 0 {
 				final := p.entries[n-1].key
@@ -971,6 +1001,12 @@ func (r *run) deleteBatch(ctx context.Context, p *page, idx []int) (retry []int)
 	}
 	objs := make([]s3types.ObjectIdentifier, len(idx))
 	for j, i := range idx {
+		if !strings.HasPrefix(p.entries[i].key, p.prefix) || p.prefix == "" {
+			// guardPage let every listed key through: this is a bug.
+			r.lim.Release(tok, Neutral)
+			r.halt(fmt.Errorf("purge tenant %s: %w: about to delete %q, outside %q", r.job.TenantID, ErrOutsidePrefix, p.entries[i].key, p.prefix))
+			return nil
+		}
 		objs[j] = s3types.ObjectIdentifier{Key: aws.String(p.entries[i].key), VersionId: aws.String(p.entries[i].versionID)}
 		p.entries[i].attempts++
 	}
@@ -1057,7 +1093,11 @@ func (r *run) verify(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("purge tenant %s: verify %s: %w", r.job.TenantID, loc, err)
 			}
-			for _, en := range pageEntries(out) {
+			es := pageEntries(out)
+			if err := guardPage(loc, out, es); err != nil {
+				return fmt.Errorf("purge tenant %s: verify: %w", r.job.TenantID, err)
+			}
+			for _, en := range es {
 				if _, ok := r.lockedAt[Version{Bucket: loc.Bucket, Key: en.key, VersionID: en.versionID}]; ok && !en.marker {
 					continue
 				}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
@@ -180,6 +181,9 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 	p.put("ObjectsDeleted", float64(o.Deleted.Versions+o.Deleted.DeleteMarkers), metrics.Count)
 	p.put("BytesDeleted", float64(o.Deleted.Bytes), metrics.Bytes)
 	if err != nil {
+		if errors.Is(err, purge.ErrOutsidePrefix) {
+			p.guardTripped(ctx, t.ID, err, log)
+		}
 		if errors.Is(err, tenant.ErrConflict) || errors.Is(err, purge.ErrStopped) {
 			o.Action, o.Reason = ActionSuperseded, err.Error()
 			log.Warn("purge stopped: the tenant is no longer this invocation's to purge", logging.KeyError, err)
@@ -215,6 +219,27 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 		p.put("PurgeIncomplete", 1, metrics.Count)
 		p.record(ctx, &o)
 		return o, fmt.Errorf("purge tenant %s: %s: %d versions left, %d could not be deleted", t.ID, res.Status, res.Remaining, len(res.Failed))
+	}
+}
+
+// guardTripped raises the ops alarm for a listing that returned a key
+// outside the tenant's prefix: the PrefixGuardTripped metric (the stack
+// alarms on it) and a message on the ops topic naming the key. The purge
+// itself has already halted and deleted nothing from that page.
+func (p *Purger) guardTripped(ctx context.Context, id string, cause error, log *slog.Logger) {
+	p.put("PrefixGuardTripped", 1, metrics.Count)
+	log.Error("purge halted: the S3 listing returned a key outside the tenant's prefix", logging.KeyError, cause)
+	if p.Ops == nil || p.OpsTopicARN == "" || p.DryRun {
+		return
+	}
+	msg := fmt.Sprintf("【緊急】テナント %s のデータ削除を停止しました。S3 の一覧にテナントのプレフィックス外のキーが含まれていました。そのページからは何も削除していません。\n"+
+		"URGENT: the purge of tenant %s halted because the S3 listing returned a key outside the tenant's prefix. Nothing from that page was deleted. Check the S3 endpoint and any proxy in front of it before the purge is retried.\n\n%v\n", id, id, cause)
+	if _, err := p.Ops.Publish(ctx, &sns.PublishInput{
+		TopicArn: aws.String(p.OpsTopicARN),
+		Subject:  aws.String("Pledge: purge of tenant " + id + " halted: key outside its prefix"),
+		Message:  aws.String(msg),
+	}); err != nil {
+		log.Error("publish the prefix-guard alarm to ops", logging.KeyError, err)
 	}
 }
 

@@ -35,6 +35,11 @@
 //     the same owner; progress is checkpointed on the tenant's registry item,
 //     written only while this invocation still owns the purge.
 //
+// A listing that returns a key outside the tenant's prefix halts the purge
+// (purge.ErrOutsidePrefix): the message fails and is redelivered, the
+// PrefixGuardTripped metric (which the stack alarms on) and a message on the
+// ops topic name the key.
+//
 // When the invocation's time runs short the engine stops cleanly
 // (purge.StatusIncomplete): the purger sends the tenant's message again with
 // a short delay and reports this message as done. It does not return a batch

@@ -16,6 +16,14 @@
 //     wrapping ErrOutsidePrefix that names the key; nothing from that page
 //     is deleted, and DeleteObjects checks each key once more before
 //     sending it.
+//   - Keys of any shape: listings ask for URL-encoded keys
+//     (EncodingType=url) and decode keys and markers, because XML 1.0
+//     cannot carry most control characters and one such key would make
+//     every listing of the prefix fail. A key that does not decode, or is
+//     not UTF-8, halts the purge naming it (ErrBadKey). Keys XML cannot
+//     carry are deleted one by one with DeleteObject (the key travels in
+//     the URL); the SDK would otherwise send U+FFFD in their place, naming
+//     another key.
 //   - Plan (dry run) streams ListObjectVersions through the SDK paginator and
 //     counts objects (distinct keys), versions, delete markers and bytes, and
 //     finds the versions under Object Lock retention or legal hold. It

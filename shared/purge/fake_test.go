@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -50,9 +51,11 @@ type fakeS3 struct {
 	requestError func(n int) error
 	attempts     map[string]int
 	deleteCalls  int
-	inFlight     int
-	maxInFlight  int
-	delay        time.Duration
+	// singleDeletes counts DeleteObject calls.
+	singleDeletes int
+	inFlight      int
+	maxInFlight   int
+	delay         time.Duration
 	// ignorePrefix lists the whole bucket whatever the request's Prefix,
 	// as a misbehaving endpoint might.
 	ignorePrefix bool
@@ -144,13 +147,29 @@ func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersio
 			out.NextKeyMarker, out.NextVersionIdMarker = aws.String(last.key), aws.String(last.id)
 			break
 		}
+		key := v.key
+		if in.EncodingType == s3types.EncodingTypeUrl {
+			key = url.QueryEscape(key)
+		}
 		if v.marker {
-			out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified)})
+			out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{Key: aws.String(key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified)})
 		} else {
-			out.Versions = append(out.Versions, s3types.ObjectVersion{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified), Size: aws.Int64(v.size)})
+			out.Versions = append(out.Versions, s3types.ObjectVersion{Key: aws.String(key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified), Size: aws.Int64(v.size)})
 		}
 		last = v
 		n++
+	}
+	if in.EncodingType == s3types.EncodingTypeUrl {
+		out.EncodingType = s3types.EncodingTypeUrl
+		if out.NextKeyMarker != nil {
+			out.NextKeyMarker = aws.String(url.QueryEscape(*out.NextKeyMarker))
+		}
+	} else {
+		for _, v := range f.vs {
+			if !v.gone && strings.HasPrefix(v.key, aws.ToString(in.Prefix)) && !xmlSafeText(v.key) {
+				return nil, fmt.Errorf("fake: deserialization failed: XML syntax error: illegal character code in key %q", v.key)
+			}
+		}
 	}
 	f.listCalls++
 	if f.splice != nil {
@@ -208,34 +227,75 @@ func (f *fakeS3) DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, o
 	defer f.mu.Unlock()
 	out := &s3.DeleteObjectsOutput{}
 	for _, obj := range in.Delete.Objects {
-		k, id := aws.ToString(obj.Key), aws.ToString(obj.VersionId)
-		f.attempts[k+"\x00"+id]++
-		v := f.idx[k+"\x00"+id]
-		if v != nil && v.gone {
-			v = nil
-		}
-		code := ""
-		if f.keyError != nil {
-			code = f.keyError(k, id, f.attempts[k+"\x00"+id])
-		}
-		if code == "" && v != nil && (v.hold || v.retainUntil.After(time.Now())) {
-			code = "AccessDenied"
-		}
-		if code == "NoSuchVersion" && v != nil {
-			v.gone = true // someone else deleted it first
-		}
-		if code != "" {
+		// The request body is XML: the SDK turns characters XML 1.0
+		// cannot carry into U+FFFD, so S3 reads another key.
+		k, id := xmlBody(aws.ToString(obj.Key)), aws.ToString(obj.VersionId)
+		if code := f.deleteLocked(k, id); code != "" {
 			out.Errors = append(out.Errors, s3types.Error{Key: aws.String(k), VersionId: aws.String(id), Code: aws.String(code), Message: aws.String("fake " + code)})
 			continue
-		}
-		if v != nil {
-			v.gone = true
 		}
 		if !aws.ToBool(in.Delete.Quiet) {
 			out.Deleted = append(out.Deleted, s3types.DeletedObject{Key: aws.String(k), VersionId: aws.String(id)})
 		}
 	}
 	return out, nil
+}
+
+// xmlSafeText reports whether s can appear in an XML 1.0 response.
+func xmlSafeText(s string) bool { return xmlBody(s) == s }
+
+// xmlBody is what becomes of s in an XML request body written by the SDK.
+func xmlBody(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || r >= 0x10000 {
+			return r
+		}
+		return 0xFFFD
+	}, s)
+}
+
+// deleteLocked deletes one version as S3 would (a version that does not
+// exist is a success) and returns the per-key error code, if any.
+func (f *fakeS3) deleteLocked(k, id string) string {
+	f.attempts[k+"\x00"+id]++
+	v := f.idx[k+"\x00"+id]
+	if v != nil && v.gone {
+		v = nil
+	}
+	code := ""
+	if f.keyError != nil {
+		code = f.keyError(k, id, f.attempts[k+"\x00"+id])
+	}
+	if code == "" && v != nil && (v.hold || v.retainUntil.After(time.Now())) {
+		code = "AccessDenied"
+	}
+	if code == "NoSuchVersion" && v != nil {
+		v.gone = true // someone else deleted it first
+	}
+	if code == "" && v != nil {
+		v.gone = true
+	}
+	return code
+}
+
+func (f *fakeS3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	var o s3.Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.RetryMaxAttempts != 1 {
+		return nil, fmt.Errorf("fake: DeleteObject called with the SDK retryer on (RetryMaxAttempts=%d)", o.RetryMaxAttempts)
+	}
+	if in.VersionId == nil {
+		return nil, fmt.Errorf("fake: DeleteObject without a version id would only add a delete marker")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.singleDeletes++
+	if code := f.deleteLocked(aws.ToString(in.Key), aws.ToString(in.VersionId)); code != "" {
+		return nil, apiErr(code)
+	}
+	return &s3.DeleteObjectOutput{}, nil
 }
 
 func (f *fakeS3) find(k, id string) *fakeVersion {

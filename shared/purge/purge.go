@@ -23,6 +23,7 @@ import (
 type S3API interface {
 	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, optFns ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
 	DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 	GetObjectRetention(ctx context.Context, in *s3.GetObjectRetentionInput, optFns ...func(*s3.Options)) (*s3.GetObjectRetentionOutput, error)
 	GetObjectLegalHold(ctx context.Context, in *s3.GetObjectLegalHoldInput, optFns ...func(*s3.Options)) (*s3.GetObjectLegalHoldOutput, error)
 	GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjectLockConfigurationInput, optFns ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error)
@@ -362,7 +363,7 @@ func (e *Engine) Plan(ctx context.Context, job Job) (Plan, error) {
 		if err != nil {
 			return Plan{}, fmt.Errorf("plan purge of tenant %s: %w", job.TenantID, err)
 		}
-		pager := s3.NewListObjectVersionsPaginator(e.S3, &s3.ListObjectVersionsInput{Bucket: aws.String(loc.Bucket), Prefix: aws.String(loc.Prefix), MaxKeys: aws.Int32(opt.PageSize)})
+		pager := e.pager(loc, opt.PageSize, "")
 		lastKey := ""
 		for pager.HasMorePages() {
 			out, err := pager.NextPage(ctx)
@@ -716,12 +717,8 @@ type page struct {
 func (r *run) purgeLocation(ctx context.Context) (drained bool) {
 	loc := r.job.Locations[r.st.Location]
 	log := r.logger().With("bucket", loc.Bucket, "prefix", loc.Prefix)
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(loc.Bucket), Prefix: aws.String(loc.Prefix), MaxKeys: aws.Int32(r.opt.PageSize)}
-	if r.st.KeyMarker != "" {
-		in.KeyMarker = aws.String(r.st.KeyMarker)
-	}
 	log.Info("purging location", "key_marker", r.st.KeyMarker)
-	pager := s3.NewListObjectVersionsPaginator(r.e.S3, in)
+	pager := r.e.pager(loc, r.opt.PageSize, r.st.KeyMarker)
 	window := make(chan struct{}, r.opt.MaxConcurrency+2)
 	pages := make(chan *page, r.opt.MaxConcurrency+2)
 	committed := make(chan struct{})
@@ -911,7 +908,20 @@ func (r *run) processPage(ctx context.Context, p *page) {
 		var mu sync.Mutex
 		var retry []int
 		var wg sync.WaitGroup
-		for chunk := range slices.Chunk(todo, r.opt.BatchSize) {
+		// Keys XML cannot carry go one by one; the rest in batches.
+		var units [][]int
+		var safe []int
+		for _, i := range todo {
+			if xmlSafe(p.entries[i].key) {
+				safe = append(safe, i)
+			} else {
+				units = append(units, []int{i})
+			}
+		}
+		for chunk := range slices.Chunk(safe, r.opt.BatchSize) {
+			units = append(units, chunk)
+		}
+		for _, chunk := range units {
 			wg.Go(func() {
 				again := r.deleteBatch(ctx, p, chunk)
 				mu.Lock()
@@ -1010,14 +1020,15 @@ func (r *run) deleteBatch(ctx context.Context, p *page, idx []int) (retry []int)
 		objs[j] = s3types.ObjectIdentifier{Key: aws.String(p.entries[i].key), VersionId: aws.String(p.entries[i].versionID)}
 		p.entries[i].attempts++
 	}
-	out, err := r.e.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{
-		Bucket: aws.String(p.bucket),
-		Delete: &s3types.Delete{Objects: objs, Quiet: aws.Bool(true)},
-	}, func(o *s3.Options) {
-		// The engine retries; the SDK's retryer would hide throttling
-		// from the adaptive limit.
-		o.RetryMaxAttempts = 1
-	})
+	var out *s3.DeleteObjectsOutput
+	if len(idx) == 1 && !xmlSafe(p.entries[idx[0]].key) {
+		out, err = r.deleteOne(ctx, p.bucket, &p.entries[idx[0]])
+	} else {
+		out, err = r.e.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: aws.String(p.bucket),
+			Delete: &s3types.Delete{Objects: objs, Quiet: aws.Bool(true)},
+		}, noRetry)
+	}
 	at := r.e.now().UTC()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -1082,12 +1093,32 @@ func (r *run) deleteBatch(ctx context.Context, p *page, idx []int) (retry []int)
 	return retry
 }
 
+// noRetry switches the SDK's retryer off for a delete call: the engine
+// retries, and the SDK's retryer would hide throttling from the adaptive
+// limit.
+func noRetry(o *s3.Options) { o.RetryMaxAttempts = 1 }
+
+// deleteOne deletes one version with DeleteObject (the key travels in the
+// URL, so any key works) and answers as DeleteObjects would: an API error
+// other than throttling becomes that version's per-key error.
+func (r *run) deleteOne(ctx context.Context, bucket string, en *entry) (*s3.DeleteObjectsOutput, error) {
+	_, err := r.e.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(en.key), VersionId: aws.String(en.versionID)}, noRetry)
+	if err == nil {
+		return &s3.DeleteObjectsOutput{}, nil
+	}
+	code := apiCode(err)
+	if code == "" || isThrottle(err) {
+		return nil, err
+	}
+	return &s3.DeleteObjectsOutput{Errors: []s3types.Error{{Key: aws.String(en.key), VersionId: aws.String(en.versionID), Code: aws.String(code), Message: aws.String(err.Error())}}}, nil
+}
+
 // verify lists every location again and counts what is left besides the
 // locked versions.
 func (r *run) verify(ctx context.Context) error {
 	r.remaining, r.sample = 0, nil
 	for _, loc := range r.job.Locations {
-		pager := s3.NewListObjectVersionsPaginator(r.e.S3, &s3.ListObjectVersionsInput{Bucket: aws.String(loc.Bucket), Prefix: aws.String(loc.Prefix), MaxKeys: aws.Int32(r.opt.PageSize)})
+		pager := r.e.pager(loc, r.opt.PageSize, "")
 		for pager.HasMorePages() {
 			out, err := pager.NextPage(ctx)
 			if err != nil {

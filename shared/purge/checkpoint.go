@@ -2,6 +2,7 @@ package purge
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -97,4 +98,32 @@ func DecodeCheckpoint(b []byte) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: %w", err)
 	}
 	return c, nil
+}
+
+// checkpoint writes the manifest part in progress, if any, then saves the
+// state that covers it.
+func (r *run) checkpoint(ctx context.Context) error {
+	part, err := r.man.take()
+	if err != nil {
+		return err
+	}
+	if part != nil {
+		key := fmt.Sprintf("%s/%s/%s/part-%06d-i%d.jsonl.gz", r.opt.ManifestPrefix, r.job.TenantID, r.st.StartedAt.UTC().Format("20060102T150405.000Z"), len(r.st.ManifestKeys)+1, r.st.Invocation)
+		if err := r.e.Evidence.PutObject(ctx, key, "application/gzip", part); err != nil {
+			return fmt.Errorf("purge tenant %s: write manifest part: %w", r.job.TenantID, err)
+		}
+		r.st.ManifestKeys = append(r.st.ManifestKeys, key)
+	}
+	if r.st.HashState, err = r.man.hashState(); err != nil {
+		return err
+	}
+	blob, err := r.st.Encode()
+	if err != nil {
+		return err
+	}
+	if err := r.e.Checkpointer.Save(ctx, blob); err != nil {
+		return fmt.Errorf("purge tenant %s: save checkpoint: %w", r.job.TenantID, err)
+	}
+	r.pagesSincePart = 0
+	return nil
 }

@@ -2,9 +2,7 @@ package main_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -164,36 +162,13 @@ func TestPurger_KeysOfAnyShapePurge(t *testing.T) {
 			t.Errorf("%q changed", id)
 		}
 	}
-	lines := manifestLines(t, w, o.ManifestKeys)
+	var lines []string
+	for _, l := range audit(t, w, o.Certificate).lines {
+		lines = append(lines, l.Key)
+	}
 	for _, k := range odd {
 		if !slices.Contains(lines, cfg.Prefix(scenario.TenantPurgeable)+k) {
 			t.Errorf("manifest lacks %q", k)
 		}
 	}
-}
-
-// manifestLines reads the manifest parts from the evidence bucket and
-// returns the keys of their lines, in order.
-func manifestLines(t *testing.T, w *world, keys []string) []string {
-	t.Helper()
-	var all bytes.Buffer
-	for _, k := range keys {
-		all.Write(w.evidence(t, w.deps.S3, k))
-	}
-	zr, err := gzip.NewReader(&all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(zr)
-	var out []string
-	for dec.More() {
-		var l struct {
-			Key string `json:"key"`
-		}
-		if err := dec.Decode(&l); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, l.Key)
-	}
-	return out
 }

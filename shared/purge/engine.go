@@ -28,9 +28,13 @@ type Checkpointer interface {
 	Save(ctx context.Context, blob []byte) error
 }
 
-// EvidenceStore stores manifest parts, write-once. evidence.Store matches.
+// EvidenceStore stores manifest parts and index segments, write-once, and
+// reads them back on resume. *evidence.Store matches: PutObject wraps
+// evidence.ErrExists for a key already stored, GetObject wraps
+// evidence.ErrNotFound for a key not stored.
 type EvidenceStore interface {
 	PutObject(ctx context.Context, key, contentType string, body []byte) error
+	GetObject(ctx context.Context, key string) ([]byte, error)
 }
 
 // Engine plans and applies purges.
@@ -42,8 +46,9 @@ type Engine struct {
 	// (e.g. the tenant was reinstated) stops the purge at once. Required
 	// by Apply.
 	Recheck func(ctx context.Context) error
-	// Now is the clock (default time.Now). The context's deadline is
-	// compared with it.
+	// Now is the clock (default time.Now): deletion times and the Object
+	// Lock checks read it; the context's deadline is measured on it from
+	// the time Apply starts.
 	Now     func() time.Time
 	Logger  *slog.Logger
 	Options Options
@@ -71,42 +76,58 @@ func (e *Engine) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Apply purges the job's locations, resuming from checkpoint when it is
-// not empty. See the package documentation for the rules it keeps. The
-// returned Result is meaningful even with an error: it carries the
-// checkpoint saved last.
+// Apply purges the job's locations (or its shard), resuming from
+// checkpoint when it is not empty. See the package documentation for the
+// rules it keeps. The returned Result is meaningful even with an error: it
+// carries the checkpoint saved last.
 func (e *Engine) Apply(ctx context.Context, job Job, checkpoint []byte) (Result, error) {
+	stopped := Result{TenantID: job.TenantID, Status: StatusStopped, Checkpoint: checkpoint}
 	if err := job.Validate(); err != nil {
-		return Result{TenantID: job.TenantID, Status: StatusStopped}, err
+		return stopped, err
 	}
 	if e.Recheck == nil {
-		return Result{TenantID: job.TenantID, Status: StatusStopped}, fmt.Errorf("%w: tenant %s: no status re-check configured", ErrRefused, job.TenantID)
+		return stopped, fmt.Errorf("%w: tenant %s: no status re-check configured", ErrRefused, job.TenantID)
 	}
 	if e.Checkpointer == nil || e.Evidence == nil {
-		return Result{TenantID: job.TenantID, Status: StatusStopped}, fmt.Errorf("%w: tenant %s: no checkpointer or evidence store configured", ErrRefused, job.TenantID)
+		return stopped, fmt.Errorf("%w: tenant %s: no checkpointer or evidence store configured", ErrRefused, job.TenantID)
 	}
-	r := &run{e: e, job: job, opt: e.Options.withDefaults(), halted: make(chan struct{})}
+	r := &run{e: e, job: job, opt: e.Options.withDefaults(), halted: make(chan struct{}), saved: checkpoint}
 	if len(checkpoint) == 0 {
-		r.st = Checkpoint{Version: CheckpointVersion, TenantID: job.TenantID, Locations: slices.Clone(job.Locations), StartedAt: e.now().UTC(), Phase: PhaseDeleting}
+		start := e.now().UTC()
+		r.st = Checkpoint{Version: CheckpointVersion, TenantID: job.TenantID, PurgeID: job.PurgeID, Locations: slices.Clone(job.Locations), StartedAt: start, Phase: PhaseDeleting}
+		if r.st.PurgeID == "" {
+			r.st.PurgeID = PurgeIDAt(start)
+		}
+		if sh := job.Shard; sh != nil {
+			c := *sh
+			r.st.Shard = &c
+		}
+		r.st.Location, r.st.KeyMarker = r.firstLocation()
 	} else {
 		st, err := DecodeCheckpoint(checkpoint)
 		if err != nil {
-			return Result{TenantID: job.TenantID, Status: StatusStopped}, fmt.Errorf("purge tenant %s: %w", job.TenantID, err)
+			return stopped, fmt.Errorf("purge tenant %s: %w", job.TenantID, err)
 		}
-		if st.TenantID != job.TenantID || !slices.Equal(st.Locations, job.Locations) {
-			return Result{TenantID: job.TenantID, Status: StatusStopped}, fmt.Errorf("%w: checkpoint is for tenant %s at %v, not tenant %s at %v", ErrRefused, st.TenantID, st.Locations, job.TenantID, job.Locations)
+		switch {
+		case st.TenantID != job.TenantID || !slices.Equal(st.Locations, job.Locations):
+			return stopped, fmt.Errorf("%w: checkpoint is for tenant %s at %v, not tenant %s at %v", ErrRefused, st.TenantID, st.Locations, job.TenantID, job.Locations)
+		case job.PurgeID != "" && st.PurgeID != job.PurgeID:
+			return stopped, fmt.Errorf("%w: tenant %s: checkpoint is for purge %s, not %s", ErrRefused, job.TenantID, st.PurgeID, job.PurgeID)
+		case (st.Shard == nil) != (job.Shard == nil) || (st.Shard != nil && *st.Shard != *job.Shard):
+			return stopped, fmt.Errorf("%w: tenant %s: checkpoint is for shard %v, not %v", ErrRefused, job.TenantID, st.Shard, job.Shard)
 		}
 		r.st = st
 	}
 	r.st.Invocation++
+	r.layout = r.st.Layout(r.opt.ManifestPrefix)
 	var err error
-	if r.man, err = newManifest(r.st.HashState); err != nil {
-		return Result{TenantID: job.TenantID, Status: StatusStopped}, err
+	if r.hash, err = newHasher(r.st.HashState); err != nil {
+		return stopped, err
 	}
 	r.lim = NewLimiter(r.opt.InitialConcurrency, r.opt.MaxConcurrency)
-	r.index()
 	if dl, ok := ctx.Deadline(); ok {
-		r.stopAt = dl.Add(-r.opt.DeadlineMargin)
+		// Measured on the engine's clock, which may not be the wall clock.
+		r.stopAt = e.now().Add(time.Until(dl) - r.opt.DeadlineMargin)
 	}
 	return r.apply(ctx)
 }
@@ -117,33 +138,45 @@ type run struct {
 	job    Job
 	opt    Options
 	st     Checkpoint
-	man    *manifest
+	layout Layout
+	hash   *hasher
 	lim    *Limiter
 	stopAt time.Time
-
-	lockedAt map[Version]int
-	failedAt map[Version]int
+	// saved is the checkpoint saved last (or given to Apply).
+	saved []byte
+	// seq numbers this attempt's parts; touched only by the part writer.
+	seq int
 
 	mu      sync.Mutex
 	haltErr error
 	halted  chan struct{}
 
 	// committer state, touched only by the committing goroutine
-	frozen         bool
-	pagesSincePart int
-	remaining      int64
-	sample         []Version
+	frozen      bool
+	failures    []Failure
+	failedCount int64
+
+	// verify's findings
+	remaining int64
+	sample    []Version
+	retained  []Locked
 }
 
-func (r *run) index() {
-	r.lockedAt = map[Version]int{}
-	for i, l := range r.st.Locked {
-		r.lockedAt[Version{Bucket: l.Bucket, Key: l.Key, VersionID: l.VersionID}] = i
+// firstLocation is where the job's listing starts: the first location,
+// or the shard's location after its lower bound.
+func (r *run) firstLocation() (int, Key) {
+	if sh := r.job.Shard; sh != nil {
+		return sh.Location, Key(sh.After)
 	}
-	r.failedAt = map[Version]int{}
-	for i, f := range r.st.Failed {
-		r.failedAt[Version{Bucket: f.Bucket, Key: f.Key, VersionID: f.VersionID, IsDeleteMarker: f.IsDeleteMarker}] = i
+	return 0, ""
+}
+
+// endLocation is the index after the job's last location.
+func (r *run) endLocation() int {
+	if sh := r.job.Shard; sh != nil {
+		return sh.Location + 1
 	}
+	return len(r.job.Locations)
 }
 
 func (r *run) halt(err error) {
@@ -164,14 +197,39 @@ func (r *run) haltError() error {
 func (r *run) pastStop() bool { return !r.stopAt.IsZero() && !r.e.now().Before(r.stopAt) }
 
 func (r *run) logger() *slog.Logger {
-	return r.e.log().With("tenant_id", r.job.TenantID, "invocation", r.st.Invocation)
+	l := r.e.log().With("tenant_id", r.job.TenantID, "invocation", r.st.Invocation, "attempt", r.st.Attempt)
+	if sh := r.job.Shard; sh != nil {
+		l = l.With("shard", sh.Name)
+	}
+	return l
 }
 
 func (r *run) apply(ctx context.Context) (Result, error) {
+	// First what a stopped attempt left: a due index segment, and the
+	// parts it wrote ahead of deletes it may not have finished.
+	if err := r.flushIndex(ctx, r.st.Phase != PhaseDeleting); err != nil {
+		return r.result(StatusStopped), err
+	}
+	if r.st.Phase == PhaseDeleting {
+		if err := r.findOrphans(ctx); err != nil {
+			return r.result(StatusStopped), err
+		}
+	}
+	// This attempt's id is saved before it writes its first part.
+	r.st.Attempt, r.st.Parts = newAttempt(), 0
+	if err := r.checkpoint(ctx); err != nil {
+		return r.result(StatusStopped), err
+	}
 	for r.st.Phase != PhaseDone {
 		switch r.st.Phase {
 		case PhaseDeleting:
-			for r.st.Location < len(r.job.Locations) {
+			if r.st.Replay != nil {
+				r.replay(ctx)
+				if err := r.haltError(); err != nil {
+					return r.result(StatusStopped), err
+				}
+			}
+			for r.st.Location < r.endLocation() {
 				drained := r.purgeLocation(ctx)
 				if err := r.haltError(); err != nil {
 					return r.result(StatusStopped), err
@@ -183,6 +241,9 @@ func (r *run) apply(ctx context.Context) (Result, error) {
 			}
 			r.st.Phase = PhaseVerifying
 			if err := r.checkpoint(ctx); err != nil {
+				return r.result(StatusStopped), err
+			}
+			if err := r.flushIndex(ctx, true); err != nil {
 				return r.result(StatusStopped), err
 			}
 		case PhaseVerifying:
@@ -197,14 +258,15 @@ func (r *run) apply(ctx context.Context) (Result, error) {
 				// Go round again next time: the leftovers are retried and
 				// whatever goes is appended to the same manifest.
 				status = StatusNotPurged
-				r.st.Phase, r.st.Location, r.st.KeyMarker, r.st.LastKey = PhaseDeleting, 0, "", ""
+				r.st.Phase, r.st.LastKey = PhaseDeleting, ""
+				r.st.Location, r.st.KeyMarker = r.firstLocation()
 			} else {
 				r.st.Phase = PhaseDone
 			}
 			if err := r.checkpoint(ctx); err != nil {
 				return r.result(StatusStopped), err
 			}
-			r.logger().Info("purge verified", "status", string(status), "remaining", r.remaining, "locked", len(r.st.Locked), "failed", len(r.st.Failed))
+			r.logger().Info("purge verified", "status", string(status), "remaining", r.remaining, "retained", len(r.retained), "failed", r.failedCount)
 			return r.result(status), nil
 		}
 	}
@@ -219,13 +281,14 @@ func (r *run) apply(ctx context.Context) (Result, error) {
 }
 
 func (r *run) result(s Status) Result {
-	blob, _ := r.st.Encode()
+	idx := r.st.Index
+	idx.Pending = nil
 	res := Result{
-		TenantID: r.job.TenantID, Locations: slices.Clone(r.job.Locations), Status: s,
+		TenantID: r.job.TenantID, Locations: slices.Clone(r.job.Locations), Shard: r.job.Shard, Status: s,
 		Counts: r.st.Counts, FirstDeletion: r.st.FirstDeletion, LastDeletion: r.st.LastDeletion,
-		ManifestSHA256: r.man.digest(), ManifestKeys: append([]string{}, r.st.ManifestKeys...),
-		Locked: append([]Locked{}, r.st.Locked...), Failed: append([]Failure{}, r.st.Failed...),
-		Remaining: r.remaining, RemainingSample: r.sample, Checkpoint: blob,
+		ManifestSHA256: r.hash.digest(), Layout: r.layout, Index: idx,
+		Locked: append([]Locked{}, r.retained...), Failed: append([]Failure{}, r.failures...), FailedCount: r.failedCount,
+		Remaining: r.remaining, RemainingSample: r.sample, Checkpoint: r.saved,
 	}
 	res.Concurrency.Final, res.Concurrency.Peak, res.Concurrency.Decreases = r.lim.Stats()
 	return res

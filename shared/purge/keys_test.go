@@ -74,7 +74,7 @@ func TestEngine_FakeOddKeys(t *testing.T) {
 	if res.Status != purge.StatusPurged || res.Counts != wantCounts {
 		t.Errorf("status %s counts %+v, want purged %+v", res.Status, res.Counts, wantCounts)
 	}
-	if got := store.manifest(t, res.ManifestKeys); !bytes.Equal(got, want) {
+	if got := store.sealed(t, res); !bytes.Equal(got, want) {
 		t.Errorf("manifest differs:\n got %q\nwant %q", got, want)
 	}
 	for _, v := range f.live() {
@@ -148,7 +148,7 @@ func TestEngine_MinIOOddKeys(t *testing.T) {
 	if res.Status != purge.StatusPurged || res.Counts != wantCounts {
 		t.Errorf("status %s counts %+v, want purged %+v", res.Status, res.Counts, wantCounts)
 	}
-	if got := store.manifest(t, res.ManifestKeys); !bytes.Equal(got, wantLines) {
+	if got := store.sealed(t, res); !bytes.Equal(got, wantLines) {
 		t.Errorf("manifest differs:\n got %q\nwant %q", got, wantLines)
 	}
 	if left := listAll(t, c, bucket, prefix, false); len(left) != 0 {

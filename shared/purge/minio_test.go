@@ -3,9 +3,11 @@ package purge_test
 import (
 	"bytes"
 	"cmp"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -302,19 +304,39 @@ func TestEngine_MinIONeighboursUntouched(t *testing.T) {
 	if !slices.Equal(after, neighboursBefore) {
 		t.Errorf("neighbours changed: %d versions before, %d after", len(neighboursBefore), len(after))
 	}
-	// The manifest parts, read back from the evidence bucket and
-	// concatenated, are one gzip stream of exactly the expected lines.
-	var all bytes.Buffer
-	for _, k := range res.ManifestKeys {
-		g, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(evBucket), Key: aws.String(k)})
-		if err != nil {
-			t.Fatalf("read manifest part %s: %v", k, err)
-		}
-		io.Copy(&all, g.Body)
-		g.Body.Close()
+	// The manifest, sealed in the evidence bucket and read back through
+	// its index, is exactly the expected lines.
+	sealed, err := purge.Seal(ctx, store, []purge.Indexed{{Layout: res.Layout, Segments: res.Index.Segments}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	ms := &memStore{objs: map[string][]byte{"all": all.Bytes()}}
-	if got := ms.manifest(t, []string{"all"}); !bytes.Equal(got, wantLines) {
+	if sealed.SHA256 != res.ManifestSHA256 || sealed.Lines != res.Counts.Versions+res.Counts.DeleteMarkers {
+		t.Errorf("sealed %+v, purge reported %s and %+v", sealed, res.ManifestSHA256, res.Counts)
+	}
+	index, err := store.GetObject(ctx, sealed.IndexKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all bytes.Buffer
+	for _, line := range bytes.Split(bytes.TrimSpace(index), []byte("\n")) {
+		var e purge.IndexEntry
+		if err := json.Unmarshal(line, &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Superseded != "" {
+			continue
+		}
+		b, err := store.GetObject(ctx, e.Key)
+		if err != nil {
+			t.Fatalf("read manifest part %s: %v", e.Key, err)
+		}
+		all.Write(b)
+	}
+	zr, err := gzip.NewReader(&all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); !bytes.Equal(got, wantLines) {
 		t.Errorf("manifest differs from the pre-purge listing (%d bytes, want %d)", len(got), len(wantLines))
 	}
 	if got, want := res.ManifestSHA256, purge.ManifestDigest(wantLines); got != want {
@@ -385,7 +407,7 @@ func TestEngine_MinIOResumeAtSeveralPoints(t *testing.T) {
 			if res.Counts != wantCounts {
 				t.Errorf("counts %+v, want %+v", res.Counts, wantCounts)
 			}
-			if got := store.manifest(t, res.ManifestKeys); !bytes.Equal(got, wantLines) {
+			if got := store.sealed(t, res); !bytes.Equal(got, wantLines) {
 				t.Errorf("manifest differs from the pre-purge listing (%d bytes, want %d)", len(got), len(wantLines))
 			}
 			if got, want := res.ManifestSHA256, purge.ManifestDigest(wantLines); got != want {

@@ -22,9 +22,6 @@ type Options struct {
 	// DeadlineMargin is how long before the context's deadline the engine
 	// stops starting new pages (default 30s).
 	DeadlineMargin time.Duration
-	// PagesPerPart is how many listing pages go into one manifest part,
-	// and so between checkpoints (default 1).
-	PagesPerPart int
 	// ManifestPrefix starts the manifest parts' evidence keys (default
 	// "purge-manifest").
 	ManifestPrefix string
@@ -59,9 +56,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DeadlineMargin <= 0 {
 		o.DeadlineMargin = 30 * time.Second
-	}
-	if o.PagesPerPart <= 0 {
-		o.PagesPerPart = 1
 	}
 	if o.ManifestPrefix == "" {
 		o.ManifestPrefix = "purge-manifest"

@@ -93,29 +93,38 @@ const (
 	StatusStopped Status = "stopped"
 )
 
-// Result is what Apply did, cumulative over every invocation of one purge.
+// Result is what Apply did, cumulative over every invocation of one purge
+// (or shard).
 type Result struct {
 	TenantID  string     `json:"tenant_id"`
 	Locations []Location `json:"locations"`
+	Shard     *Shard     `json:"shard,omitempty"`
 	Status    Status     `json:"status"`
 	// Counts are what was deleted.
 	Counts        Counts    `json:"counts"`
 	FirstDeletion time.Time `json:"first_deletion,omitzero"`
 	LastDeletion  time.Time `json:"last_deletion,omitzero"`
-	// ManifestSHA256 is the hex SHA-256 of the manifest lines written so
-	// far; final when Status is StatusPurged.
+	// ManifestSHA256 is the hex SHA-256 of the manifest lines committed
+	// so far; final when Status is StatusPurged.
 	ManifestSHA256 string `json:"manifest_sha256"`
-	// ManifestKeys are the evidence keys of the manifest parts, in order.
-	ManifestKeys []string  `json:"manifest_keys"`
-	Locked       []Locked  `json:"locked"`
-	Failed       []Failure `json:"failed"`
+	// Layout names the evidence; Index counts the index segments written
+	// (Seal joins them into the purge's index).
+	Layout Layout     `json:"layout"`
+	Index  IndexState `json:"index"`
+	// Locked are the versions the final listing found under Object Lock
+	// retention or legal hold, checked at that time.
+	Locked []Locked `json:"locked"`
+	// Failed are this invocation's versions that could not be deleted
+	// (at most MaxFailures; FailedCount counts them all).
+	Failed      []Failure `json:"failed"`
+	FailedCount int64     `json:"failed_count,omitempty"`
 	// Remaining counts the versions the final listing found besides the
 	// locked ones; RemainingSample shows up to ten of them.
 	Remaining       int64     `json:"remaining"`
 	RemainingSample []Version `json:"remaining_sample,omitempty"`
 	// Concurrency describes this invocation's adaptive limit.
 	Concurrency LimitStats `json:"concurrency"`
-	// Checkpoint is the state to resume from.
+	// Checkpoint is the state to resume from: the checkpoint saved last.
 	Checkpoint []byte `json:"-"`
 }
 

@@ -177,7 +177,7 @@ func runPurge(ctx context.Context, c *s3.Client, bucket, prefix, evBucket string
 	n := res.Counts.Versions + res.Counts.DeleteMarkers
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
 		"deleted": n, "seconds": el.Seconds(), "per_second": float64(n) / el.Seconds(),
-		"manifest_sha256": res.ManifestSHA256, "manifest_parts": len(res.ManifestKeys), "checkpoints": cp.n.Load(), "concurrency": res.Concurrency,
+		"manifest_sha256": res.ManifestSHA256, "manifest_parts": res.Index.Parts, "checkpoints": cp.n.Load(), "concurrency": res.Concurrency,
 	})
 }
 

@@ -275,6 +275,13 @@ func (r *run) apply(ctx context.Context) (Result, error) {
 		return r.result(StatusStopped), err
 	}
 	if r.remaining > 0 {
+		// Versions appeared since (written after the purge passed their
+		// keys): go round again, appending to the same manifest.
+		r.st.Phase, r.st.LastKey = PhaseDeleting, ""
+		r.st.Location, r.st.KeyMarker = r.firstLocation()
+		if err := r.checkpoint(ctx); err != nil {
+			return r.result(StatusStopped), err
+		}
 		return r.result(StatusNotPurged), nil
 	}
 	return r.result(StatusPurged), nil

@@ -139,10 +139,29 @@ func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersio
 	out := &s3.ListObjectVersionsOutput{IsTruncated: aws.Bool(false)}
 	n := 0
 	var last *fakeVersion
+	lastCP := ""
 	for i := start; i < len(f.vs); i++ {
 		v := f.vs[i]
 		if v.gone || (!f.ignorePrefix && !strings.HasPrefix(v.key, aws.ToString(in.Prefix))) {
 			continue
+		}
+		if d := aws.ToString(in.Delimiter); d != "" {
+			rest := strings.TrimPrefix(v.key, aws.ToString(in.Prefix))
+			if j := strings.Index(rest, d); j >= 0 {
+				cp := aws.ToString(in.Prefix) + rest[:j+len(d)]
+				if cp == lastCP || cp <= aws.ToString(in.KeyMarker) {
+					continue
+				}
+				if n == max {
+					out.IsTruncated = aws.Bool(true)
+					out.NextKeyMarker = aws.String(lastCP)
+					break
+				}
+				lastCP = cp
+				out.CommonPrefixes = append(out.CommonPrefixes, s3types.CommonPrefix{Prefix: aws.String(cp)})
+				n++
+				continue
+			}
 		}
 		if n == max {
 			out.IsTruncated = aws.Bool(true)
@@ -163,6 +182,9 @@ func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersio
 	}
 	if in.EncodingType == s3types.EncodingTypeUrl {
 		out.EncodingType = s3types.EncodingTypeUrl
+		for i := range out.CommonPrefixes {
+			out.CommonPrefixes[i].Prefix = aws.String(url.QueryEscape(*out.CommonPrefixes[i].Prefix))
+		}
 		if out.NextKeyMarker != nil {
 			out.NextKeyMarker = aws.String(url.QueryEscape(*out.NextKeyMarker))
 		}

@@ -81,6 +81,11 @@ func decodeKeys(out *s3.ListObjectVersionsOutput) error {
 			return err
 		}
 	}
+	for i := range out.CommonPrefixes {
+		if err := fix("common prefix", out.CommonPrefixes[i].Prefix); err != nil {
+			return err
+		}
+	}
 	for _, f := range []struct {
 		what string
 		p    *string

@@ -154,7 +154,12 @@ type killWorld struct {
 	f     *fakeS3
 	store *memStore
 	cp    *memCheckpointer
+	// shard, if set, is the part of the prefix purged.
+	shard *purge.Shard
 }
+
+// killShard is the middle of three shards of seedFake(70)'s tenant-1.
+var killShard = &purge.Shard{Name: "s2", After: "tenants/tenant-1/k00020", Upto: "tenants/tenant-1/k00050"}
 
 func newKillWorld(held bool) *killWorld {
 	f := seedFake(70)
@@ -191,8 +196,12 @@ func (w *killWorld) attempt(t *testing.T, k *killer) (bool, purge.Result, purge.
 	go func() {
 		e := &purge.Engine{S3: s3api, Evidence: store, Checkpointer: cp, Recheck: func(context.Context) error { return nil }, Options: opt}
 		blob := w.cp.last
+		job := fakeJob("tenants/tenant-1/")
+		if w.shard != nil {
+			job.PurgeID, job.Shard = "p1", w.shard
+		}
 		for range 5 {
-			res, err := e.Apply(context.Background(), fakeJob("tenants/tenant-1/"), blob)
+			res, err := e.Apply(context.Background(), job, blob)
 			if err != nil {
 				done <- outcome{res: res, err: err}
 				return
@@ -231,15 +240,21 @@ func (w *killWorld) attempt(t *testing.T, k *killer) (bool, purge.Result, purge.
 // the one an uninterrupted purge of an identical copy writes, and every
 // part stored is in the index (adopted or superseded).
 func TestEngine_KilledAnywhere(t *testing.T) {
-	for _, held := range []bool{false, true} {
-		ref := newKillWorld(held)
+	for _, variant := range []struct {
+		held  bool
+		shard *purge.Shard
+	}{{false, nil}, {true, nil}, {false, killShard}} {
+		held := variant.held
+		world := func() *killWorld { w := newKillWorld(held); w.shard = variant.shard; return w }
+		ref := world()
 		want, wantCounts := expectedLines(ref.f, "tenants/tenant-1/")
-		if held {
-			// Held versions are not deleted, so not in the manifest.
+		if held || variant.shard != nil {
+			// Held versions are not deleted, so not in the manifest;
+			// a shard's manifest holds its range only.
 			want, wantCounts = nil, purge.Counts{}
 			last := ""
 			for _, v := range ref.f.live() {
-				if !strings.HasPrefix(v.key, "tenants/tenant-1/") || v.hold {
+				if !strings.HasPrefix(v.key, "tenants/tenant-1/") || v.hold || (variant.shard != nil && !variant.shard.Contains(v.key)) {
 					continue
 				}
 				want, _ = purge.AppendManifestLine(want, purge.ManifestLine{Bucket: fakeBucket, Key: v.key, VersionID: v.id, IsDeleteMarker: v.marker, Size: v.size, LastModified: v.modified.UTC().Format(time.RFC3339Nano)})
@@ -257,11 +272,11 @@ func TestEngine_KilledAnywhere(t *testing.T) {
 		}
 		count := newKiller(0, lost)
 		if ok, res, sealed := ref.attempt(t, count); !ok || sealed.SHA256 != purge.ManifestDigest(want) || res.Counts != wantCounts {
-			t.Fatalf("held=%v: uninterrupted purge: ok %v, sealed %+v, counts %+v; want digest %s, %+v", held, ok, sealed, res.Counts, purge.ManifestDigest(want), wantCounts)
+			t.Fatalf("held=%v shard=%v: uninterrupted purge: ok %v, sealed %+v, counts %+v; want digest %s, %+v", held, variant.shard != nil, ok, sealed, res.Counts, purge.ManifestDigest(want), wantCounts)
 		}
 		count.release()
 		calls := count.n
-		if calls < 40 {
+		if calls < 25 {
 			t.Fatalf("only %d calls: the test proves little", calls)
 		}
 		type kill struct {
@@ -270,6 +285,10 @@ func TestEngine_KilledAnywhere(t *testing.T) {
 		}
 		var kills []kill
 		for at := 1; at <= calls; at++ {
+			if variant.shard != nil {
+				kills = append(kills, kill{[]int{at}, landsLate})
+				continue
+			}
 			kills = append(kills, kill{[]int{at}, lands}, kill{[]int{at}, lost}, kill{[]int{at}, landsLate})
 			if at%4 == 0 {
 				for second := 1; second <= 12; second += 3 {
@@ -279,8 +298,8 @@ func TestEngine_KilledAnywhere(t *testing.T) {
 		}
 		fenced := 0
 		for _, kl := range kills {
-			name := fmt.Sprintf("held=%v/kill%v/land=%v", held, kl.at, kl.land)
-			w := newKillWorld(held)
+			name := fmt.Sprintf("held=%v/shard=%v/kill%v/land=%v", held, variant.shard != nil, kl.at, kl.land)
+			w := world()
 			before := neighbours(w.f, "tenants/tenant-1/")
 			var killers []*killer
 			for _, at := range kl.at {
@@ -311,12 +330,19 @@ func TestEngine_KilledAnywhere(t *testing.T) {
 				t.Errorf("%s: counts %+v, want %+v", name, res.Counts, wantCounts)
 			}
 			for _, v := range w.f.live() {
-				if strings.HasPrefix(v.key, "tenants/tenant-1/") && !v.hold {
+				if strings.HasPrefix(v.key, "tenants/tenant-1/") && !v.hold && (w.shard == nil || w.shard.Contains(v.key)) {
 					t.Errorf("%s: %s %s left", name, v.key, v.id)
 				}
 			}
 			if after := neighbours(w.f, "tenants/tenant-1/"); !slices.Equal(after, before) {
 				t.Errorf("%s: neighbours changed", name)
+			}
+			if w.shard != nil {
+				for _, v := range ref.f.vs {
+					if strings.HasPrefix(v.key, "tenants/tenant-1/") && !w.shard.Contains(v.key) && w.f.find(v.key, v.id) == nil {
+						t.Errorf("%s: %s, outside the shard, was deleted", name, v.key)
+					}
+				}
 			}
 			// Every part stored is in the index, and hashes to its entry.
 			index := w.store.objs[sealed.IndexKey]
@@ -341,7 +367,7 @@ func TestEngine_KilledAnywhere(t *testing.T) {
 				t.Errorf("%s: %d versions reported retained, want the 3 held ones", name, len(res.Locked))
 			}
 		}
-		t.Logf("held=%v: %d calls in an uninterrupted purge, %d kill scenarios, %d left a fence", held, calls, len(kills), fenced)
+		t.Logf("held=%v shard=%v: %d calls in an uninterrupted purge, %d kill scenarios, %d left a fence", held, variant.shard != nil, calls, len(kills), fenced)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/pledge-dev/pledge/shared/certificate"
 	"github.com/pledge-dev/pledge/shared/purge"
 	"github.com/pledge-dev/pledge/shared/purger"
@@ -35,18 +37,24 @@ type audited struct {
 // and line count. It fails the test on any mismatch.
 func audit(t *testing.T, w *world, keys []string) audited {
 	t.Helper()
+	return auditIn(t, w, w.deps.S3, keys)
+}
+
+// auditIn is audit against the evidence bucket c reaches.
+func auditIn(t *testing.T, w *world, c *s3.Client, keys []string) audited {
+	t.Helper()
 	dir := t.TempDir()
 	files := map[string][]byte{}
 	for _, k := range keys {
 		name := k[strings.LastIndex(k, "/")+1:]
-		files[name] = w.evidence(t, w.deps.S3, k)
+		files[name] = w.evidence(t, c, k)
 	}
 	verifyWithOpenSSL(t, files)
 	cert, err := certificate.Parse(files[certificate.FileJSON])
 	if err != nil {
 		t.Fatal(err)
 	}
-	index := w.evidence(t, w.deps.S3, cert.Manifest.Index.Key)
+	index := w.evidence(t, c, cert.Manifest.Index.Key)
 	if err := os.WriteFile(filepath.Join(dir, "index.jsonl"), index, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +76,7 @@ func audit(t *testing.T, w *world, keys []string) audited {
 			t.Errorf("index names %s, outside %s/%s/", e.Key, purger.KindManifest, cert.TenantID)
 		}
 		if e.Superseded == "" {
-			parts.Write(w.evidence(t, w.deps.S3, e.Key))
+			parts.Write(w.evidence(t, c, e.Key))
 		}
 	}
 	if parts.Len() > 0 {

@@ -50,7 +50,8 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	registry, err := tenant.New(dynamodb.NewFromConfig(aws), env.Getenv("PLEDGE_REGISTRY_TABLE"), cfg.Tenants)
+	db := dynamodb.NewFromConfig(aws)
+	registry, err := tenant.New(db, env.Getenv("PLEDGE_REGISTRY_TABLE"), cfg.Tenants)
 	if err != nil {
 		return nil, fmt.Errorf("PLEDGE_REGISTRY_TABLE: %w", err)
 	}
@@ -69,6 +70,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 		Metrics:     metrics.New(env.Metrics, map[string]string{"Function": name}, env.Now),
 		Log:         env.Logger,
 		Tenants:     cfg.Tenants,
+		Shards:      &purger.ShardStore{DB: db, Table: registry.Table},
 		Backups:     cfg.Backup.Policies,
 		Zone:        cfg.Location(),
 		Issuer:      "Pledge tenant-purger (" + cfg.Region + ")",

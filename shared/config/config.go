@@ -100,6 +100,12 @@ type Tenants struct {
 	DeadlineAlarmDays int `json:"deadlineAlarmDays,omitempty"`
 	// Concurrency bounds how many tenants are purged in parallel.
 	Concurrency int `json:"concurrency,omitempty"`
+	// Shards splits a large tenant's purge into this many key ranges,
+	// purged in parallel (up to Concurrency at once); 1 turns it off. See
+	// shards.go.
+	Shards int `json:"shards,omitempty"`
+	// ShardMinVersions is the size from which a tenant is sharded.
+	ShardMinVersions int `json:"shardMinVersions,omitempty"`
 }
 
 // Notifications describes how findings reach tenants and ops.
@@ -239,6 +245,7 @@ func (c *Config) applyDefaults() {
 	if c.Tenants.DeadlineAlarmDays == 0 {
 		c.Tenants.DeadlineAlarmDays = 7
 	}
+	c.Tenants.applyShardDefaults()
 	if len(c.Notifications.Languages) == 0 {
 		c.Notifications.Languages = []string{"ja", "en"}
 	}

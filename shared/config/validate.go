@@ -224,6 +224,7 @@ func (t Tenants) validate(k *checker) {
 	if t.Concurrency < 1 || t.Concurrency > 100 {
 		k.fail("tenants.concurrency", t.Concurrency, "1 to 100 tenants purged in parallel")
 	}
+	t.validateShards(k)
 }
 
 func (n Notifications) validate(k *checker) {

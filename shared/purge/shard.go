@@ -118,3 +118,28 @@ func (e *Engine) shardUnits(ctx context.Context, loc Location, want int) ([]stri
 		return units, nil
 	}
 }
+
+// CountUpTo counts the job's versions and delete markers, listing page by
+// page, and stops as soon as it has counted limit: enough to tell a tenant
+// worth sharding from one that is not, without listing a large one whole.
+func (e *Engine) CountUpTo(ctx context.Context, job Job, limit int64) (int64, error) {
+	if err := job.Validate(); err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, loc := range job.Locations {
+		pager := e.pager(loc, 1000, "")
+		for pager.HasMorePages() && n < limit {
+			out, err := pager.NextPage(ctx)
+			if err != nil {
+				return n, fmt.Errorf("count versions of tenant %s under %s: %w", job.TenantID, loc, err)
+			}
+			es := pageEntries(out)
+			if err := guardPage(loc, out, es); err != nil {
+				return n, err
+			}
+			n += int64(len(es))
+		}
+	}
+	return n, nil
+}

@@ -57,3 +57,25 @@ func (r *run) verify(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Verify lists the job's locations (or its shard's range) and reports what
+// is left, checking Object Lock on every version as the end of Apply does,
+// without deleting anything: Status is StatusPurged when nothing but
+// versions under retention or legal hold is left (Result.Locked lists
+// them), StatusNotPurged otherwise. Sharded purges are verified whole
+// before their certificate is issued.
+func (e *Engine) Verify(ctx context.Context, job Job) (Result, error) {
+	if err := job.Validate(); err != nil {
+		return Result{TenantID: job.TenantID, Status: StatusStopped}, err
+	}
+	r := &run{e: e, job: job, opt: e.Options.withDefaults(), halted: make(chan struct{})}
+	if err := r.verify(ctx); err != nil {
+		return Result{TenantID: job.TenantID, Status: StatusStopped}, err
+	}
+	res := Result{TenantID: job.TenantID, Locations: job.Locations, Shard: job.Shard, Status: StatusPurged,
+		Locked: append([]Locked{}, r.retained...), Remaining: r.remaining, RemainingSample: r.sample}
+	if r.remaining > 0 {
+		res.Status = StatusNotPurged
+	}
+	return res, nil
+}

@@ -29,6 +29,9 @@ const (
 	ActionSuperseded    = "superseded"     // another invocation owns the purge now
 	ActionPlanned       = "planned"        // dry run
 	ActionFailed        = "failed"         // returned for redelivery
+	ActionSharded       = "sharded"        // split into shards, each sent as its own message
+	ActionShardDone     = "shard-done"     // a shard finished; others are still running
+	ActionWaiting       = "waiting"        // a sharded purge's shards are still running
 )
 
 // BatchResult answers an SQS batch. BatchItemFailures is the partial batch
@@ -41,7 +44,9 @@ type BatchResult struct {
 
 // Outcome is what one purge message came to.
 type Outcome struct {
-	TenantID  string `json:"tenant_id"`
+	TenantID string `json:"tenant_id"`
+	// Shard names the shard this message purged, if any.
+	Shard     string `json:"shard,omitempty"`
 	MessageID string `json:"sqs_message_id"`
 	Action    string `json:"action"`
 	Reason    string `json:"reason,omitempty"`
@@ -146,6 +151,9 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 		log.Error("purge not started: the signing key cannot sign certificates", logging.KeyError, err)
 		return o, err
 	}
+	if m.Shard != "" {
+		return p.handleShard(ctx, m, o, log)
+	}
 	owner := p.owner(ctx)
 	t, err := p.Registry.StartPurge(ctx, m.TenantID, owner, p.now())
 	if err != nil {
@@ -169,16 +177,16 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 	}
 	job.PurgeID = purge.PurgeIDAt(t.PurgeStarted)
 	sv := &saver{reg: p.Registry, id: t.ID, owner: owner, prog: &prog}
-	opts := p.Options
-	opts.ManifestPrefix = KindManifest
-	if opts.DeadlineMargin == 0 {
-		opts.DeadlineMargin = MaxDeadlineMargin
-		if dl, ok := ctx.Deadline(); ok {
-			opts.DeadlineMargin = min(MaxDeadlineMargin, time.Until(dl)/5)
+	if prog.Shards != nil {
+		return p.continueSharded(ctx, t, m, sv, o, log)
+	}
+	if len(prog.Purge) == 0 && p.Shards != nil && p.Tenants.Shards > 1 {
+		if sharded, err := p.shard(ctx, t, job, sv, &o, log); sharded || err != nil {
+			return o, err
 		}
 	}
 	eng := &purge.Engine{
-		S3: p.S3, Evidence: p.Evidence, Checkpointer: sv, Logger: log, Options: opts, Now: p.Now,
+		S3: p.S3, Evidence: p.Evidence, Checkpointer: sv, Logger: log, Options: p.engineOptions(ctx), Now: p.Now,
 		Recheck: func(ctx context.Context) error {
 			cur, err := p.Registry.Get(ctx, t.ID)
 			if err != nil {
@@ -256,6 +264,21 @@ func (p *Purger) guardTripped(ctx context.Context, id string, cause error, log *
 	}); err != nil {
 		log.Error("publish the prefix-guard alarm to ops", logging.KeyError, err)
 	}
+}
+
+// engineOptions are the engine's options for this invocation: manifests
+// under KindManifest, and unless set, a fifth of the invocation's time
+// (at most MaxDeadlineMargin) kept back for the final steps.
+func (p *Purger) engineOptions(ctx context.Context) purge.Options {
+	opts := p.Options
+	opts.ManifestPrefix = KindManifest
+	if opts.DeadlineMargin == 0 {
+		opts.DeadlineMargin = MaxDeadlineMargin
+		if dl, ok := ctx.Deadline(); ok {
+			opts.DeadlineMargin = min(MaxDeadlineMargin, time.Until(dl)/5)
+		}
+	}
+	return opts
 }
 
 // notStarted decides what a refused StartPurge means for the message.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/tenant"
@@ -16,7 +17,11 @@ const MaxMessageBytes = 4 << 10
 const (
 	ReasonDue    = "due"    // the daily sweep found it due
 	ReasonResume = "resume" // a paused purge carries on
+	ReasonShard  = "shard"  // one shard of a sharded purge (Message.Shard)
 )
+
+// shardNameRE matches purge.ShardName's names.
+var shardNameRE = regexp.MustCompile(`^l[0-9]{1,3}-shard-[0-9]{2}-of-[0-9]{2}$`)
 
 // Message is one purge-queue message: one tenant to purge.
 type Message struct {
@@ -28,6 +33,9 @@ type Message struct {
 	// Round counts the messages of one purge: 1 from the sweep, one more
 	// each time a paused purge is sent on.
 	Round int `json:"round"`
+	// Shard names the shard to purge (ReasonShard, or ReasonResume of a
+	// shard); empty for the whole tenant.
+	Shard string `json:"shard,omitempty"`
 }
 
 // Encode returns the message body.
@@ -55,8 +63,16 @@ func ParseMessage(body string) (Message, error) {
 	if err := tenant.ValidateID(m.TenantID); err != nil {
 		return Message{}, fmt.Errorf("purge message: tenant_id: %w", err)
 	}
-	if m.Reason != ReasonDue && m.Reason != ReasonResume {
-		return Message{}, fmt.Errorf("purge message: reason %q: want %q or %q", m.Reason, ReasonDue, ReasonResume)
+	if m.Reason != ReasonDue && m.Reason != ReasonResume && m.Reason != ReasonShard {
+		return Message{}, fmt.Errorf("purge message: reason %q: want %q, %q or %q", m.Reason, ReasonDue, ReasonResume, ReasonShard)
+	}
+	switch {
+	case m.Shard != "" && !shardNameRE.MatchString(m.Shard):
+		return Message{}, fmt.Errorf("purge message: shard %q: want a name such as l0-shard-02-of-04", m.Shard)
+	case m.Reason == ReasonShard && m.Shard == "":
+		return Message{}, fmt.Errorf("purge message: reason %q without a shard", ReasonShard)
+	case m.Reason == ReasonDue && m.Shard != "":
+		return Message{}, fmt.Errorf("purge message: reason %q names shard %q", ReasonDue, m.Shard)
 	}
 	if m.Round < 1 {
 		return Message{}, fmt.Errorf("purge message: round %d: want 1 or more", m.Round)

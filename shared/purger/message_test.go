@@ -16,6 +16,10 @@ func TestParseMessage_RoundTrip(t *testing.T) {
 	if err != nil || got != m {
 		t.Fatalf("got %+v, %v; want %+v", got, err, m)
 	}
+	m.Reason, m.Shard = purger.ReasonShard, "l0-shard-02-of-04"
+	if got, err := purger.ParseMessage(m.Encode()); err != nil || got != m {
+		t.Fatalf("shard message: got %+v, %v; want %+v", got, err, m)
+	}
 }
 
 func TestParseMessage_Rejects(t *testing.T) {
@@ -32,6 +36,9 @@ func TestParseMessage_Rejects(t *testing.T) {
 		{"ErrNoTime", `{"tenant_id":"tenant-1","reason":"due","round":1}`, "enqueued", false},
 		{"ErrTwoValues", `{"tenant_id":"tenant-1","reason":"due","enqueued":"2026-11-22T03:00:00Z","round":1}{}`, "more than one", false},
 		{"ErrTooLong", strings.Repeat(" ", purger.MaxMessageBytes+1), "bytes", false},
+		{"ErrShardName", `{"tenant_id":"tenant-1","reason":"shard","enqueued":"2026-11-22T03:00:00Z","round":1,"shard":"../x"}`, "shard", false},
+		{"ErrShardMissing", `{"tenant_id":"tenant-1","reason":"shard","enqueued":"2026-11-22T03:00:00Z","round":1}`, "without a shard", false},
+		{"ErrDueWithShard", `{"tenant_id":"tenant-1","reason":"due","enqueued":"2026-11-22T03:00:00Z","round":1,"shard":"l0-shard-01-of-02"}`, "names shard", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

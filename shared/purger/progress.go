@@ -27,6 +27,9 @@ type progress struct {
 	Format string `json:"format"`
 	// Purge is the engine's checkpoint (purge.Checkpoint).
 	Purge json.RawMessage `json:"purge,omitempty"`
+	// Shards is set once the purge is split into shards; their state is
+	// on their own items (ShardStore).
+	Shards *shardPlan `json:"shards,omitempty"`
 	// Certificate is set once the certificate is stored.
 	Certificate *issued `json:"certificate,omitempty"`
 	// Mailing are the SHA-256 hashes of the contact addresses a mail was
@@ -34,6 +37,12 @@ type progress struct {
 	// Mailing only is a mail that may or may not have gone out.
 	Mailing []string `json:"mailing,omitempty"`
 	Mailed  []string `json:"mailed,omitempty"`
+}
+
+// shardPlan names a sharded purge's shards, in key order.
+type shardPlan struct {
+	PurgeID string   `json:"purge_id"`
+	Names   []string `json:"names"`
 }
 
 // issued points at the stored certificate, so that a retried final step

@@ -120,6 +120,8 @@ type Purger struct {
 	Zone    *time.Location
 	// Issuer names who issues the certificates.
 	Issuer string
+	// Shards keeps sharded purges' state; nil turns sharding off.
+	Shards *ShardStore
 	// Options tune the engine. ManifestPrefix is always KindManifest; a zero
 	// DeadlineMargin keeps back a fifth of the invocation's time, at most
 	// MaxDeadlineMargin.

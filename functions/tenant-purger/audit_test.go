@@ -3,6 +3,7 @@ package main_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,11 +14,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/pledge-dev/pledge/shared/certificate"
 	"github.com/pledge-dev/pledge/shared/purge"
 	"github.com/pledge-dev/pledge/shared/purger"
+	"github.com/pledge-dev/pledge/shared/tenant"
 )
 
 // audited is a certificate checked as an auditor would check it.
@@ -104,4 +109,44 @@ func auditIn(t *testing.T, w *world, c *s3.Client, keys []string) audited {
 		t.Errorf("%d manifest lines, certificate says %d lines and %+v", len(a.lines), cert.Manifest.Lines, cert.Counts)
 	}
 	return a
+}
+
+// registryItemBytes is the size of the tenant's registry item, as
+// DynamoDB counts it: attribute names plus values.
+func (w *world) registryItemBytes(t *testing.T, id string) int {
+	t.Helper()
+	out, err := w.deps.DynamoDB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(w.tw.Table), Key: map[string]ddbtypes.AttributeValue{tenant.KeyAttribute: &ddbtypes.AttributeValueMemberS{Value: id}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size func(v ddbtypes.AttributeValue) int
+	size = func(v ddbtypes.AttributeValue) int {
+		switch x := v.(type) {
+		case *ddbtypes.AttributeValueMemberS:
+			return len(x.Value)
+		case *ddbtypes.AttributeValueMemberN:
+			return len(x.Value)
+		case *ddbtypes.AttributeValueMemberB:
+			return len(x.Value)
+		case *ddbtypes.AttributeValueMemberL:
+			n := 3
+			for _, e := range x.Value {
+				n += size(e) + 1
+			}
+			return n
+		case *ddbtypes.AttributeValueMemberM:
+			n := 3
+			for k, e := range x.Value {
+				n += len(k) + size(e) + 1
+			}
+			return n
+		default:
+			return 1
+		}
+	}
+	n := 0
+	for k, v := range out.Item {
+		n += len(k) + size(v)
+	}
+	return n
 }

@@ -527,3 +527,39 @@ func (c failingCheckpointer) Save(ctx context.Context, blob []byte) error {
 	c.f.mu.Unlock()
 	return c.memCheckpointer.Save(ctx, blob)
 }
+
+// TestEngine_ThousandsOfPagesStayBounded purges more than 5,000 pages (one
+// version a page) and checks that the checkpoint never grows with them,
+// and that the sealed manifest is exact.
+func TestEngine_ThousandsOfPagesStayBounded(t *testing.T) {
+	const prefix = "tenants/tenant-1/"
+	f := seedFake(2500)
+	want, wantCounts := expectedLines(f, prefix)
+	store := &memStore{}
+	sizes := &memCheckpointer{}
+	largest := 0
+	sizes.onSave = func(int) { largest = max(largest, len(sizes.last)) }
+	opt := fastOptions()
+	opt.PageSize, opt.BatchSize = 1, 1
+	e := &purge.Engine{S3: f, Evidence: store, Checkpointer: sizes, Recheck: func(context.Context) error { return nil }, Options: opt}
+	res, err := e.Apply(context.Background(), fakeJob(prefix), nil)
+	if err != nil || res.Status != purge.StatusPurged {
+		t.Fatalf("%s %v", res.Status, err)
+	}
+	pages := int(res.Counts.Versions + res.Counts.DeleteMarkers)
+	if pages < 5000 {
+		t.Fatalf("only %d pages", pages)
+	}
+	if res.Index.Parts != int64(pages) || res.Index.Segments != (pages+purge.IndexSegmentParts-1)/purge.IndexSegmentParts {
+		t.Errorf("index: %+v for %d pages", res.Index, pages)
+	}
+	if got := store.sealed(t, res); !bytes.Equal(got, want) || res.Counts != wantCounts {
+		t.Errorf("manifest of %d bytes, counts %+v; want %d bytes, %+v", len(got), res.Counts, len(want), wantCounts)
+	}
+	// The checkpoint holds at most a segment's worth of index entries,
+	// whatever the number of pages.
+	if largest > 8<<10 {
+		t.Errorf("largest checkpoint %d bytes after %d pages, want at most 8 KiB", largest, pages)
+	}
+	t.Logf("%d pages, %d checkpoints, largest %d bytes, %d index segments", pages, sizes.saves, largest, res.Index.Segments)
+}

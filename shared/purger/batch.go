@@ -116,7 +116,7 @@ func (p *Purger) HandleBatch(ctx context.Context, raw json.RawMessage) (*BatchRe
 
 // handleMessage purges (or plans) one tenant. A nil error means the
 // message may be deleted.
-func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outcome, error) {
+func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (o Outcome, err error) {
 	m, err := ParseMessage(rec.Body)
 	if err != nil {
 		// A message that can never be read is not retried: it would only
@@ -124,7 +124,7 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 		p.log().Error("purge message dropped: unreadable", "sqs_message_id", rec.MessageId, logging.KeyError, err)
 		return Outcome{Action: ActionRefused, Reason: err.Error()}, nil
 	}
-	o := Outcome{TenantID: m.TenantID}
+	o = Outcome{TenantID: m.TenantID}
 	log := p.log().With(logging.KeyTenantID, m.TenantID, "sqs_message_id", rec.MessageId, "round", m.Round)
 	if p.DryRun {
 		t, err := p.Registry.Get(ctx, m.TenantID)

@@ -115,7 +115,8 @@ func (p *Purger) continueSharded(ctx context.Context, t tenant.Tenant, m Message
 // on its own item (a duplicate message takes it over; the previous owner's
 // next save fails); its checkpoint and parts are its own. When it is done
 // and every other shard is too, this invocation joins them.
-func (p *Purger) handleShard(ctx context.Context, m Message, o Outcome, log *slog.Logger) (Outcome, error) {
+func (p *Purger) handleShard(ctx context.Context, m Message, in Outcome, log *slog.Logger) (o Outcome, err error) {
+	o = in
 	o.Shard = m.Shard
 	log = log.With("shard", m.Shard)
 	if p.Shards == nil {

@@ -44,16 +44,18 @@ type Signed struct {
 // wrong spec or usage, or one this role may not use.
 var ErrSigningKey = errors.New("the certificate signing key cannot be used")
 
+// KeyNeeded says what key signs certificates, for error messages.
+const KeyNeeded = "certificates need an asymmetric KMS key with KeySpec ECC_NIST_P256, KeyUsage SIGN_VERIFY and signing algorithm ECDSA_SHA_256, which this role may kms:Sign and kms:GetPublicKey with (the stack creates alias/pledge-deletion-certificates)"
+
 // publicKey fetches the key's public key and checks that it is an
 // ECC_NIST_P256 SIGN_VERIFY key offering ECDSA_SHA_256.
 func (s Signer) publicKey(ctx context.Context) (*kms.GetPublicKeyOutput, error) {
 	pub, err := s.KMS.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(s.KeyID)})
 	if err != nil {
-		return nil, fmt.Errorf("%w: get public key of %s: %w", ErrSigningKey, s.KeyID, err)
+		return nil, fmt.Errorf("%w: get public key of %s (%s): %w", ErrSigningKey, s.KeyID, KeyNeeded, err)
 	}
 	if pub.KeySpec != kmstypes.KeySpecEccNistP256 || pub.KeyUsage != kmstypes.KeyUsageTypeSignVerify || !slices.Contains(pub.SigningAlgorithms, kmstypes.SigningAlgorithmSpecEcdsaSha256) {
-		return nil, fmt.Errorf("%w: key %s is %s for %s with %v; certificates need an asymmetric KMS key with KeySpec %s, KeyUsage %s and signing algorithm %s (the stack creates %s)",
-			ErrSigningKey, s.KeyID, pub.KeySpec, pub.KeyUsage, pub.SigningAlgorithms, kmstypes.KeySpecEccNistP256, kmstypes.KeyUsageTypeSignVerify, kmstypes.SigningAlgorithmSpecEcdsaSha256, "alias/pledge-deletion-certificates")
+		return nil, fmt.Errorf("%w: key %s is %s for %s with %v; %s", ErrSigningKey, s.KeyID, pub.KeySpec, pub.KeyUsage, pub.SigningAlgorithms, KeyNeeded)
 	}
 	if _, err := parseP256(pub.PublicKey); err != nil {
 		return nil, fmt.Errorf("%w: key %s: %w", ErrSigningKey, s.KeyID, err)

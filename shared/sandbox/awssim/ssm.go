@@ -138,7 +138,7 @@ type SSM struct {
 	instances map[string]*SSMManagedInstance
 	commands  map[string]*ssmCommand
 	documents map[string][]string // the account's own documents by name
-	seq       int // orders commands sent within one clock tick
+	seq       int                 // orders commands sent within one clock tick
 }
 
 type ssmCommand struct {

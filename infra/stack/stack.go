@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/preflight"
 )
 
 // DefaultCodeRoot is where the Makefile puts each function's bootstrap:
@@ -118,9 +119,9 @@ func NewPledgeStack(scope constructs.Construct, id string, props *PledgeStackPro
 // need to find the resources the stack named or created.
 const (
 	OutputStage            = "Stage"
-	OutputEvidenceBucket   = "EvidenceBucket"
-	OutputOpsTopicArn      = "OpsTopicArn"
-	OutputSigningKeyArn    = "SigningKeyArn"
+	OutputEvidenceBucket   = preflight.OutputEvidenceBucket
+	OutputOpsTopicArn      = preflight.OutputOpsTopicArn
+	OutputSigningKeyArn    = preflight.OutputSigningKeyArn
 	OutputRegistryTable    = "RegistryTable"
 	OutputTimeSyncDocument = "TimeSyncDocument"
 )

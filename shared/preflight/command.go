@@ -25,13 +25,13 @@ import (
 	"github.com/pledge-dev/pledge/shared/config"
 )
 
-// The stack's output keys preflight reads (infra/stack's Output*
-// constants; `cdk deploy --outputs-file FILE` writes them under the stack's
-// name).
+// The stack's output keys preflight reads (infra/stack names its outputs
+// with these; `cdk deploy --outputs-file FILE` writes them under the
+// stack's name).
 const (
-	outputEvidenceBucket = "EvidenceBucket"
-	outputSigningKeyArn  = "SigningKeyArn"
-	outputOpsTopicArn    = "OpsTopicArn"
+	OutputEvidenceBucket = "EvidenceBucket"
+	OutputSigningKeyArn  = "SigningKeyArn"
+	OutputOpsTopicArn    = "OpsTopicArn"
 )
 
 // contextFlags collects -c KEY=VALUE (the CDK CLI's context arguments).
@@ -184,9 +184,9 @@ func readOutputs(file, stack string, res *Resources) error {
 			*dst = out[key]
 		}
 	}
-	fill(&res.EvidenceBucket, outputEvidenceBucket)
-	fill(&res.SigningKey, outputSigningKeyArn)
-	fill(&res.OpsTopicArn, outputOpsTopicArn)
+	fill(&res.EvidenceBucket, OutputEvidenceBucket)
+	fill(&res.SigningKey, OutputSigningKeyArn)
+	fill(&res.OpsTopicArn, OutputOpsTopicArn)
 	res.Deployed = true
 	return nil
 }

@@ -107,11 +107,11 @@ func (p *Purger) HandleSweep(ctx context.Context, raw json.RawMessage) (*SweepRe
 	if len(due) > 0 {
 		res.DeadlineDaysLeftMin = &minLeft
 		p.put("PurgeDeadlineDaysLeftMin", minLeft, metrics.None)
-	} else {
-		// Reported every sweep, so that the deadline alarm can treat
-		// silence as a purger that stopped: with nothing due, no purge has
-		// fewer than DeadlineDays left (one falling due later closes
-		// later still).
+	} else if err == nil {
+		// Reported every sweep that could read the registry, so that the
+		// deadline alarm can treat silence as a purger that stopped or
+		// cannot see: with nothing due, no purge has fewer than
+		// DeadlineDays left (one falling due later closes later still).
 		p.put("PurgeDeadlineDaysLeftMin", float64(p.Tenants.DeadlineDays), metrics.None)
 	}
 	if !p.DryRun && len(due) > 0 {

@@ -337,20 +337,20 @@ func (r *run) evidence(ctx context.Context) {
 		r.fail(check, b, "Object Lock is not enabled", "Use a bucket created with Object Lock.")
 		return
 	}
-	days := r.cfg.Evidence.RetentionDays
+	want := r.cfg.Evidence.RetentionDays
 	if c.Rule == nil || c.Rule.DefaultRetention == nil || c.Rule.DefaultRetention.Mode != s3types.ObjectLockRetentionModeCompliance {
 		r.fail(check, b, "no default retention in compliance mode: evidence could be deleted by anyone allowed to bypass governance",
-			fmt.Sprintf("Set a default retention of COMPLIANCE mode, %d days.", days))
+			fmt.Sprintf("Set a default retention in COMPLIANCE mode of %s.", days(want)))
 		return
 	}
 	dr := c.Rule.DefaultRetention
 	got := int(aws.ToInt32(dr.Days)) + 365*int(aws.ToInt32(dr.Years))
-	if got < days {
-		r.fail(check, b, fmt.Sprintf("default retention is %d days, evidence.retentionDays is %d", got, days),
-			fmt.Sprintf("Raise the bucket's default retention to %d days.", days))
+	if got < want {
+		r.fail(check, b, fmt.Sprintf("default retention is %s, evidence.retentionDays is %d", days(got), want),
+			fmt.Sprintf("Raise the bucket's default retention to %s.", days(want)))
 		return
 	}
-	r.pass(check, b, fmt.Sprintf("Object Lock, compliance mode, %d days", got))
+	r.pass(check, b, fmt.Sprintf("Object Lock, compliance mode, %s", days(got)))
 }
 
 // instances: the running instances with the configured tags are managed by
@@ -448,4 +448,12 @@ func (r *run) signingKey(ctx context.Context) {
 	default:
 		r.pass(check, id, "ECC_NIST_P256, SIGN_VERIFY, enabled")
 	}
+}
+
+// days writes n days, singular for one.
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }

@@ -80,7 +80,7 @@ func TestPledgeStack_RolesGrantExactlyTheCallsTheFunctionsMake(t *testing.T) {
 			"s3:DeleteObject", "s3:DeleteObjectVersion", // shared/purge
 			"kms:Sign", "kms:GetPublicKey", // shared/certificate
 			"ses:SendEmail", "ses:SendRawEmail", // certificate mail, raw MIME
-			"s3:PutObject", // evidence
+			"s3:PutObject", "s3:GetObject", // evidence, and reading back its manifests and certificates
 		}}},
 		{stack.FindingNotifierName, s.stack.FindingNotifier().Role(), [][]string{functionBase, opsTopic, queueSource, {
 			"dynamodb:GetItem", "dynamodb:Query", // shared/tenant: Get and List by status, no Scan
@@ -289,9 +289,15 @@ func TestTenantPurger_ChecksLocksOnlyInTenantBuckets(t *testing.T) {
 			t.Errorf("%s on %v, want only tenant keys %v", a, got, want)
 		}
 	}
-	for _, a := range []string{"s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"} {
+	for _, a := range []string{"s3:ListBucket", "s3:GetObjectVersion"} {
 		if g := granting(stmts, a); len(g) != 0 {
 			t.Errorf("the purger may %s on %v; it never reads tenant data", a, resourcesFor(stmts, a))
+		}
+	}
+	// GetObject only reads back its own evidence (purger_test.go).
+	for _, r := range resourcesFor(stmts, "s3:GetObject") {
+		if strings.HasPrefix(r, bucket) {
+			t.Errorf("the purger may s3:GetObject on %s; it never reads tenant data", r)
 		}
 	}
 	registry := "<" + s.idOf(s.stack.TenantPurger().Registry()) + ".Arn>"

@@ -32,6 +32,9 @@ const (
 // TenantLifecycleDetailTypes are the lifecycle events the purger consumes.
 var TenantLifecycleDetailTypes = []string{"Tenant Registered", "Tenant Terminated", "Tenant Reinstated", "Tenant Contact Changed"}
 
+// PurgerReadsBack are the evidence kinds the purger reads back.
+var PurgerReadsBack = []string{"deletion-certificate", "deletion-manifest"}
+
 // DefaultPurgerEvidenceKinds are the evidence kinds the purger writes.
 var DefaultPurgerEvidenceKinds = []string{"deletion-certificate", "deletion-manifest", "purge-run"}
 
@@ -209,8 +212,26 @@ func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps
 		kinds = DefaultPurgerEvidenceKinds
 	}
 	evidenceNag := f.allowEvidence(kinds, false)
+	// shared/purge reads back what it stored: a stopped attempt's manifest
+	// parts (to replay them), index segments (to seal the manifest), and a
+	// stored certificate (to mail it, or find it after a kill rather than
+	// issue another). Nothing else of the evidence bucket.
+	var readBack []*string
+	for _, k := range PurgerReadsBack {
+		readBack = append(readBack, f.found.EvidenceBucket().ArnForObjects(jsii.String(k+"/*")))
+	}
+	f.allow("ReadBackOwnEvidence", []string{"s3:GetObject"}, &readBack, nil)
 
 	if err := f.deadlineAlarm(cfg); err != nil {
+		return nil, err
+	}
+	if _, err := f.alarm(alarmSpec{
+		id: "PrefixGuardAlarm", name: "prefix-guard",
+		what:      "a tenant purge halted because the S3 listing returned a key outside the tenant's prefix (a misbehaving endpoint, proxy or SDK); nothing from that page was deleted, and the purge is retried until ops fix the endpoint or it reaches the dead-letter queue.",
+		metric:    f.pledgeMetric("PrefixGuardTripped", "Sum", 5*time.Minute, nil),
+		threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		missing: MissingIsSilence,
+	}); err != nil {
 		return nil, err
 	}
 	if err := f.alarmOnQueue("PurgeDeadLetterQueueAlarm", "purge-dead-letters", queueDLQ, "a tenant purge failed five times and waits in the purge dead-letter queue"); err != nil {

@@ -98,6 +98,14 @@ func purgerStep(ctx context.Context, d *demoRun) ([]string, error) {
 		}
 		lines = append(lines, fmt.Sprintf("%s: purged %d versions and %d delete markers (%d bytes), certificate evidence/%s (%s), emailed %s",
 			o.TenantID, o.Counts.Versions, o.Counts.DeleteMarkers, o.Counts.Bytes, o.Certificate[0], verified, plural(o.Emailed, "contact")))
+		if len(o.Certificate) == 3 {
+			line, err := auditManifest(ctx, d, o.Certificate[0])
+			if err != nil {
+				failed = append(failed, o.TenantID+": "+err.Error())
+				line = "manifest NOT verified: " + err.Error()
+			}
+			lines = append(lines, "  "+line)
+		}
 	}
 
 	after, err := scenario.TenantFingerprints(ctx, d.w.s3)

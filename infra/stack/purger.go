@@ -29,8 +29,10 @@ const (
 	RegistryStatusIndex = "by_status"
 )
 
-// TenantLifecycleDetailTypes are the lifecycle events the purger consumes.
-var TenantLifecycleDetailTypes = []string{"Tenant Registered", "Tenant Terminated", "Tenant Reinstated", "Tenant Contact Changed"}
+// TenantLifecycleDetailTypes are the lifecycle events the purger consumes:
+// the registry's, and the request to send a deletion report again
+// (purger.ReportRequested).
+var TenantLifecycleDetailTypes = []string{"Tenant Registered", "Tenant Terminated", "Tenant Reinstated", "Tenant Contact Changed", "Tenant Deletion Report Requested"}
 
 // PurgerReadsBack are the evidence kinds the purger reads back.
 var PurgerReadsBack = []string{"deletion-certificate", "deletion-manifest"}

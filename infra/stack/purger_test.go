@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pledge-dev/pledge/infra/stack"
+	"github.com/pledge-dev/pledge/shared/purger"
 )
 
 func TestTenantPurger_ReadsBackOnlyItsManifestsAndCertificates(t *testing.T) {
@@ -29,6 +30,19 @@ func TestTenantPurger_AlarmsWhenThePrefixGuardTrips(t *testing.T) {
 			"MetricName": "PrefixGuardTripped", "Statistic": "Sum", "Period": 300, "Threshold": 0,
 			"ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
 			"AlarmName": "pledge-prod-tenant-purger-prefix-guard", "AlarmActions": assertions.Match_AnyValue(),
+		}))
+	})
+}
+
+func TestTenantPurger_ReceivesDeletionReportRequests(t *testing.T) {
+	s := example(t)
+	want := []interface{}{}
+	for _, d := range []string{"Tenant Registered", "Tenant Terminated", "Tenant Reinstated", "Tenant Contact Changed", purger.ReportRequested} {
+		want = append(want, d)
+	}
+	check(t, "lifecycle rule", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
+			"EventPattern": map[string]interface{}{"source": []interface{}{stack.TenantLifecycleSource}, "detail-type": want},
 		}))
 	})
 }

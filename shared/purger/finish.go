@@ -250,13 +250,20 @@ const (
 
 // mailCertificate sends one contact the certificate, in their zone.
 func (p *Purger) mailCertificate(ctx context.Context, t tenant.Tenant, c tenant.Contact, f certFiles, resend bool) (string, error) {
+	return p.sendCertificate(ctx, t, c, f, "", "", resend)
+}
+
+// sendCertificate mails one contact the certificate with its three files
+// attached, the subject and body starting with the given marker and note,
+// and the resend marker when the same mail may have gone out before.
+func (p *Purger) sendCertificate(ctx context.Context, t tenant.Tenant, c tenant.Contact, f certFiles, marker, note string, resend bool) (string, error) {
 	loc := c.Location()
 	name := t.Name
 	if name == "" {
 		name = t.ID
 	}
-	subject := fmt.Sprintf("【データ削除証明書】%s 様 / Data deletion certificate for %s", name, name)
-	text := certificate.SummaryIn(f.cert, loc, []string{c.Language})
+	subject := marker + fmt.Sprintf("【データ削除証明書】%s 様 / Data deletion certificate for %s", name, name)
+	text := note + certificate.SummaryIn(f.cert, loc, []string{c.Language})
 	if resend {
 		subject, text = ResendSubject+subject, resendNote+text
 	}

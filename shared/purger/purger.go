@@ -213,6 +213,8 @@ func (p *Purger) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	switch {
 	case len(probe.Records) > 0:
 		return p.HandleBatch(ctx, raw)
+	case probe.Source == tenant.Source && probe.DetailType == ReportRequested:
+		return p.HandleReportRequest(ctx, raw)
 	case probe.Source == tenant.Source:
 		return p.HandleLifecycle(ctx, raw)
 	case probe.DetailType == "Scheduled Event":

@@ -35,6 +35,27 @@
 //     the same owner; progress is checkpointed on the tenant's registry item,
 //     written only while this invocation still owns the purge.
 //
+// Sharding (Tenants.Shards > 1): the first purge message of a tenant of at
+// least Tenants.ShardMinVersions versions splits it into key ranges
+// (purge.Engine.PlanShards), records them on extra items of the registry
+// table (ShardStore: "<tenant>#shards", "<tenant>#<shard>", which the
+// status index never sees) and in the tenant's progress, and sends one
+// message per shard. A shard message claims its shard (a duplicate takes
+// it over; the previous owner's next save fails and it stops), purges the
+// range with its own checkpoint and manifest parts, and marks it done and
+// counts it among the done once (conditional writes for this purge id).
+// The invocation that counts the last shard takes the tenant's purge claim
+// (StartPurge), verifies the whole tenant (purge.Engine.Verify), and
+// issues the one certificate over the shards' manifests sealed in key
+// order. The tenant stays purging until then, so the sweep's deadline
+// metric follows the slowest shard; the sweep's message for a sharded
+// tenant sends its unfinished shards again (metric PurgeShardsPending).
+//
+// A "Tenant Deletion Report Requested" lifecycle event (ReportRequested)
+// sends a purged tenant's stored certificate again to its current contacts,
+// once per request id, recorded in evidence next to the certificate before
+// the first mail and after the last (HandleReportRequest).
+//
 // A listing that returns a key outside the tenant's prefix halts the purge
 // (purge.ErrOutsidePrefix): the message fails and is redelivered, the
 // PrefixGuardTripped metric (which the stack alarms on) and a message on the
@@ -81,6 +102,6 @@
 //
 // Metrics (EMF, namespace Pledge): TenantsPurged, ObjectsDeleted (object
 // versions plus delete markers deleted by this invocation), BytesDeleted,
-// PurgeIncomplete, PurgeDeadlineDaysLeftMin, LifecycleEventsRejected and
-// CertificateMailFailures.
+// PurgeIncomplete, PurgeDeadlineDaysLeftMin, LifecycleEventsRejected,
+// CertificateMailFailures, PrefixGuardTripped and PurgeShardsPending.
 package purger

@@ -60,6 +60,11 @@ type Replay struct {
 // MaxReplayers bounds Replay.By.
 const MaxReplayers = 8
 
+// MaxPending bounds the index entries a checkpoint holds: a segment's
+// worth, plus what one commit adds (a page part, its correction, and the
+// corrections of every earlier replayer) or a resume adds (a fence).
+const MaxPending = IndexSegmentParts + MaxReplayers + 2
+
 // Checkpoint is the serialisable state of a purge (or of one shard of it):
 // enough for a fresh invocation to carry on where the last one stopped. Its
 // size is bounded (MaxCheckpointBytes) at any tenant size.
@@ -160,7 +165,7 @@ func DecodeCheckpoint(b []byte) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: location index %d out of range 0-%d", c.Location, len(c.Locations))
 	case c.Counts.Objects < 0 || c.Counts.Versions < 0 || c.Counts.DeleteMarkers < 0 || c.Counts.Bytes < 0 || c.Locked < 0:
 		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: negative counts %+v", c.Counts)
-	case c.Parts < 0 || c.Index.Segments < 0 || c.Index.Parts < 0 || c.Index.Lines < 0 || len(c.Index.Pending) > IndexSegmentParts:
+	case c.Parts < 0 || c.Index.Segments < 0 || c.Index.Parts < 0 || c.Index.Lines < 0 || len(c.Index.Pending) > MaxPending:
 		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: index state %d segments, %d parts, %d pending out of range", c.Index.Segments, c.Index.Parts, len(c.Index.Pending))
 	case c.StartedAt.IsZero():
 		return Checkpoint{}, fmt.Errorf("decode purge checkpoint: no start time")

@@ -128,23 +128,19 @@ func (r *run) correct(ctx context.Context, p *page, keep []byte) error {
 				if err := r.e.Evidence.PutObject(ctx, key, "application/gzip", fence); err != nil && !errors.Is(err, evidence.ErrExists) {
 					return fmt.Errorf("purge tenant %s: fence %s: %w", r.job.TenantID, key, err)
 				}
-				entries = append(entries, IndexEntry{Key: key, SHA256: fenceSum, Superseded: fmt.Sprintf("reserved after attempt %s stopped, so that a correction it had in flight cannot land later", by)})
+				entries = append(entries, IndexEntry{Key: key, SHA256: fenceSum, Superseded: SupersededFence})
 			case err != nil:
 				return fmt.Errorf("purge tenant %s: look for correction %s: %w", r.job.TenantID, key, err)
 			case adopted == "" && n > 0 && bytes.Equal(b, gz):
 				adopted = key
 			default:
-				lines, lerr := gunzipLines(b)
+				lines, _ := gunzipLines(b)
 				sum := sha256.Sum256(lines)
-				why := fmt.Sprintf("a correction written by attempt %s before it stopped; superseded by this attempt's outcome", by)
-				if lerr != nil {
-					why += " (unreadable: " + lerr.Error() + ")"
-				}
-				entries = append(entries, IndexEntry{Key: key, Lines: int64(bytes.Count(lines, []byte("\n"))), SHA256: hex.EncodeToString(sum[:]), Superseded: why})
+				entries = append(entries, IndexEntry{Key: key, Lines: int64(bytes.Count(lines, []byte("\n"))), SHA256: hex.EncodeToString(sum[:]), Superseded: SupersededStale})
 			}
 		}
 	}
-	why := "no version of this page was deleted (locked or failed); see the certificate's retained versions"
+	why := SupersededNoneDeleted
 	var tail []IndexEntry
 	if n > 0 {
 		key := adopted
@@ -154,7 +150,7 @@ func (r *run) correct(ctx context.Context, p *page, keep []byte) error {
 				return fmt.Errorf("purge tenant %s: write correction part: %w", r.job.TenantID, err)
 			}
 		}
-		why = fmt.Sprintf("replaced by %s: %d of its %d versions were deleted, the rest were locked or failed", key, n, len(p.entries))
+		why = SupersededReplaced
 		sum := sha256.Sum256(keep)
 		tail = append(tail, IndexEntry{Key: key, Lines: n, SHA256: hex.EncodeToString(sum[:])})
 	}

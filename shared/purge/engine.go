@@ -166,7 +166,7 @@ type run struct {
 // or the shard's location after its lower bound.
 func (r *run) firstLocation() (int, Key) {
 	if sh := r.job.Shard; sh != nil {
-		return sh.Location, Key(sh.After)
+		return sh.Location, sh.After
 	}
 	return 0, ""
 }

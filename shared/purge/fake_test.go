@@ -429,6 +429,7 @@ func (m *memStore) readManifest(t *testing.T, indexKey string) []byte {
 	t.Helper()
 	m.mu.Lock()
 	index := m.objs[indexKey]
+	dir := strings.TrimSuffix(indexKey, "index.jsonl")
 	var all bytes.Buffer
 	for _, line := range bytes.Split(bytes.TrimSuffix(index, []byte("\n")), []byte("\n")) {
 		var e purge.IndexEntry
@@ -439,10 +440,10 @@ func (m *memStore) readManifest(t *testing.T, indexKey string) []byte {
 		if e.Superseded != "" {
 			continue
 		}
-		b, ok := m.objs[e.Key]
+		b, ok := m.objs[dir+e.Key]
 		if !ok {
 			m.mu.Unlock()
-			t.Fatalf("manifest part %s was not stored", e.Key)
+			t.Fatalf("manifest part %s was not stored", dir+e.Key)
 		}
 		all.Write(b)
 	}
@@ -535,7 +536,11 @@ func committedLines(t *testing.T, m *memStore, res purge.Result) []byte {
 		if e.Superseded != "" {
 			continue
 		}
-		gz, err := m.GetObject(context.Background(), e.Key)
+		key, err := res.Layout.Abs(e.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gz, err := m.GetObject(context.Background(), key)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,17 +16,35 @@ const IndexSegmentParts = 32
 
 // IndexEntry is one stored manifest part, one JSON line of the index.
 type IndexEntry struct {
-	// Key is the part's evidence key.
+	// Key is the part's evidence key relative to the folder the index is
+	// in (Layout.Index): "parts/..." or "<shard>/parts/...". Short keys
+	// keep the checkpoint's pending entries small.
 	Key string `json:"key"`
 	// Lines counts its manifest lines; SHA256 is the hex SHA-256 of its
 	// uncompressed lines.
 	Lines  int64  `json:"lines"`
 	SHA256 string `json:"sha256"`
 	// Superseded, when set, says why the part is not part of the
-	// manifest (a page part replaced by the lines actually deleted, or a
-	// name reserved so that a killed attempt's late write cannot land).
+	// manifest: one of the Superseded* codes.
 	Superseded string `json:"superseded,omitempty"`
 }
+
+// Why an index entry is not part of the manifest.
+const (
+	// SupersededReplaced: a page part whose versions were not all deleted
+	// (locked or failed); the entry after it holds the lines of those that
+	// were.
+	SupersededReplaced = "replaced"
+	// SupersededNoneDeleted: a page part none of whose versions was
+	// deleted (the certificate lists what Object Lock retained).
+	SupersededNoneDeleted = "none-deleted"
+	// SupersededFence: an empty part stored under a name a stopped attempt
+	// was writing, so that its write cannot land later unnoticed.
+	SupersededFence = "fence"
+	// SupersededStale: a correction a stopped attempt wrote for a page that
+	// a later attempt committed with its own outcome.
+	SupersededStale = "stale-correction"
+)
 
 // IndexState is a purge's (or shard's) index so far: segments written to
 // the evidence bucket and the entries not yet written.
@@ -67,6 +85,7 @@ func putOnce(ctx context.Context, store EvidenceStore, key, contentType string, 
 }
 
 func (r *run) addIndex(e IndexEntry) {
+	e.Key = r.layout.Rel(e.Key)
 	r.st.Index.Pending = append(r.st.Index.Pending, e)
 	if e.Superseded == "" {
 		r.st.Index.Lines += e.Lines

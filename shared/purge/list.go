@@ -103,10 +103,10 @@ func clip(sh *Shard, es []entry) ([]entry, bool, error) {
 		return es, false, nil
 	}
 	for i := range es {
-		if es[i].key <= sh.After {
+		if es[i].key <= string(sh.After) {
 			return nil, false, fmt.Errorf("%w: shard %s starts after %q, the listing returned %q", ErrOutsideShard, sh.Name, sh.After, es[i].key)
 		}
-		if sh.Upto != "" && es[i].key > sh.Upto {
+		if sh.Upto != "" && es[i].key > string(sh.Upto) {
 			return es[:i], true, nil
 		}
 	}

@@ -81,13 +81,15 @@ type Shard struct {
 	Location int `json:"location"`
 	// After and Upto bound the shard's keys: After < key <= Upto. An
 	// empty After starts at the location's prefix; an empty Upto runs to
-	// its end.
-	After string `json:"after,omitempty"`
-	Upto  string `json:"upto,omitempty"`
+	// its end. (Stored as base64, like every key in a checkpoint.)
+	After Key `json:"after,omitempty"`
+	Upto  Key `json:"upto,omitempty"`
 }
 
 // Contains reports whether key falls in the shard's range.
-func (s Shard) Contains(key string) bool { return key > s.After && (s.Upto == "" || key <= s.Upto) }
+func (s Shard) Contains(key string) bool {
+	return key > string(s.After) && (s.Upto == "" || key <= string(s.Upto))
+}
 
 func (s Shard) validate(locs []Location) error {
 	if err := validName("shard name", s.Name); err != nil {
@@ -97,7 +99,7 @@ func (s Shard) validate(locs []Location) error {
 		return fmt.Errorf("shard %s: location index %d out of range 0-%d", s.Name, s.Location, len(locs)-1)
 	}
 	p := locs[s.Location].Prefix
-	for _, b := range []string{s.After, s.Upto} {
+	for _, b := range []string{string(s.After), string(s.Upto)} {
 		if b != "" && !strings.HasPrefix(b, p) {
 			return fmt.Errorf("shard %s: boundary %q is outside the location's prefix %q", s.Name, b, p)
 		}

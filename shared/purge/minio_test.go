@@ -326,9 +326,13 @@ func TestEngine_MinIONeighboursUntouched(t *testing.T) {
 		if e.Superseded != "" {
 			continue
 		}
-		b, err := store.GetObject(ctx, e.Key)
+		key, err := res.Layout.Abs(e.Key)
 		if err != nil {
-			t.Fatalf("read manifest part %s: %v", e.Key, err)
+			t.Fatal(err)
+		}
+		b, err := store.GetObject(ctx, key)
+		if err != nil {
+			t.Fatalf("read manifest part %s: %v", key, err)
 		}
 		all.Write(b)
 	}

@@ -66,7 +66,7 @@ func (r *run) findOrphans(ctx context.Context) error {
 				return fmt.Errorf("purge tenant %s: fence %s: %w", r.job.TenantID, key, err)
 			}
 		}
-		r.addIndex(IndexEntry{Key: key, SHA256: fenceSum, Superseded: fmt.Sprintf("reserved after attempt %s stopped, so that a part it had in flight cannot land later", st.Attempt)})
+		r.addIndex(IndexEntry{Key: key, SHA256: fenceSum, Superseded: SupersededFence})
 		break
 	}
 	if last > st.Parts {

@@ -94,7 +94,12 @@ func Seal(ctx context.Context, store EvidenceStore, shards []Indexed) (Sealed, e
 				return
 			}
 			go func() {
-				gz, err := store.GetObject(ctx, e.Key)
+				key, err := base.Abs(e.Key)
+				if err != nil {
+					ch <- fetched{err: err}
+					return
+				}
+				gz, err := store.GetObject(ctx, key)
 				if err != nil {
 					ch <- fetched{err: err}
 					return

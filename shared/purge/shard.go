@@ -57,12 +57,12 @@ func (e *Engine) PlanShards(ctx context.Context, job Job, n int) ([]Shard, error
 			bounds = append(bounds, u)
 		}
 		m := len(bounds) + 1
-		after := ""
+		var after Key
 		for k := range m {
 			sh := Shard{Name: ShardName(li, k+1, m), Location: li, After: after}
 			if k < len(bounds) {
-				sh.Upto = bounds[k]
-				after = bounds[k]
+				sh.Upto = Key(bounds[k])
+				after = sh.Upto
 			}
 			out = append(out, sh)
 		}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -58,7 +59,7 @@ func auditManifest(ctx context.Context, d *demoRun, certKey string) (string, err
 			superseded++
 			continue
 		}
-		p, err := get(e.Key)
+		p, err := get(path.Dir(cert.Manifest.Index.Key) + "/" + e.Key)
 		if err != nil {
 			return "", err
 		}

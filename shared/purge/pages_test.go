@@ -67,3 +67,23 @@ func TestEngine_ThousandsOfPagesStayBounded(t *testing.T) {
 	}
 	t.Logf("%d pages, %d checkpoints, largest %d bytes, %d index segments", pages, sizes.saves, largest, res.Index.Segments)
 }
+
+// TestEngine_DeletionTimesFollowTheInjectedClock: deletion times come from
+// the engine's clock (the purger's, which also dates the certificate), so
+// a certificate never shows deletions after its issue time; the deadline
+// is measured on the same clock.
+func TestEngine_DeletionTimesFollowTheInjectedClock(t *testing.T) {
+	clk := &clock{}
+	then := time.Date(2030, 4, 1, 9, 0, 0, 0, time.UTC)
+	clk.jumpTo(then)
+	e := &purge.Engine{S3: seedFake(50), Evidence: &memStore{}, Checkpointer: &memCheckpointer{}, Recheck: func(context.Context) error { return nil }, Now: clk.Now, Options: fastOptions()}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := e.Apply(ctx, fakeJob("tenants/tenant-1/"), nil)
+	if err != nil || res.Status != purge.StatusPurged {
+		t.Fatalf("%s %v (the deadline must be measured on the injected clock too)", res.Status, err)
+	}
+	if res.FirstDeletion.Before(then) || res.LastDeletion.After(clk.Now()) || res.FirstDeletion.Year() != 2030 {
+		t.Errorf("deletion times %s..%s, want on the injected clock from %s", res.FirstDeletion, res.LastDeletion, then)
+	}
+}

@@ -20,6 +20,11 @@
 # Lambda invocations, then the seal joins them. Prints versions per second,
 # each process's peak RSS and the largest checkpoint.
 #
+# LATENCY (e.g. 20ms) puts a proxy in front of MinIO that delays every
+# request by that much, for both tools: closer to S3 over a network, where
+# the round trip, not MinIO's CPU, bounds each request, and what overlaps
+# (pages, parts, deletes, shards) shows. The checks go to MinIO directly.
+#
 # Needs .tools/bin/minio, s5cmd v2.3.0 (S5CMD, default .tools/bin/s5cmd;
 # the Makefile builds it) and GNU time (/usr/bin/time, Debian "time").
 set -euo pipefail
@@ -31,6 +36,7 @@ ROUNDS=${ROUNDS:-5}
 WORKERS=${WORKERS:-32}
 SHARD_VERSIONS=${SHARD_VERSIONS:-1000000}
 SHARDS=${SHARDS:-1 4}
+LATENCY=${LATENCY:-}
 S5CMD=${S5CMD:-$ROOT/.tools/bin/s5cmd}
 PREFIX=tenants/tenant-1/
 NEIGHBOUR=tenants/tenant-10/
@@ -46,30 +52,52 @@ DATA=$(mktemp -d "${BENCH_DATA_DIR:-/dev/shm}/pledge-bench.XXXXXX" 2>/dev/null |
 PB=$WORK/purgebench
 go build -o "$PB" ./shared/purge/internal/purgebench
 MINIO=
+PROXY=
 stop_minio() {
+	if [ -n "$PROXY" ]; then kill "$PROXY" 2>/dev/null || true; wait "$PROXY" 2>/dev/null || true; PROXY=; fi
 	if [ -n "$MINIO" ]; then kill "$MINIO" 2>/dev/null || true; wait "$MINIO" 2>/dev/null || true; MINIO=; fi
 }
 cleanup() { stop_minio; rm -rf "$WORK" "$DATA"; }
 trap cleanup EXIT
 export AWS_ACCESS_KEY_ID=pledgesandbox AWS_SECRET_ACCESS_KEY=pledgesandbox-secret AWS_REGION=ap-northeast-1
 
-# start_minio DIR: MinIO on DIR; sets URL.
+# start_minio DIR: MinIO on DIR; sets URL (what the tools use: the
+# latency proxy when LATENCY is set) and DIRECT (MinIO itself).
 start_minio() {
-	rm -f "$WORK/url"
+	rm -f "$WORK/url" "$WORK/proxy-url"
 	"$PB" minio -dir "$1" -url-file "$WORK/url" >"$WORK/minio.log" 2>&1 &
 	MINIO=$!
 	for _ in $(seq 150); do [ -s "$WORK/url" ] && break; sleep 0.2; done
 	[ -s "$WORK/url" ] || { cat "$WORK/minio.log" >&2; exit 1; }
-	URL=$(cat "$WORK/url")
+	DIRECT=$(cat "$WORK/url")
+	URL=$DIRECT
+	if [ -n "$LATENCY" ]; then
+		"$PB" proxy -endpoint "$DIRECT" -latency "$LATENCY" -url-file "$WORK/proxy-url" >"$WORK/proxy.log" 2>&1 &
+		PROXY=$!
+		for _ in $(seq 50); do [ -s "$WORK/proxy-url" ] && break; sleep 0.1; done
+		URL=$(cat "$WORK/proxy-url")
+	fi
 }
 
 # snapshot NAME N: seed N versions (and a neighbour) into a fresh MinIO
-# and stop it; $DATA/NAME is then the snapshot. Sets NEIGHBOUR_FP.
+# and stop it; $DATA/NAME is then the snapshot. Sets NEIGHBOUR_FP. With
+# KEEP_SNAPSHOT=DIR, the snapshot is kept in (and reused from) DIR/NAME-N.
 snapshot() {
+	if [ -n "${KEEP_SNAPSHOT:-}" ] && [ -d "$KEEP_SNAPSHOT/$1-$2" ]; then
+		echo "reusing the snapshot in $KEEP_SNAPSHOT/$1-$2" >&2
+		cp -a "$KEEP_SNAPSHOT/$1-$2" "$DATA/$1"
+		NEIGHBOUR_FP=$(cat "$KEEP_SNAPSHOT/$1-$2.neighbour")
+		return
+	fi
 	start_minio "$DATA/$1"
-	"$PB" seed -endpoint "$URL" -bucket "$BUCKET" -prefix "$PREFIX" -versions "$2" >&2
-	NEIGHBOUR_FP=$("$PB" fingerprint -endpoint "$URL" -bucket "$BUCKET" -prefix "$NEIGHBOUR")
+	"$PB" seed -endpoint "$DIRECT" -bucket "$BUCKET" -prefix "$PREFIX" -versions "$2" >&2
+	NEIGHBOUR_FP=$("$PB" fingerprint -endpoint "$DIRECT" -bucket "$BUCKET" -prefix "$NEIGHBOUR")
 	stop_minio
+	if [ -n "${KEEP_SNAPSHOT:-}" ]; then
+		mkdir -p "$KEEP_SNAPSHOT"
+		cp -a "$DATA/$1" "$KEEP_SNAPSHOT/$1-$2"
+		echo "$NEIGHBOUR_FP" >"$KEEP_SNAPSHOT/$1-$2.neighbour"
+	fi
 }
 
 # fresh NAME: MinIO on a copy of snapshot NAME.
@@ -82,9 +110,9 @@ fresh() {
 # check NAME: the prefix is empty and the neighbour intact.
 check() {
 	local left fp
-	left=$("$PB" count -endpoint "$URL" -bucket "$BUCKET" -prefix "$PREFIX")
+	left=$("$PB" count -endpoint "$DIRECT" -bucket "$BUCKET" -prefix "$PREFIX")
 	[ "$left" = 0 ] || { echo "bench: $1 left $left versions under $PREFIX" >&2; exit 1; }
-	fp=$("$PB" fingerprint -endpoint "$URL" -bucket "$BUCKET" -prefix "$NEIGHBOUR")
+	fp=$("$PB" fingerprint -endpoint "$DIRECT" -bucket "$BUCKET" -prefix "$NEIGHBOUR")
 	[ "$fp" = "$NEIGHBOUR_FP" ] || { echo "bench: $1 changed the neighbour $NEIGHBOUR: $NEIGHBOUR_FP -> $fp" >&2; exit 1; }
 }
 
@@ -100,7 +128,7 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR+1)/2]; el
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 compare() {
-	echo "== compare: Pledge vs s5cmd rm --all-versions ($("$S5CMD" version)), $VERSIONS versions, $ROUNDS rounds, $WORKERS workers each; load $(load)"
+	echo "== compare: Pledge vs s5cmd rm --all-versions ($("$S5CMD" version)), $VERSIONS versions, $ROUNDS rounds, $WORKERS workers each, added latency ${LATENCY:-none}; load $(load)"
 	snapshot golden-compare "$VERSIONS"
 	: >"$WORK/rounds"
 	for round in $(seq "$ROUNDS"); do
@@ -129,7 +157,7 @@ compare() {
 }
 
 shards() {
-	echo "== shards: $SHARD_VERSIONS versions, shard counts: $SHARDS; load $(load)"
+	echo "== shards: $SHARD_VERSIONS versions, shard counts: $SHARDS, added latency ${LATENCY:-none}; load $(load)"
 	snapshot golden-shards "$SHARD_VERSIONS"
 	for n in $SHARDS; do
 		fresh golden-shards

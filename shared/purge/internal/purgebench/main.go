@@ -6,6 +6,7 @@
 // bench.sh in the parent directory runs it against s5cmd and with shards.
 //
 //	purgebench minio -dir DIR -url-file FILE      # runs until SIGTERM
+//	purgebench proxy -endpoint URL -latency D -url-file FILE   # adds D to every request, until SIGTERM
 //	purgebench seed  -endpoint URL -bucket B -prefix P -versions N
 //	purgebench plan  -endpoint URL -bucket B -prefix P -shards N -out FILE
 //	purgebench purge -endpoint URL -bucket B -prefix P -evidence-bucket E [-plan FILE -shard K] [-out FILE]
@@ -22,7 +23,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/signal"
@@ -63,7 +66,8 @@ func main() {
 	shard := fs.Int("shard", 0, "purge: which shard of the plan (1-based)")
 	out := fs.String("out", "", "plan, purge: file to write the plan or the result to")
 	dir := fs.String("dir", "", "minio: data directory")
-	urlFile := fs.String("url-file", "", "minio: file to write the URL to")
+	urlFile := fs.String("url-file", "", "minio, proxy: file to write the URL to")
+	latency := fs.Duration("latency", 0, "proxy: delay added to every request")
 	_ = fs.Parse(os.Args[2:])
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -71,6 +75,8 @@ func main() {
 	switch os.Args[1] {
 	case "minio":
 		err = runMinIO(ctx, *dir, *urlFile)
+	case "proxy":
+		err = runProxy(ctx, *endpoint, *latency, *urlFile)
 	case "seed":
 		err = seed(ctx, client(*endpoint), *bucket, *prefix, *versions, *workers)
 	case "plan":
@@ -115,6 +121,34 @@ func runMinIO(ctx context.Context, dir, urlFile string) error {
 		return err
 	}
 	<-ctx.Done()
+	return nil
+}
+
+// runProxy forwards to endpoint, delaying every request by latency: a
+// round trip closer to S3's over the network than a local MinIO's, where
+// what the engine overlaps (listing, parts, deletes, shards) shows.
+func runProxy(ctx context.Context, endpoint string, latency time.Duration, urlFile string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return err
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 512}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(latency)
+		rp.ServeHTTP(w, r)
+	})}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := os.WriteFile(urlFile, []byte("http://"+l.Addr().String()), 0o644); err != nil {
+		return err
+	}
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
 	return nil
 }
 

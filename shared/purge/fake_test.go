@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,8 @@ type fakeS3 struct {
 	// (n counts ListObjectVersions calls, 1-based).
 	splice    func(n int, in *s3.ListObjectVersionsInput, out *s3.ListObjectVersionsOutput)
 	listCalls int
+	// listDelay delays every listing call (a network round trip).
+	listDelay time.Duration
 }
 
 func newFakeS3(bucket string) *fakeS3 {
@@ -102,6 +105,9 @@ func (f *fakeS3) live() []*fakeVersion {
 func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: code + " (fake)"} }
 
 func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, _ ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+	if f.listDelay > 0 {
+		time.Sleep(f.listDelay)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if aws.ToString(in.Bucket) != f.bucket {
@@ -110,8 +116,11 @@ func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersio
 	start := 0
 	if km := aws.ToString(in.KeyMarker); km != "" {
 		vm := aws.ToString(in.VersionIdMarker)
+		// The versions are in key order: skip to the marker's key.
+		from := sort.Search(len(f.vs), func(i int) bool { return f.vs[i].key >= km })
 		start = len(f.vs)
-		for i, v := range f.vs {
+		for i := from; i < len(f.vs); i++ {
+			v := f.vs[i]
 			if (vm == "" && v.key > km) || (vm != "" && v.key == km && v.id == vm) {
 				start = i
 				if vm != "" {

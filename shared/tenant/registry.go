@@ -35,8 +35,14 @@ type Registry struct {
 	Table string
 	// Config gives the buckets, prefix template, grace period and deadline.
 	Config config.Tenants
-	// Now is the clock; time.Now when nil.
+	// Now is the clock of the records' bookkeeping times (updated_at, the
+	// future-event check of Apply); time.Now when nil.
 	Now func() time.Time
+	// WallClock is the real clock, which decides whether a purge may start
+	// and stamps purge_started_at and notice_sent_at whatever Now says:
+	// a caller running as if it were later (invoke -now) cannot purge a
+	// tenant early. time.Now when nil; only tests replace it.
+	WallClock func() time.Time
 	// PageSize caps the items of one Query page (DynamoDB's Limit); 0 leaves
 	// it to DynamoDB (1 MB pages).
 	PageSize int32
@@ -67,6 +73,13 @@ func (r *Registry) now() time.Time {
 		return time.Now()
 	}
 	return r.Now()
+}
+
+func (r *Registry) wall() time.Time {
+	if r.WallClock == nil {
+		return time.Now()
+	}
+	return r.WallClock()
 }
 
 func (r *Registry) log() *slog.Logger {
@@ -174,12 +187,18 @@ func (r *Registry) load(ctx context.Context, id string) (*Tenant, error) {
 const MaxOwnerBytes = 256
 
 // StartPurge claims the tenant's purge for owner (for example the Lambda
-// request id): a terminated tenant moves to purging, only when now is at or
-// after its PurgeDue; a tenant already purging is resumed, and owner takes
-// it over. Either way PurgeAttempts goes up by one and the record is
-// returned with its checkpoint. A tenant in any other state, or not yet
-// due, gives ErrConflict; this and a reinstatement can race, and exactly
-// one of them wins.
+// request id): a terminated tenant moves to purging, only when its purge may
+// start (see Tenant.Blocked: due, the advance notice out for long enough, a
+// purge day); a tenant already purging is resumed, and owner takes it over.
+// Either way PurgeAttempts goes up by one and the record is returned with
+// its checkpoint. A tenant in any other state, or not yet startable, gives
+// ErrConflict; this and a reinstatement can race, and exactly one of them
+// wins.
+//
+// now is the caller's clock. The claim is decided by the earlier of now and
+// the registry's WallClock, so a caller whose clock runs ahead (invoke -now
+// in the future) cannot start a purge before its time; purge_started_at is
+// stamped with the wall clock.
 func (r *Registry) StartPurge(ctx context.Context, id, owner string, now time.Time) (Tenant, error) {
 	if err := ValidateID(id); err != nil {
 		return Tenant{}, fmt.Errorf("start purge: %w", err)
@@ -187,29 +206,50 @@ func (r *Registry) StartPurge(ctx context.Context, id, owner string, now time.Ti
 	if owner == "" || len(owner) > MaxOwnerBytes || !printableASCII(owner) {
 		return Tenant{}, fmt.Errorf("start purge of tenant %s: owner %s is %w: want 1-%d printable ASCII characters", id, show(owner), ErrInvalid, MaxOwnerBytes)
 	}
-	ts := stamp(now)
+	wall := r.wall()
+	at := now
+	if wall.Before(at) {
+		at = wall
+	}
+	names := map[string]string{
+		"#k": KeyAttribute, "#s": StatusAttribute, "#ps": "purge_started_at",
+		"#po": "purge_owner", "#pa": "purge_attempts", "#v": "version", "#u": "updated_at",
+	}
+	values := map[string]types.AttributeValue{
+		":purging": sAttr(string(StatusPurging)), ":started": sAttr(stamp(wall)),
+		":owner": sAttr(owner), ":zero": num(0), ":one": num(1),
+	}
+	// A terminated tenant may start only on a purge day, once due, and once
+	// the advance notice has been out for long enough; a purging one may
+	// always resume.
+	cond := "attribute_exists(#k) AND #s = :purging"
+	if PurgeDay(r.Config, at) {
+		start := "#s = :terminated AND #pd <= :now"
+		names["#pd"] = PurgeDueAttribute
+		values[":terminated"], values[":now"] = sAttr(string(StatusTerminated)), sAttr(stamp(at))
+		if r.Config.AdvanceNoticeDays > 0 {
+			start += " AND #ns <= :noticed"
+			names["#ns"] = NoticeSentAttribute
+			values[":noticed"] = sAttr(stamp(at.Add(-NoticePeriod(r.Config))))
+		}
+		cond = "attribute_exists(#k) AND ((" + start + ") OR #s = :purging)"
+	}
 	out, err := r.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(r.Table),
-		Key:                 key(id),
-		ConditionExpression: aws.String("attribute_exists(#k) AND ((#s = :terminated AND #pd <= :now) OR #s = :purging)"),
-		UpdateExpression:    aws.String("SET #s = :purging, #ps = if_not_exists(#ps, :now), #po = :owner, #pa = if_not_exists(#pa, :zero) + :one, #v = #v + :one, #u = :now"),
-		ExpressionAttributeNames: map[string]string{
-			"#k": KeyAttribute, "#s": StatusAttribute, "#pd": PurgeDueAttribute, "#ps": "purge_started_at",
-			"#po": "purge_owner", "#pa": "purge_attempts", "#v": "version", "#u": "updated_at",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":terminated": sAttr(string(StatusTerminated)), ":purging": sAttr(string(StatusPurging)),
-			":now": sAttr(ts), ":owner": sAttr(owner), ":zero": num(0), ":one": num(1),
-		},
-		ReturnValues: types.ReturnValueAllNew,
+		TableName:                 aws.String(r.Table),
+		Key:                       key(id),
+		ConditionExpression:       aws.String(cond),
+		UpdateExpression:          aws.String("SET #s = :purging, #ps = if_not_exists(#ps, :started), #po = :owner, #pa = if_not_exists(#pa, :zero) + :one, #v = #v + :one, #u = :started"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if err != nil {
 		if conditionFailed(err) {
 			return Tenant{}, r.explain(ctx, id, "start purge", func(t Tenant) string {
-				if t.Status == StatusTerminated {
-					return fmt.Sprintf("its purge is not due until %s (now %s)", stamp(t.PurgeDue), ts)
+				if why := t.Blocked(r.Config, at); why != "" {
+					return why
 				}
-				return fmt.Sprintf("status is %s: only a terminated tenant past its purge due date, or one already purging, can be purged", t.Status)
+				return "its state changed while it was being claimed"
 			})
 		}
 		return Tenant{}, fmt.Errorf("start purge of tenant %s: %w", id, err)
@@ -220,6 +260,51 @@ func (r *Registry) StartPurge(ctx context.Context, id, owner string, now time.Ti
 	}
 	r.log().Info("tenant purge started", "tenant_id", id, "status", string(t.Status), "purge_attempts", t.PurgeAttempts, "purge_owner", owner, "version", t.Version)
 	return t, nil
+}
+
+// RecordNotice records that ops received the advance notice of the purge of
+// the tenant terminated at terminated, stamped with the wall clock, and
+// returns the recorded time. Only the first notice is recorded: once set,
+// notice_sent_at does not move. It is conditional on the tenant still being
+// terminated at that time: a notice about a termination since reinstated or
+// re-dated gives ErrConflict, and the next sweep sends a fresh one.
+func (r *Registry) RecordNotice(ctx context.Context, id string, terminated time.Time) (time.Time, error) {
+	if err := ValidateID(id); err != nil {
+		return time.Time{}, fmt.Errorf("record advance notice: %w", err)
+	}
+	if terminated.IsZero() {
+		return time.Time{}, fmt.Errorf("record advance notice of tenant %s: the termination time is zero: %w", id, ErrInvalid)
+	}
+	ts := stamp(r.wall())
+	out, err := r.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(r.Table), Key: key(id),
+		ConditionExpression: aws.String("#s = :terminated AND #ta = :ta"),
+		UpdateExpression:    aws.String("SET #ns = if_not_exists(#ns, :at), #v = #v + :one, #u = :at"),
+		ExpressionAttributeNames: map[string]string{
+			"#s": StatusAttribute, "#ta": "terminated_at", "#ns": NoticeSentAttribute, "#v": "version", "#u": "updated_at",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":terminated": sAttr(string(StatusTerminated)), ":ta": sAttr(stamp(terminated)), ":at": sAttr(ts), ":one": num(1),
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	if err != nil {
+		if conditionFailed(err) {
+			return time.Time{}, r.explain(ctx, id, "record advance notice", func(t Tenant) string {
+				if t.Status == StatusTerminated {
+					return fmt.Sprintf("the termination was re-dated from %s to %s since the notice was planned", stamp(terminated), stamp(t.Terminated))
+				}
+				return fmt.Sprintf("status is %s, no longer terminated", t.Status)
+			})
+		}
+		return time.Time{}, fmt.Errorf("record advance notice of tenant %s: %w", id, err)
+	}
+	t, err := fromItem(out.Attributes)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("record advance notice of tenant %s: %w", id, err)
+	}
+	r.log().Info("tenant advance notice recorded", "tenant_id", id, "notice_sent_at", stamp(t.NoticeSent))
+	return t.NoticeSent, nil
 }
 
 // MaxCheckpointBytes bounds a checkpoint; a DynamoDB item holds 400 KB in
@@ -336,30 +421,42 @@ func (r *Registry) explain(ctx context.Context, id, doing string, why func(Tenan
 	return fmt.Errorf("%s of tenant %s: %w: %s", doing, id, ErrConflict, why(*t))
 }
 
-// Due returns the tenants whose purge may run at now: terminated ones with
-// PurgeDue at or before now, and purging ones (to resume), ordered by
-// PurgeDue then id. The index is eventually consistent: StartPurge checks
-// again. Items that cannot be read are left out and reported in the error,
-// alongside the tenants that could be read.
+// Due returns the tenants whose purge may run at now: terminated ones whose
+// purge may start (Tenant.Blocked: due, noticed long enough ago, on a purge
+// day), and purging ones (to resume), ordered by PurgeDue then id. The index
+// is eventually consistent: StartPurge checks again. Items that cannot be
+// read are left out and reported in the error, alongside the tenants that
+// could be read.
 func (r *Registry) Due(ctx context.Context, now time.Time) ([]Tenant, error) {
-	due, err1 := r.query(ctx, StatusTerminated, "#pd <= :hi", "", stamp(now))
+	terminated, err1 := r.query(ctx, StatusTerminated, "#pd <= :hi", "", stamp(now))
 	purging, err2 := r.query(ctx, StatusPurging, "", "", "")
-	return sortTenants(append(due, purging...)), errors.Join(err1, err2)
+	due := purging
+	for _, t := range terminated {
+		if t.Blocked(r.Config, now) == "" {
+			due = append(due, t)
+		}
+	}
+	return sortTenants(due), errors.Join(err1, err2)
 }
 
-// Upcoming returns the terminated tenants whose PurgeDue falls after now and
-// within days of it: those due for the advance notice.
+// Upcoming returns the terminated tenants whose purge falls due within days
+// of now but may not start at now: those not yet due, and those due but
+// waiting (for the advance notice to have been out long enough, or for a
+// purge day). These are the tenants the advance notice is about. A
+// backdated termination is among them from its first sweep, however long
+// ago its purge fell due.
 func (r *Registry) Upcoming(ctx context.Context, now time.Time, days int) ([]Tenant, error) {
 	if days < 0 {
 		return nil, fmt.Errorf("upcoming purges: days %d is %w: want 0 or more", days, ErrInvalid)
 	}
-	lo := now.UTC().Truncate(time.Millisecond).Add(time.Millisecond)
-	hi := now.AddDate(0, 0, days)
-	if hi.Before(lo) {
-		return nil, nil
+	ts, err := r.query(ctx, StatusTerminated, "#pd <= :hi", "", stamp(now.AddDate(0, 0, days)))
+	var out []Tenant
+	for _, t := range ts {
+		if t.Blocked(r.Config, now) != "" {
+			out = append(out, t)
+		}
 	}
-	ts, err := r.query(ctx, StatusTerminated, "#pd BETWEEN :lo AND :hi", stamp(lo), stamp(hi))
-	return sortTenants(ts), err
+	return sortTenants(out), err
 }
 
 // List returns every tenant with the status, for example StatusActive for

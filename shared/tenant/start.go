@@ -64,9 +64,9 @@ func PurgeDay(cfg config.Tenants, now time.Time) bool {
 // EarliestStart returns the earliest time at which the tenant's purge may
 // start, as far as the registry knows at now: PurgeDue, or, with the
 // advance notice on, NoticePeriod after the notice (after now when it has
-// not gone out yet), whichever is later, moved to the start of the next
-// purge day when it does not fall on one. For a tenant already purging it
-// is now.
+// not gone out yet), whichever is later, and never before now; moved to the
+// start of the next purge day when it does not fall on one. For a tenant
+// already purging it is now.
 func (t Tenant) EarliestStart(cfg config.Tenants, now time.Time) time.Time {
 	if t.Status == StatusPurging {
 		return now
@@ -80,6 +80,9 @@ func (t Tenant) EarliestStart(cfg config.Tenants, now time.Time) time.Time {
 		if ready := sent.Add(NoticePeriod(cfg)); ready.After(at) {
 			at = ready
 		}
+	}
+	if at.Before(now) {
+		at = now
 	}
 	if !PurgeDay(cfg, at) {
 		loc := cfg.Location()

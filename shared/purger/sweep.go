@@ -69,10 +69,10 @@ type DueTenant struct {
 
 // PlannedTenant is a tenant with its dry-run plan.
 type PlannedTenant struct {
-	ID            string      `json:"tenant_id"`
-	Name          string      `json:"name,omitempty"`
-	PurgeDue      time.Time   `json:"purge_due"`
-	PurgeDeadline time.Time   `json:"purge_deadline"`
+	ID            string    `json:"tenant_id"`
+	Name          string    `json:"name,omitempty"`
+	PurgeDue      time.Time `json:"purge_due"`
+	PurgeDeadline time.Time `json:"purge_deadline"`
 	// Terminated is when the contract ended; NoticeSent when ops first had
 	// the advance notice (zero before this sweep sends it); NotBefore the
 	// earliest the purge may start.

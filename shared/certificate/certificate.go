@@ -68,8 +68,10 @@ type Certificate struct {
 	// Retained lists the versions left in place, with why.
 	Retained []Retained   `json:"retained"`
 	Backups  BackupExpiry `json:"backups"`
-	Issuer   string       `json:"issuer"`
-	IssuedAt Time         `json:"issued_at"`
+	// Promise is the promised purge window, when known.
+	Promise  *Promise `json:"promise,omitempty"`
+	Issuer   string   `json:"issuer"`
+	IssuedAt Time     `json:"issued_at"`
 	// Signing names the key and algorithm; Signer.Sign fills it in before
 	// signing, so the signature covers it.
 	Signing Signing `json:"signing"`
@@ -131,6 +133,8 @@ type Input struct {
 	Zone     *time.Location
 	Issuer   string
 	IssuedAt time.Time
+	// Promise is the tenant's promised purge window (optional).
+	Promise *Promise
 }
 
 var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -152,6 +156,9 @@ func New(in Input) (Certificate, error) {
 	case in.IssuedAt.IsZero():
 		return Certificate{}, fmt.Errorf("certificate for tenant %s: no issue time", r.TenantID)
 	}
+	if err := in.Promise.check(); err != nil {
+		return Certificate{}, fmt.Errorf("certificate for tenant %s: %w", r.TenantID, err)
+	}
 	zone := in.Zone
 	if zone == nil {
 		zone = time.UTC
@@ -171,6 +178,7 @@ func New(in Input) (Certificate, error) {
 		FirstDeletion: At(r.FirstDeletion), LastDeletion: At(r.LastDeletion),
 		Manifest: Manifest{SHA256: r.ManifestSHA256, Lines: r.Counts.Versions + r.Counts.DeleteMarkers, Encoding: ManifestEncoding, Keys: append([]string{}, r.ManifestKeys...)},
 		Retained: []Retained{}, Backups: backups, Issuer: in.Issuer, IssuedAt: At(in.IssuedAt),
+		Promise: in.Promise,
 	}
 	if r.Counts.Versions+r.Counts.DeleteMarkers == 0 {
 		c.FirstDeletion, c.LastDeletion = At(in.IssuedAt), At(in.IssuedAt)

@@ -282,7 +282,8 @@ func (p *Purger) finish(ctx context.Context, t tenant.Tenant, res purge.Result, 
 	prog := sv.prog
 	if prog.Certificate == nil {
 		at := p.now().UTC()
-		cert, err := certificate.New(certificate.Input{Result: res, Policies: p.Backups, Zone: p.zone(), Issuer: p.Issuer, IssuedAt: at})
+		cert, err := certificate.New(certificate.Input{Result: res, Policies: p.Backups, Zone: p.zone(), Issuer: p.Issuer, IssuedAt: at,
+			Promise: certificate.PromiseOf(t.Terminated, t.PurgeDue, t.PurgeDeadline)})
 		if err != nil {
 			return err
 		}

@@ -182,6 +182,7 @@ func (b Backup) validate(k *checker, loc *time.Location) {
 			k.fail(f+".pointInTimeRecoveryDays", p.PointInTimeRecoveryDays, "0 (nothing promised) to 35, the longest automated-backup retention RDS allows")
 		}
 	}
+	b.validateSnapshotNames(k)
 }
 
 // TenantPlaceholder is replaced by a tenant's id in PrefixTemplate.

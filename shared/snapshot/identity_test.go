@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pledge-dev/pledge/shared/config"
 	"github.com/pledge-dev/pledge/shared/schedule"
 	"github.com/pledge-dev/pledge/shared/snapshot"
 )
@@ -128,6 +129,38 @@ func FuzzName(f *testing.F) {
 			t.Fatalf("%s is not a valid RDS snapshot identifier", n)
 		}
 	})
+}
+
+// TestName_LengthAsConfigComputesIt: configuration validation measures
+// names without making them; the two must agree.
+func TestName_LengthAsConfigComputesIt(t *testing.T) {
+	for _, w := range words("ab-", 5) {
+		for _, p := range []string{"a", "gfs-24h-7d-4w", strings.Repeat("p", 30)} {
+			if !dbRE.MatchString(w) {
+				continue
+			}
+			if got, want := config.SnapshotNameLength(p, w), len(snapshot.Name(p, w, slot0)); got != want {
+				t.Fatalf("%s/%s: config says %d characters, Name has %d", p, w, got, want)
+			}
+		}
+	}
+}
+
+// TestPlanTarget_ClusterNameTooLong: a cluster selected by tag whose
+// snapshot name would exceed RDS's 63 characters is reported, not tried.
+func TestPlanTarget_ClusterNameTooLong(t *testing.T) {
+	long := snapshot.Target{Kind: snapshot.Cluster, ID: "billing-aurora-primary-cluster-in-tokyo-region", Encrypted: true, BackupRetentionDays: 7}
+	plan, err := snapshot.PlanTarget(policy, long, nil, slot0, tokyo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Create != nil || !strings.Contains(plan.Blocked, "has 72 characters, more than the 63 RDS allows a cluster snapshot") {
+		t.Errorf("create %+v, blocked %q", plan.Create, plan.Blocked)
+	}
+	long.Kind = snapshot.Instance
+	if plan, _ := snapshot.PlanTarget(policy, long, nil, slot0, tokyo); plan.Create == nil {
+		t.Errorf("an instance snapshot may have 255 characters: blocked %q", plan.Blocked)
+	}
 }
 
 // managedAt is the snapshot the rotator makes of orders-db for slot.

@@ -162,6 +162,9 @@ func PlanTarget(p config.BackupPolicy, t Target, snaps []Snapshot, slot time.Tim
 			plan.Existing = s.ID
 		}
 	}
+	if t.Kind == Cluster && len(name) > config.MaxClusterSnapshotName && plan.Existing == "" {
+		plan.Blocked = fmt.Sprintf("the slot's name %s has %d characters, more than the %d RDS allows a cluster snapshot: shorten the policy name", name, len(name), config.MaxClusterSnapshotName)
+	}
 	if plan.Existing == "" && plan.Blocked == "" {
 		plan.Create = &Create{Name: name, Tags: Tags(p.Name, t.ID, slot)}
 	}

@@ -25,7 +25,8 @@ const backdated = "tenant-6"
 // contract ended (30 days' grace) is due at once by its dates, yet waits
 // until ops have had the advance notice for advanceNoticeDays; a purge
 // message before then is refused, and so is a run with -now in the future
-// that is not a dry run. Its data stays as it was.
+// that is not a dry run, and a sweep event dated ahead cannot start the
+// purge of a tenant still in its grace period. Their data stays as it was.
 func lifecycleStep(ctx context.Context, d *demoRun) ([]string, error) {
 	cfg := d.w.cfg
 	zone := cfg.Location()
@@ -124,14 +125,60 @@ func lifecycleStep(ctx context.Context, d *demoRun) ([]string, error) {
 	}
 	lines = append(lines, fmt.Sprintf("tenant-purger invoke -now %s (no -dry-run): refused, exit 2", later))
 
+	// A sweep event dated ten days ahead (replayed or crafted: no -now
+	// needed) enqueues a tenant still in its grace period; the claim, by
+	// the real clock, refuses it.
+	ahead := time.Now().AddDate(0, 0, 10)
+	ev, err = d.writeEvent("tenant-purger-sweep-ahead", runner.ScheduledEventJSON(ahead, nil))
+	if err != nil {
+		return lines, err
+	}
+	if out, err = d.invoke(ctx, "tenant-purger", "tenant-purger-sweep-ahead", "-event", ev); err != nil {
+		return lines, err
+	}
+	sweep = purger.SweepResult{}
+	if err := json.Unmarshal(out, &sweep); err != nil || !slices.Contains(sweep.Enqueued, scenario.TenantInGrace) {
+		return lines, fmt.Errorf("a sweep dated %s: enqueued %v (%v), want %s", ahead.Format(time.RFC3339), sweep.Enqueued, err, scenario.TenantInGrace)
+	}
+	msgs, err := d.w.sb.Sim.SQS().Messages(scenario.PurgeQueue)
+	if err != nil {
+		return lines, err
+	}
+	var early *purger.Outcome
+	for _, m := range msgs {
+		if pm, err := purger.ParseMessage(m.Body); err != nil || pm.TenantID != scenario.TenantInGrace {
+			continue
+		}
+		b, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: m.MessageId, Body: m.Body, EventSource: "aws:sqs",
+			EventSourceARN: "arn:aws:sqs:" + cfg.Region + ":000000000000:" + scenario.PurgeQueue}}})
+		label := "tenant-purger-" + scenario.TenantInGrace + "-ahead"
+		path, err := d.writeEvent(label, b)
+		if err != nil {
+			return lines, err
+		}
+		out, err := d.invoke(ctx, "tenant-purger", label, "-event", path)
+		var res purger.BatchResult
+		if err != nil || json.Unmarshal(out, &res) != nil || len(res.Purges) != 1 {
+			return lines, fmt.Errorf("purge message for %s: %s %v", scenario.TenantInGrace, out, err)
+		}
+		early = &res.Purges[0]
+	}
+	if early == nil || early.Action != purger.ActionRefused || !strings.Contains(early.Reason, "its purge is not due until") {
+		return lines, fmt.Errorf("the purge of %s, in its grace period, was not refused: %+v", scenario.TenantInGrace, early)
+	}
+	lines = append(lines, fmt.Sprintf("sweep event dated %s: enqueued %s (in its grace period); its purge message: %s (%s)",
+		day(ahead), scenario.TenantInGrace, early.Action, shorten(early.Reason[strings.Index(early.Reason, "its purge"):], 110)))
+
 	after, err := scenario.TenantFingerprints(ctx, d.w.s3)
 	if err != nil {
 		return lines, err
 	}
-	if after[backdated] != before[backdated] {
-		return lines, fmt.Errorf("%s's data changed: %+v → %+v", backdated, before[backdated], after[backdated])
+	for _, id := range []string{backdated, scenario.TenantInGrace} {
+		if after[id] != before[id] {
+			return lines, fmt.Errorf("%s's data changed: %+v → %+v", id, before[id], after[id])
+		}
 	}
-	lines = append(lines, fmt.Sprintf("%s: %d versions and delete markers unchanged byte for byte", backdated, after[backdated].Versions))
+	lines = append(lines, fmt.Sprintf("%s and %s: %d versions and delete markers each, unchanged byte for byte", backdated, scenario.TenantInGrace, after[backdated].Versions))
 	return lines, nil
 }
 

@@ -94,6 +94,11 @@ type PlannedTenant struct {
 // advanceNoticeDays (tenant.Tenant.Blocked), so with daily sweeps a purge
 // noticed in good time starts at the first sweep after its due date, and a
 // backdated one at the first sweep advanceNoticeDays after its notice.
+//
+// The sweep decides at the event's time. An event dated ahead of the real
+// clock (replayed or crafted) may enqueue a tenant early; its claim, which
+// the registry decides by the wall clock, then refuses it. Notices are
+// recorded at the wall clock's time.
 func (p *Purger) HandleSweep(ctx context.Context, raw json.RawMessage) (*SweepResult, error) {
 	var ev struct {
 		Time time.Time `json:"time"`

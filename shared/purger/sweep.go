@@ -117,10 +117,10 @@ func (p *Purger) HandleSweep(ctx context.Context, raw json.RawMessage) (*SweepRe
 		res.Errors = append(res.Errors, err.Error())
 	}
 
-	due, err := p.Registry.Due(ctx, at)
-	if err != nil {
+	due, dueErr := p.Registry.Due(ctx, at)
+	if dueErr != nil {
 		// Due returns what it could read alongside the error.
-		fail(fmt.Errorf("list due tenants: %w", err))
+		fail(fmt.Errorf("list due tenants: %w", dueErr))
 	}
 	minLeft := math.Inf(1)
 	for _, t := range due {
@@ -153,9 +153,9 @@ func (p *Purger) HandleSweep(ctx context.Context, raw json.RawMessage) (*SweepRe
 	if n > 0 {
 		horizon = n + p.sweepDays(at)
 	}
-	up, err := p.Registry.Upcoming(ctx, at, horizon)
-	if err != nil {
-		fail(fmt.Errorf("list upcoming purges: %w", err))
+	up, upErr := p.Registry.Upcoming(ctx, at, horizon)
+	if upErr != nil {
+		fail(fmt.Errorf("list upcoming purges: %w", upErr))
 	}
 	for _, t := range up {
 		if !t.PurgeDue.After(at) {
@@ -208,9 +208,16 @@ func (p *Purger) HandleSweep(ctx context.Context, raw json.RawMessage) (*SweepRe
 		}
 	}
 
-	if len(res.Due)+len(res.Waiting) > 0 {
+	switch {
+	case len(res.Due)+len(res.Waiting) > 0:
 		res.DeadlineDaysLeftMin = &minLeft
 		p.put("PurgeDeadlineDaysLeftMin", minLeft, metrics.None)
+	case dueErr == nil && upErr == nil:
+		// Reported every sweep that could read the registry, so that the
+		// deadline alarm can treat silence as a purger that stopped or
+		// cannot see: with nothing due or waiting, no purge has fewer than
+		// DeadlineDays left (one falling due later closes later still).
+		p.put("PurgeDeadlineDaysLeftMin", float64(p.Tenants.DeadlineDays), metrics.None)
 	}
 
 	if !p.DryRun {

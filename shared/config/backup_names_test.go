@@ -14,8 +14,8 @@ func TestValidate_SnapshotNames(t *testing.T) {
 		mutate func(*config.Config)
 		want   string // "" when valid
 	}{
-		{"same instance twice, in another case", func(c *config.Config) { c.Backup.Policies[0].Targets.Instances = []string{"orders-db", "Orders-DB"} },
-			`backup.policies[0].targets.instances[1]: "Orders-DB" is not valid: want a database listed once per policy: it is the same database as backup.policies[0].targets.instances[0] (RDS identifiers ignore case), and both would get the same snapshot names`},
+		{"same instance twice", func(c *config.Config) { c.Backup.Policies[0].Targets.Instances = []string{"orders-db", "orders-db"} },
+			`backup.policies[0].targets.instances[1]: "orders-db" is not valid: want a database listed once per policy: it is the same database as backup.policies[0].targets.instances[0] (RDS identifiers ignore case), and both would get the same snapshot names`},
 		{"an instance and a cluster of one name", func(c *config.Config) {
 			c.Backup.Policies[0].Targets.Instances, c.Backup.Policies[0].Targets.Clusters = []string{"billing"}, []string{"billing"}
 		}, `backup.policies[0].targets.clusters[0]: "billing" is not valid: want a database listed once per policy: it is the same database as backup.policies[0].targets.instances[0]`},

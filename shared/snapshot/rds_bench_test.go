@@ -69,7 +69,9 @@ func BenchmarkRotator_Requests_3x1000(b *testing.B) {
 		client := rds.NewFromConfig(aws.Config{Region: "ap-northeast-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""), HTTPClient: http.DefaultClient},
 			func(o *rds.Options) { o.BaseEndpoint = aws.String(url) })
 		r := &snapshot.Rotator{Stage: stage, Source: snapshot.RDS{API: client}, Metrics: metrics.New(io.Discard, nil, time.Now), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Now: func() time.Time { return now }, Location: tokyo}
+			Now: func() time.Time { return now }, Location: tokyo,
+			// A real run acts for the wall clock's slot: the simulator's.
+			WallClock: func() time.Time { return now }}
 		b.StartTimer()
 		if _, err := r.Run(context.Background(), p, now); err != nil {
 			b.Fatal(err)

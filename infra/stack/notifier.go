@@ -221,6 +221,15 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		EvaluationPeriods:  jsii.Number(1),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	}))
+	f.addAlarm(awscloudwatch.NewAlarm(c, jsii.String("UnroutedFindingAlarm"), &awscloudwatch.AlarmProps{
+		AlarmDescription: jsii.String("Pledge: a finding about resources that are no known tenant's reached ops only (unrouted); " +
+			"tag the resources with the tenant tag or register them as a tenant's shared resources. The ops message names them."),
+		Metric:             f.pledgeMetric("FindingsUnrouted", "Sum", 5*time.Minute, nil),
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	}))
 	f.alarmOnQueue("NoticeDeadLetterQueueAlarm", noticeDLQ, "a tenant notice failed five times and waits in the notice dead-letter queue")
 
 	suppress(f.role, true, suppression{

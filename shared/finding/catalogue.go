@@ -19,6 +19,10 @@ type Rule struct {
 	Type string
 	// Severity is on GuardDuty's 1.0-10.0 scale.
 	Severity float64
+	// Scope is whom the call concerns when it names no tenant's resource:
+	// ScopePlatform (every active tenant) or ScopeResource (ops only,
+	// "unrouted").
+	Scope Scope
 	// Title is the English title; TitleJA the Japanese one.
 	Title   string
 	TitleJA string
@@ -77,6 +81,8 @@ func (c Catalogue) Validate() error {
 			return fmt.Errorf("catalogue rule %d: type %q used twice", i, r.Type)
 		case r.Title == "":
 			return fmt.Errorf("catalogue rule %s: title missing", r.Type)
+		case !r.Scope.Valid():
+			return fmt.Errorf("catalogue rule %s: scope %q: want %q or %q", r.Type, r.Scope, ScopePlatform, ScopeResource)
 		}
 		if r.Severity < 1 || r.Severity > 10 {
 			return fmt.Errorf("catalogue rule %s: severity %v: want 1.0 to 10.0", r.Type, r.Severity)
@@ -161,73 +167,73 @@ func (c Catalogue) Patterns() []EventPattern {
 // encryption and deletion protection the whitepapers promise.
 func Default() Catalogue {
 	return Catalogue{Rules: []Rule{
-		{EventSource: "signin.amazonaws.com", EventName: "ConsoleLogin", Type: "signin/RootConsoleSignIn", Severity: 8,
+		{EventSource: "signin.amazonaws.com", EventName: "ConsoleLogin", Type: "signin/RootConsoleSignIn", Scope: ScopePlatform, Severity: 8,
 			Title: "The AWS account's root user signed in to the console", TitleJA: "AWS アカウントのルートユーザーがコンソールにサインインしました",
 			When: func(d *CloudTrailDetail) (bool, error) { return d.IsRoot() && consoleLogin(d) == "Success", nil }},
-		{EventSource: "signin.amazonaws.com", EventName: "ConsoleLogin", Type: "signin/RootConsoleSignInFailed", Severity: 5, IncludeFailed: true,
+		{EventSource: "signin.amazonaws.com", EventName: "ConsoleLogin", Type: "signin/RootConsoleSignInFailed", Scope: ScopePlatform, Severity: 5, IncludeFailed: true,
 			Title: "A console sign-in as the AWS account's root user failed", TitleJA: "AWS アカウントのルートユーザーによるコンソールへのサインインが失敗しました",
 			When: func(d *CloudTrailDetail) (bool, error) { return d.IsRoot() && consoleLogin(d) != "Success", nil }},
-		{EventSource: "cloudtrail.amazonaws.com", EventName: "StopLogging", Type: "cloudtrail/LoggingStopped", Severity: 8,
+		{EventSource: "cloudtrail.amazonaws.com", EventName: "StopLogging", Type: "cloudtrail/LoggingStopped", Scope: ScopePlatform, Severity: 8,
 			Title: "CloudTrail logging was stopped", TitleJA: "CloudTrail による操作ログの記録が停止されました"},
-		{EventSource: "cloudtrail.amazonaws.com", EventName: "DeleteTrail", Type: "cloudtrail/TrailDeleted", Severity: 8,
+		{EventSource: "cloudtrail.amazonaws.com", EventName: "DeleteTrail", Type: "cloudtrail/TrailDeleted", Scope: ScopePlatform, Severity: 8,
 			Title: "A CloudTrail trail was deleted", TitleJA: "CloudTrail の証跡が削除されました"},
-		{EventSource: "cloudtrail.amazonaws.com", EventName: "UpdateTrail", Type: "cloudtrail/TrailUpdated", Severity: 5,
+		{EventSource: "cloudtrail.amazonaws.com", EventName: "UpdateTrail", Type: "cloudtrail/TrailUpdated", Scope: ScopePlatform, Severity: 5,
 			Title: "A CloudTrail trail's settings were changed", TitleJA: "CloudTrail の証跡の設定が変更されました"},
-		{EventSource: "guardduty.amazonaws.com", EventName: "DeleteDetector", Type: "guardduty/DetectorDeleted", Severity: 8,
+		{EventSource: "guardduty.amazonaws.com", EventName: "DeleteDetector", Type: "guardduty/DetectorDeleted", Scope: ScopePlatform, Severity: 8,
 			Title: "The GuardDuty detector was deleted", TitleJA: "GuardDuty の検出機能が削除されました"},
-		{EventSource: "guardduty.amazonaws.com", EventName: "UpdateDetector", Type: "guardduty/DetectorDisabled", Severity: 8,
+		{EventSource: "guardduty.amazonaws.com", EventName: "UpdateDetector", Type: "guardduty/DetectorDisabled", Scope: ScopePlatform, Severity: 8,
 			Title: "The GuardDuty detector was disabled", TitleJA: "GuardDuty の検出機能が無効にされました",
 			When: detectorDisabled},
-		{EventSource: "kms.amazonaws.com", EventName: "DisableKey", Type: "kms/KeyDisabled", Severity: 7,
+		{EventSource: "kms.amazonaws.com", EventName: "DisableKey", Type: "kms/KeyDisabled", Scope: ScopePlatform, Severity: 7,
 			Title: "A KMS encryption key was disabled", TitleJA: "KMS の暗号化キーが無効にされました"},
-		{EventSource: "kms.amazonaws.com", EventName: "ScheduleKeyDeletion", Type: "kms/KeyDeletionScheduled", Severity: 8,
+		{EventSource: "kms.amazonaws.com", EventName: "ScheduleKeyDeletion", Type: "kms/KeyDeletionScheduled", Scope: ScopePlatform, Severity: 8,
 			Title: "A KMS encryption key was scheduled for deletion", TitleJA: "KMS の暗号化キーの削除が予約されました"},
-		{EventSource: "s3.amazonaws.com", EventName: "PutBucketPolicy", Type: "s3/BucketPolicyPublic", Severity: 8,
+		{EventSource: "s3.amazonaws.com", EventName: "PutBucketPolicy", Type: "s3/BucketPolicyPublic", Scope: ScopeResource, Severity: 8,
 			Title: "An S3 bucket policy was changed to grant access to everyone", TitleJA: "S3 バケットポリシーが変更され、誰でもアクセスできる状態になりました",
 			When: bucketPolicyOpens},
-		{EventSource: "s3.amazonaws.com", EventName: "PutBucketAcl", Type: "s3/BucketAclPublic", Severity: 8,
+		{EventSource: "s3.amazonaws.com", EventName: "PutBucketAcl", Type: "s3/BucketAclPublic", Scope: ScopeResource, Severity: 8,
 			Title: "An S3 bucket ACL was changed to grant access to everyone", TitleJA: "S3 バケットの ACL が変更され、誰でもアクセスできる状態になりました",
 			When: bucketACLOpens},
-		{EventSource: "s3.amazonaws.com", EventName: "PutBucketPublicAccessBlock", Type: "s3/BucketPublicAccessBlockWeakened", Severity: 5,
+		{EventSource: "s3.amazonaws.com", EventName: "PutBucketPublicAccessBlock", Type: "s3/BucketPublicAccessBlockWeakened", Scope: ScopeResource, Severity: 5,
 			Title: "S3 Block Public Access was weakened on a bucket", TitleJA: "S3 バケットのパブリックアクセスブロックが緩められました",
 			When: publicAccessBlockWeakened},
-		{EventSource: "s3.amazonaws.com", EventName: "DeleteBucketPublicAccessBlock", Type: "s3/BucketPublicAccessBlockDeleted", Severity: 5,
+		{EventSource: "s3.amazonaws.com", EventName: "DeleteBucketPublicAccessBlock", Type: "s3/BucketPublicAccessBlockDeleted", Scope: ScopeResource, Severity: 5,
 			Title: "S3 Block Public Access was removed from a bucket", TitleJA: "S3 バケットのパブリックアクセスブロックが削除されました"},
-		{EventSource: "s3.amazonaws.com", EventName: "PutAccountPublicAccessBlock", Type: "s3/AccountPublicAccessBlockWeakened", Severity: 5,
+		{EventSource: "s3.amazonaws.com", EventName: "PutAccountPublicAccessBlock", Type: "s3/AccountPublicAccessBlockWeakened", Scope: ScopePlatform, Severity: 5,
 			Title: "S3 Block Public Access was weakened for the account", TitleJA: "アカウント全体の S3 パブリックアクセスブロックが緩められました",
 			When: publicAccessBlockWeakened},
-		{EventSource: "s3.amazonaws.com", EventName: "DeleteAccountPublicAccessBlock", Type: "s3/AccountPublicAccessBlockDeleted", Severity: 5,
+		{EventSource: "s3.amazonaws.com", EventName: "DeleteAccountPublicAccessBlock", Type: "s3/AccountPublicAccessBlockDeleted", Scope: ScopePlatform, Severity: 5,
 			Title: "S3 Block Public Access was removed for the account", TitleJA: "アカウント全体の S3 パブリックアクセスブロックが削除されました"},
-		{EventSource: "s3.amazonaws.com", EventName: "DeleteBucketEncryption", Type: "s3/BucketEncryptionDeleted", Severity: 5,
+		{EventSource: "s3.amazonaws.com", EventName: "DeleteBucketEncryption", Type: "s3/BucketEncryptionDeleted", Scope: ScopeResource, Severity: 5,
 			Title: "Default encryption settings were removed from an S3 bucket", TitleJA: "S3 バケットのデフォルト暗号化設定が削除されました"},
-		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBSnapshotAttribute", Type: "rds/SnapshotPublic", Severity: 9,
+		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBSnapshotAttribute", Type: "rds/SnapshotPublic", Scope: ScopeResource, Severity: 9,
 			Title: "A database snapshot was shared publicly", TitleJA: "データベースのスナップショットが一般公開されました",
 			When: snapshotMadePublic},
-		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBClusterSnapshotAttribute", Type: "rds/ClusterSnapshotPublic", Severity: 9,
+		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBClusterSnapshotAttribute", Type: "rds/ClusterSnapshotPublic", Scope: ScopeResource, Severity: 9,
 			Title: "A database cluster snapshot was shared publicly", TitleJA: "データベースクラスターのスナップショットが一般公開されました",
 			When: snapshotMadePublic},
-		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBInstance", Type: "rds/InstanceDeletionProtectionOff", Severity: 5,
+		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBInstance", Type: "rds/InstanceDeletionProtectionOff", Scope: ScopeResource, Severity: 5,
 			Title: "Deletion protection was turned off for a database", TitleJA: "データベースの削除保護が無効にされました",
 			When: deletionProtectionOff},
-		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBCluster", Type: "rds/ClusterDeletionProtectionOff", Severity: 5,
+		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBCluster", Type: "rds/ClusterDeletionProtectionOff", Scope: ScopeResource, Severity: 5,
 			Title: "Deletion protection was turned off for a database cluster", TitleJA: "データベースクラスターの削除保護が無効にされました",
 			When: deletionProtectionOff},
-		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBParameterGroup", Type: "rds/ParameterGroupTLSOff", Severity: 7,
+		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBParameterGroup", Type: "rds/ParameterGroupTLSOff", Scope: ScopeResource, Severity: 7,
 			Title: "Encrypted connections (TLS) are no longer required by a database", TitleJA: "データベースへの暗号化通信 (TLS) の強制が解除されました",
 			When: tlsNoLongerRequired},
-		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBClusterParameterGroup", Type: "rds/ClusterParameterGroupTLSOff", Severity: 7,
+		{EventSource: "rds.amazonaws.com", EventName: "ModifyDBClusterParameterGroup", Type: "rds/ClusterParameterGroupTLSOff", Scope: ScopeResource, Severity: 7,
 			Title: "Encrypted connections (TLS) are no longer required by a database cluster", TitleJA: "データベースクラスターへの暗号化通信 (TLS) の強制が解除されました",
 			When: tlsNoLongerRequired},
-		{EventSource: "rds.amazonaws.com", EventName: "CreateDBInstance", Type: "rds/InstanceUnencrypted", Severity: 5,
+		{EventSource: "rds.amazonaws.com", EventName: "CreateDBInstance", Type: "rds/InstanceUnencrypted", Scope: ScopeResource, Severity: 5,
 			Title: "A database was created without storage encryption", TitleJA: "ストレージ暗号化なしでデータベースが作成されました",
 			When: createdUnencrypted},
-		{EventSource: "rds.amazonaws.com", EventName: "CreateDBCluster", Type: "rds/ClusterUnencrypted", Severity: 5,
+		{EventSource: "rds.amazonaws.com", EventName: "CreateDBCluster", Type: "rds/ClusterUnencrypted", Scope: ScopeResource, Severity: 5,
 			Title: "A database cluster was created without storage encryption", TitleJA: "ストレージ暗号化なしでデータベースクラスターが作成されました",
 			When: createdUnencrypted},
-		{EventSource: "ec2.amazonaws.com", EventName: "AuthorizeSecurityGroupIngress", Type: "ec2/DatabasePortOpenToInternet", Severity: 8,
+		{EventSource: "ec2.amazonaws.com", EventName: "AuthorizeSecurityGroupIngress", Type: "ec2/DatabasePortOpenToInternet", Scope: ScopeResource, Severity: 8,
 			Title: "A security group was opened to the whole internet on a database port", TitleJA: "セキュリティグループでデータベースのポートがインターネット全体に公開されました",
 			When: ingressOpensDatabase},
-		{EventSource: "iam.amazonaws.com", EventName: "CreateAccessKey", Type: "iam/RootAccessKeyCreated", Severity: 8,
+		{EventSource: "iam.amazonaws.com", EventName: "CreateAccessKey", Type: "iam/RootAccessKeyCreated", Scope: ScopePlatform, Severity: 8,
 			Title: "An access key was created for the AWS account's root user", TitleJA: "AWS アカウントのルートユーザーのアクセスキーが作成されました",
 			When: rootAccessKey},
 	}}

@@ -174,7 +174,7 @@ func TestCatalogue_Default(t *testing.T) {
 }
 
 func TestCatalogue_Validate(t *testing.T) {
-	ok := finding.Rule{EventSource: "s3.amazonaws.com", EventName: "DeleteBucket", Type: "s3/BucketDeleted", Severity: 5, Title: "t"}
+	ok := finding.Rule{EventSource: "s3.amazonaws.com", EventName: "DeleteBucket", Type: "s3/BucketDeleted", Severity: 5, Title: "t", Scope: finding.ScopeResource}
 	tests := []struct {
 		name    string
 		mod     func(r *finding.Rule)
@@ -186,6 +186,7 @@ func TestCatalogue_Validate(t *testing.T) {
 		{"NoTitle", func(r *finding.Rule) { r.Title = "" }, "title missing"},
 		{"SeverityZero", func(r *finding.Rule) { r.Severity = 0 }, "want 1.0 to 10.0"},
 		{"SeverityHigh", func(r *finding.Rule) { r.Severity = 12 }, "want 1.0 to 10.0"},
+		{"NoScope", func(r *finding.Rule) { r.Scope = "" }, `scope "": want "platform" or "resource"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

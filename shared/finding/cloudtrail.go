@@ -142,6 +142,7 @@ func fromCloudTrail(ev events.CloudWatchEvent, detail, raw []byte, cat Catalogue
 		Band:        band,
 		Severity:    rule.Severity,
 		Title:       rule.Title,
+		Scope:       rule.Scope,
 		Description: fmt.Sprintf("%s:%s called by %s from %s.", strings.TrimSuffix(d.EventSource, ".amazonaws.com"), d.EventName, d.Actor(), firstNonEmpty(d.SourceIPAddress, "an unknown address")),
 		Detected:    at,
 		Updated:     at,

@@ -57,6 +57,10 @@ type Finding struct {
 	Region  string `json:"region"`
 	// Sample is true for GuardDuty sample findings, which never reach tenants.
 	Sample bool `json:"sample,omitempty"`
+	// Scope says whom the finding concerns when none of its resources is a
+	// tenant's: the whole platform (every active tenant) or nobody but ops
+	// (see Scope).
+	Scope Scope `json:"scope"`
 	// Resources are the resources the finding is about.
 	Resources []Resource `json:"resources"`
 	// Raw is the whole EventBridge event as received, kept for evidence.
@@ -100,6 +104,29 @@ type Resource struct {
 	Bucket string   `json:"bucket,omitempty"`
 	Keys   []string `json:"keys,omitempty"`
 }
+
+// Scope is what a kind of finding is about, which decides where it goes
+// when routing places it with no tenant.
+type Scope string
+
+// The scopes.
+const (
+	// ScopeResource: the finding is about particular resources (an
+	// instance, a bucket, a database, a principal). It reaches the tenants
+	// whose resources they are; one that matches no tenant is "unrouted"
+	// and goes to ops only, naming its resources so that ops can register
+	// them. It never fans out to every tenant.
+	ScopeResource Scope = "resource"
+	// ScopePlatform: the finding is about the platform itself (logging
+	// stopped, the detector deleted, the root user used, the platform's
+	// keys disabled). It reaches the tenants whose resources it names, if
+	// any; otherwise every active tenant, at or above the platform
+	// severity.
+	ScopePlatform Scope = "platform"
+)
+
+// Valid reports whether s is one of the two scopes.
+func (s Scope) Valid() bool { return s == ScopeResource || s == ScopePlatform }
 
 // Band is a severity band as GuardDuty defines them. The zero value is not a
 // band.

@@ -2,6 +2,7 @@ package finding
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -272,6 +273,7 @@ func fromGuardDuty(ev events.CloudWatchEvent, detail, raw []byte) (Finding, erro
 		Account:     account,
 		Region:      region,
 		Sample:      d.IsSample(),
+		Scope:       GuardDutyScope(d.Type),
 		Raw:         raw,
 	}
 	if s := d.Service; s != nil {
@@ -375,4 +377,29 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 		out = append(out, Resource{Kind: KindLambda, ID: firstNonEmpty(l.FunctionName, l.FunctionARN), ARN: l.FunctionARN, Tags: tagMap(l.Tags)})
 	}
 	return out
+}
+
+// platformFindingTypes are the GuardDuty finding types about the AWS
+// account itself rather than one of its resources: the root user's
+// credentials used, CloudTrail logging or Bedrock logging switched off, the
+// password policy weakened, S3 Block Public Access turned off for the whole
+// account. Every other type names the resource it is about.
+var platformFindingTypes = []string{
+	"Policy:IAMUser/RootCredentialUsage",
+	"Policy:IAMUser/ShortTermRootCredentialUsage",
+	"Stealth:IAMUser/CloudTrailLoggingDisabled",
+	"Stealth:IAMUser/PasswordPolicyChange",
+	"DefenseEvasion:IAMUser/BedrockLoggingDisabled",
+	"Policy:S3/AccountBlockPublicAccessDisabled",
+}
+
+// GuardDutyScope returns the scope of a GuardDuty finding type: platform
+// for the account-level types above, resource for every other (instances,
+// access keys and principals, buckets, clusters, containers, databases,
+// functions). A "!" suffix or ".Variant" does not change it.
+func GuardDutyScope(findingType string) Scope {
+	if slices.Contains(platformFindingTypes, findingType) {
+		return ScopePlatform
+	}
+	return ScopeResource
 }

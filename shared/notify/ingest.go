@@ -95,6 +95,13 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		return EventResult{}, fmt.Errorf("route finding %s: read tenants: %w", f.ID, err)
 	}
 	route := n.Policy.Route(f, routing(tenants))
+	if route.Unrouted {
+		// A finding about resources that are no tenant's: ops must place
+		// them. Counted so that an alarm tells ops (FindingsUnrouted).
+		n.put("FindingsUnrouted", 1, metrics.Count, nil)
+		log.Warn("finding unrouted: its resources are no known tenant's; tag or register them",
+			logging.KeyEventType, string(f.Source)+" "+f.Type, "unrouted_resources", route.UnroutedResources)
+	}
 	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route}
 
 	var errs []error
@@ -287,6 +294,7 @@ func (n *Notifier) notifyOps(ctx context.Context, f finding.Finding, route findi
 		Account: f.Account, Region: f.Region, Detected: f.Detected, Updated: f.Updated, Count: f.Count, Sample: f.Sample,
 		Kind: d.Kind, Resources: f.Resources, OpsOnly: route.OpsOnly, OpsReason: route.OpsReason,
 		Concerned: nonNil(route.Concerned), UnknownTenants: route.UnknownTenants,
+		Unrouted: route.Unrouted, UnroutedResources: route.UnroutedResources,
 		Queued: []string{}, Suppressed: res.Suppressed, Failed: res.Failed,
 	}
 	for _, q := range res.Queued {

@@ -150,6 +150,10 @@ type OpsMessage struct {
 	Concerned []string `json:"tenantsConcerned"`
 	// UnknownTenants are tenant tags that name no known tenant.
 	UnknownTenants []string `json:"unknownTenants,omitempty"`
+	// Unrouted: the finding is about resources that are no known tenant's;
+	// UnroutedResources names them so that ops can tag or register them.
+	Unrouted          bool     `json:"unrouted,omitempty"`
+	UnroutedResources []string `json:"unroutedResources,omitempty"`
 	// Queued, Suppressed and Failed are the tenant notices this delivery
 	// queued, found already notified, or could not queue (to be retried).
 	Queued     []string `json:"noticesQueued"`

@@ -212,6 +212,7 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		kinds = DefaultNotifierEvidenceKinds
 	}
 	evidenceNag := f.allowEvidence(kinds, false)
+	lookupNag := allowTagLookups(f, cfg.Region)
 
 	f.addAlarm(awscloudwatch.NewAlarm(c, jsii.String("NoticeAtRiskAlarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription:   jsii.String("Pledge: a tenant notice is at risk of missing the promised notice time."),
@@ -233,9 +234,11 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 	f.alarmOnQueue("NoticeDeadLetterQueueAlarm", noticeDLQ, "a tenant notice failed five times and waits in the notice dead-letter queue")
 
 	suppress(f.role, true, suppression{
-		id:        "AwsSolutions-IAM5",
-		reason:    "Evidence writes are limited to keys under the notifier's own evidence kinds, whose names are only known at run time.",
-		appliesTo: evidenceNag,
+		id: "AwsSolutions-IAM5",
+		reason: "Evidence writes are limited to keys under the notifier's own evidence kinds, whose names are only known at run time. " +
+			"Tag lookups are read-only and must reach whichever resource a finding names, so they name each service's resource type " +
+			"in the stack's region and account (ec2:DescribeTags supports no resource type).",
+		appliesTo: append(evidenceNag, lookupNag...),
 	})
 	return n, nil
 }
@@ -257,4 +260,39 @@ func appendUnique(ss []string, s string) []string {
 		}
 	}
 	return append(ss, s)
+}
+
+// TagLookupActions are the read-only calls shared/resourcetag makes to read
+// the tags of a finding's resources, each granted on its service's resource
+// type only.
+var TagLookupActions = []string{
+	"ec2:DescribeTags", "eks:DescribeCluster", "rds:ListTagsForResource", "lambda:ListTags",
+	"ecs:ListTagsForResource", "iam:ListUserTags", "iam:ListRoleTags", "iam:GetAccessKeyLastUsed",
+}
+
+// allowTagLookups grants the tag lookups (shared/resourcetag) and returns
+// the cdk-nag IAM5 findings they cause.
+func allowTagLookups(f *function, region string) []interface{} {
+	var nag []string
+	pat := func(p string) arnPattern {
+		a := arnPattern(p)
+		nag = append(nag, a.nagResource())
+		return a
+	}
+	// DescribeTags supports no resource-level permissions.
+	f.allow("LookUpEC2Tags", []string{"ec2:DescribeTags"}, jsii.Strings("*"), nil)
+	nag = append(nag, "Resource::*")
+	f.allow("LookUpEKSClusterTags", []string{"eks:DescribeCluster"}, arns(pat("arn:{partition}:eks:"+region+":{account}:cluster/*")), nil)
+	f.allow("LookUpRDSTags", []string{"rds:ListTagsForResource"}, arns(
+		pat("arn:{partition}:rds:"+region+":{account}:db:*"), pat("arn:{partition}:rds:"+region+":{account}:cluster:*"),
+		pat("arn:{partition}:rds:"+region+":{account}:snapshot:*"), pat("arn:{partition}:rds:"+region+":{account}:cluster-snapshot:*"),
+	), nil)
+	f.allow("LookUpLambdaTags", []string{"lambda:ListTags"}, arns(pat("arn:{partition}:lambda:"+region+":{account}:function:*")), nil)
+	f.allow("LookUpECSTags", []string{"ecs:ListTagsForResource"}, arns(
+		pat("arn:{partition}:ecs:"+region+":{account}:cluster/*"), pat("arn:{partition}:ecs:"+region+":{account}:task/*"),
+	), nil)
+	// IAM is global: its ARNs have no region.
+	f.allow("LookUpIAMUserTags", []string{"iam:ListUserTags", "iam:GetAccessKeyLastUsed"}, arns(pat("arn:{partition}:iam::{account}:user/*")), nil)
+	f.allow("LookUpIAMRoleTags", []string{"iam:ListRoleTags"}, arns(pat("arn:{partition}:iam::{account}:role/*")), nil)
+	return strs(nag...)
 }

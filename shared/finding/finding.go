@@ -87,6 +87,10 @@ const (
 	KindDetector      = "guardduty-detector"
 	KindAccount       = "aws-account"
 	KindIAMUser       = "iam-user"
+	KindIAMRole       = "iam-role"
+	KindECSCluster    = "ecs-cluster"
+	KindECSTask       = "ecs-task"
+	KindContainer     = "container"
 )
 
 // Resource is one resource a finding is about.
@@ -97,8 +101,12 @@ type Resource struct {
 	ID string `json:"id"`
 	// ARN is the resource's ARN when it is known or can be built.
 	ARN string `json:"arn,omitempty"`
-	// Tags are the resource's tags as GuardDuty reported them.
+	// Tags are the resource's tags as the finding reported them, or as a
+	// tag lookup found them (TagsLookedUp).
 	Tags map[string]string `json:"tags,omitempty"`
+	// TagsLookedUp is true when Tags were read from the resource itself
+	// because the finding did not carry the tenant tag.
+	TagsLookedUp bool `json:"tagsLookedUp,omitempty"`
 	// Bucket and Keys are set for S3: the bucket name and the object keys
 	// the finding names (none when it is about the whole bucket).
 	Bucket string   `json:"bucket,omitempty"`

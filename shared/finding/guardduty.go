@@ -327,6 +327,9 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 	if k := r.AccessKeyDetails; k != nil && k.AccessKeyID != "" {
 		out = append(out, Resource{Kind: KindAccessKey, ID: k.AccessKeyID})
 	}
+	if p := principalOf(r.AccessKeyDetails, partition, account); p != nil {
+		out = append(out, *p)
+	}
 	for _, b := range r.S3BucketDetails {
 		if b.Name == "" && b.ARN == "" {
 			continue
@@ -402,4 +405,36 @@ func GuardDutyScope(findingType string) Scope {
 		return ScopePlatform
 	}
 	return ScopeResource
+}
+
+// principalOf returns the IAM principal behind a finding's access key, as
+// GuardDuty names it (accessKeyDetails.userName and userType), so that the
+// user's or role's tags can place the finding: an IAM user, or the role an
+// assumed-role session belongs to. Root and federated users are not
+// tenants' resources.
+func principalOf(k *GuardDutyAccessKey, partition, account string) *Resource {
+	if k == nil || k.UserName == "" || !iamNameRE(k.UserName) {
+		return nil
+	}
+	switch k.UserType {
+	case "IAMUser":
+		return &Resource{Kind: KindIAMUser, ID: k.UserName, ARN: "arn:" + partition + ":iam::" + account + ":user/" + k.UserName}
+	case "AssumedRole", "Role":
+		return &Resource{Kind: KindIAMRole, ID: k.UserName, ARN: "arn:" + partition + ":iam::" + account + ":role/" + k.UserName}
+	}
+	return nil
+}
+
+// iamNameRE reports whether s is a valid IAM user or role name: 1-64
+// characters of letters, digits and +=,.@_-.
+func iamNameRE(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+=,.@_-", r)) {
+			return false
+		}
+	}
+	return true
 }

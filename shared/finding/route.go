@@ -68,11 +68,12 @@ type ReasonKind string
 
 // The reasons.
 const (
-	ReasonTag      ReasonKind = "tag"             // a resource carries the tenant tag
-	ReasonPrefix   ReasonKind = "s3-prefix"       // an object key is under the tenant's prefix
-	ReasonBucket   ReasonKind = "s3-bucket"       // the whole bucket holding the tenant's prefix
-	ReasonShared   ReasonKind = "shared-resource" // a shared resource that holds the tenant's data
-	ReasonPlatform ReasonKind = "platform"        // platform-wide finding at or above PlatformSeverity
+	ReasonTag       ReasonKind = "tag"             // a resource carries the tenant tag
+	ReasonTagLookup ReasonKind = "tag-lookup"      // a resource's own tags, looked up, name the tenant
+	ReasonPrefix    ReasonKind = "s3-prefix"       // an object key is under the tenant's prefix
+	ReasonBucket    ReasonKind = "s3-bucket"       // the whole bucket holding the tenant's prefix
+	ReasonShared    ReasonKind = "shared-resource" // a shared resource that holds the tenant's data
+	ReasonPlatform  ReasonKind = "platform"        // platform-wide finding at or above PlatformSeverity
 )
 
 // Reason is one ground on which a finding concerns a tenant.
@@ -183,7 +184,11 @@ func (p Policy) Route(f Finding, tenants []Tenant) Route {
 		// Tag.
 		if v, ok := res.Tags[tagKey]; ok && v != "" {
 			if _, known := byID[v]; known {
-				addReason(v, Reason{Kind: ReasonTag, Resource: name}, narrow(res, res.Keys))
+				why := ReasonTag
+				if res.TagsLookedUp {
+					why = ReasonTagLookup
+				}
+				addReason(v, Reason{Kind: why, Resource: name}, narrow(res, res.Keys))
 			} else if !slices.Contains(unknown, v) {
 				unknown = append(unknown, v)
 			}
@@ -191,7 +196,7 @@ func (p Policy) Route(f Finding, tenants []Tenant) Route {
 		for i := range tenants {
 			t := &tenants[i]
 			// Shared resources.
-			if slices.Contains(t.SharedResources, res.ARN) && res.ARN != "" || slices.Contains(t.SharedResources, res.ID) && res.ID != "" {
+			if res.ARN != "" && slices.Contains(t.SharedResources, res.ARN) || res.ID != "" && slices.Contains(t.SharedResources, res.Kind+":"+res.ID) {
 				addReason(t.ID, Reason{Kind: ReasonShared, Resource: name}, narrow(res, nil))
 			}
 			// S3.

@@ -18,7 +18,7 @@ func directory() []finding.Tenant {
 		{ID: "tenant-1", Status: finding.StatusActive, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-1/"}}},
 		{ID: "tenant-10", Status: finding.StatusActive, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-10"}}}, // no trailing slash on purpose
 		{ID: "tenant-2", Status: finding.StatusActive, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-2/"}},
-			SharedResources: []string{"arn:aws:rds:ap-northeast-1:111122223333:cluster:pledge-shared-db", "sg-0dd44ee55ff66aa77"}},
+			SharedResources: []string{"arn:aws:rds:ap-northeast-1:111122223333:cluster:pledge-shared-db", "ec2-security-group:sg-0dd44ee55ff66aa77"}},
 		{ID: "tenant-3", Status: finding.StatusActive, Prefixes: []finding.Location{{Bucket: "pledge-tenant-3-exports", Prefix: ""}},
 			SharedResources: []string{"arn:aws:rds:ap-northeast-1:111122223333:cluster:pledge-shared-db", "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}},
 		{ID: "tenant-7", Status: finding.StatusTerminated, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-7/"}}},
@@ -100,7 +100,7 @@ func TestPolicy_Route(t *testing.T) {
 		{name: "EC2InstanceOfNoTenantIsUnrouted", f: untagged(t, "guardduty-ec2-backdoor.json", finding.Critical),
 			opsReason: finding.OpsUnrouted, unrouted: []string{"arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0a1b2c3d4e5f60718"}},
 		{name: "AccessKeyOfNoTenantIsUnrouted", f: parseFixture(t, "guardduty-iam-credential-exfiltration.json"),
-			opsReason: finding.OpsUnrouted, unrouted: []string{"iam-access-key:ASIAEXAMPLEEXFIL0001"}},
+			opsReason: finding.OpsUnrouted, unrouted: []string{"iam-access-key:ASIAEXAMPLEEXFIL0001", "arn:aws:iam::111122223333:role/pledge-app-role"}},
 		{name: "UnroutedBelowThresholdStillMarked", f: untagged(t, "guardduty-ec2-backdoor.json", finding.Low),
 			opsReason: finding.OpsBelowThreshold, unrouted: []string{"arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0a1b2c3d4e5f60718"}},
 		{name: "PublicSnapshotOfNoTenantIsUnrouted", f: parseFixture(t, "cloudtrail-rds-snapshot-public.json"),

@@ -18,6 +18,7 @@ import (
 	"github.com/pledge-dev/pledge/shared/finding"
 	"github.com/pledge-dev/pledge/shared/logging"
 	"github.com/pledge-dev/pledge/shared/metrics"
+	"github.com/pledge-dev/pledge/shared/resourcetag"
 )
 
 // Outcome says what became of one EventBridge event.
@@ -45,6 +46,8 @@ type EventResult struct {
 	DryRun    bool         `json:"dryRun,omitempty"`
 	// Route is the routing decision.
 	Route *finding.Route `json:"route,omitempty"`
+	// TagLookup is what the resource tag lookup did (nil when off).
+	TagLookup *resourcetag.Report `json:"tagLookup,omitempty"`
 	// Queued are the notices queued (in a dry run: that would be).
 	Queued []QueuedNotice `json:"queued,omitempty"`
 	// Suppressed are tenants already notified of this change.
@@ -90,6 +93,22 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		return EventResult{Outcome: OutcomeRejected, Reason: reason + ": " + err.Error(), Ops: "none"}, nil
 	}
 	log = log.With(logging.KeyFindingID, f.ID)
+	var lookup *resourcetag.Report
+	if n.Tags != nil {
+		// Read-only, so a dry run looks up too. A failure a retry may cure
+		// fails the event before anything is written, so that EventBridge
+		// retries it whole.
+		rep, err := n.Tags.Start().Enrich(ctx, &f)
+		if err != nil {
+			n.put("TagLookupFailures", 1, metrics.Count, map[string]string{"Reason": "transient"})
+			return EventResult{}, fmt.Errorf("route finding %s: %w", f.ID, err)
+		}
+		lookup = &rep
+		if len(rep.Failed) > 0 {
+			n.put("TagLookupFailures", float64(len(rep.Failed)), metrics.Count, map[string]string{"Reason": "refused"})
+			log.Warn("resource tags could not be read", "failed", rep.Failed)
+		}
+	}
 	tenants, err := n.Directory.Tenants(ctx)
 	if err != nil {
 		return EventResult{}, fmt.Errorf("route finding %s: read tenants: %w", f.ID, err)
@@ -102,7 +121,7 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		log.Warn("finding unrouted: its resources are no known tenant's; tag or register them",
 			logging.KeyEventType, string(f.Source)+" "+f.Type, "unrouted_resources", route.UnroutedResources)
 	}
-	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route}
+	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route, TagLookup: lookup}
 
 	var errs []error
 	// Keep the raw event for evidence. The key hashes the body, so a
@@ -294,7 +313,7 @@ func (n *Notifier) notifyOps(ctx context.Context, f finding.Finding, route findi
 		Account: f.Account, Region: f.Region, Detected: f.Detected, Updated: f.Updated, Count: f.Count, Sample: f.Sample,
 		Kind: d.Kind, Resources: f.Resources, OpsOnly: route.OpsOnly, OpsReason: route.OpsReason,
 		Concerned: nonNil(route.Concerned), UnknownTenants: route.UnknownTenants,
-		Unrouted: route.Unrouted, UnroutedResources: route.UnroutedResources,
+		Unrouted: route.Unrouted, UnroutedResources: route.UnroutedResources, TagLookup: res.TagLookup,
 		Queued: []string{}, Suppressed: res.Suppressed, Failed: res.Failed,
 	}
 	for _, q := range res.Queued {

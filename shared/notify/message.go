@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/finding"
+	"github.com/pledge-dev/pledge/shared/resourcetag"
 )
 
 // MessageVersion is the version of the notice-queue message format.
@@ -154,6 +155,9 @@ type OpsMessage struct {
 	// UnroutedResources names them so that ops can tag or register them.
 	Unrouted          bool     `json:"unrouted,omitempty"`
 	UnroutedResources []string `json:"unroutedResources,omitempty"`
+	// TagLookup says which resources' tags were looked up, and which could
+	// not be read (and why).
+	TagLookup *resourcetag.Report `json:"tagLookup,omitempty"`
 	// Queued, Suppressed and Failed are the tenant notices this delivery
 	// queued, found already notified, or could not queue (to be retried).
 	Queued     []string `json:"noticesQueued"`

@@ -23,6 +23,7 @@ import (
 	"github.com/pledge-dev/pledge/shared/finding"
 	"github.com/pledge-dev/pledge/shared/metrics"
 	"github.com/pledge-dev/pledge/shared/notice"
+	"github.com/pledge-dev/pledge/shared/resourcetag"
 )
 
 // QueueAPI is the part of the SQS client the notifier uses.
@@ -175,6 +176,9 @@ func (s Settings) validate() error {
 type Notifier struct {
 	Settings
 	Directory Directory
+	// Tags looks up the tags of a finding's resources that do not carry
+	// the tenant tag (read-only); nil turns lookups off.
+	Tags *resourcetag.Lookup
 	// Ledger is a *Ledger whose QuietPeriod is Settings.QuietPeriod.
 	Ledger NoticeLedger
 	// Queue and QueueURL are the notice queue.

@@ -1,17 +1,56 @@
 package notify_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/pledge-dev/pledge/shared/finding"
 	"github.com/pledge-dev/pledge/shared/notify"
+	"github.com/pledge-dev/pledge/shared/resourcetag"
 )
+
+type tagsEKS struct {
+	resourcetag.EKSAPI
+	tags  map[string]map[string]string
+	calls int
+}
+
+func (f *tagsEKS) DescribeCluster(_ context.Context, in *eks.DescribeClusterInput, _ ...func(*eks.Options)) (*eks.DescribeClusterOutput, error) {
+	f.calls++
+	return &eks.DescribeClusterOutput{Cluster: &ekstypes.Cluster{Name: in.Name, Tags: f.tags[aws.ToString(in.Name)]}}, nil
+}
+
+type tagsEC2 struct {
+	resourcetag.EC2API
+	tags map[string]string // instance id -> tenant
+	err  error
+}
+
+func (f *tagsEC2) DescribeTags(_ context.Context, in *ec2.DescribeTagsInput, _ ...func(*ec2.Options)) (*ec2.DescribeTagsOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	out := &ec2.DescribeTagsOutput{}
+	for _, id := range in.Filters[0].Values {
+		if t, ok := f.tags[id]; ok {
+			out.Tags = append(out.Tags, ec2types.TagDescription{ResourceId: aws.String(id), Key: aws.String("pledge:tenant"), Value: aws.String(t)})
+		}
+	}
+	return out, nil
+}
 
 // stripTags returns a GuardDuty event whose resource tags are all removed.
 func stripTags(t testing.TB, raw []byte, paths ...string) []byte {
@@ -66,5 +105,74 @@ func TestNotifier_TaggedResourceReachesOnlyItsTenant(t *testing.T) {
 	}
 	if got := sum(r.metricValues(t, "FindingsUnrouted", nil)); got != 0 {
 		t.Errorf("FindingsUnrouted = %v, want 0", got)
+	}
+}
+
+// TestNotifier_TagLookupPlacesTheFinding: the cluster's own tags (read with
+// eks:DescribeCluster) name tenant-3, so the finding reaches tenant-3 and
+// no one else, and the route says it was a lookup.
+func TestNotifier_TagLookupPlacesTheFinding(t *testing.T) {
+	r := newRig(t, time.Date(2026, 11, 21, 20, 30, 0, 0, time.UTC))
+	e := &tagsEKS{tags: map[string]map[string]string{"tenant-3-cluster": {"pledge:tenant": "tenant-3"}}}
+	r.n.Tags = &resourcetag.Lookup{EKS: e}
+	ev := stripTags(t, fixture(t, "guardduty-kubernetes-exec-kube-system.json"), "resource.eksClusterDetails.tags")
+	res := r.event(t, ev)
+	if len(res.Queued) != 1 || res.Queued[0].TenantID != "tenant-3" || res.Route.Unrouted {
+		t.Fatalf("queued %+v route %+v; want tenant-3 only", res.Queued, res.Route)
+	}
+	if got := res.Route.Recipients[0].Reasons[0].Kind; got != finding.ReasonTagLookup {
+		t.Errorf("reason %q, want %q", got, finding.ReasonTagLookup)
+	}
+	if e.calls != 1 || res.TagLookup == nil || res.TagLookup.Calls != 1 {
+		t.Errorf("DescribeCluster calls %d, report %+v", e.calls, res.TagLookup)
+	}
+}
+
+// TestNotifier_TagLookupIsExact: an instance tagged tenant-10 reaches
+// tenant-10, never tenant-1.
+func TestNotifier_TagLookupIsExact(t *testing.T) {
+	r := newRig(t, detectedMalware.Add(time.Minute))
+	r.n.Tags = &resourcetag.Lookup{EC2: &tagsEC2{tags: map[string]string{"i-0d4e5f60718293a4b": "tenant-10"}}}
+	ev := stripTags(t, malware(t), "resource.instanceDetails.tags")
+	res := r.event(t, ev)
+	if len(res.Queued) != 1 || res.Queued[0].TenantID != "tenant-10" {
+		t.Errorf("queued %+v, want tenant-10 only", res.Queued)
+	}
+	batch := r.queue.take()
+	if resp := r.batch(t, events.SQSEvent{Records: batch.Records}); len(resp.BatchItemFailures) != 0 {
+		t.Fatal(resp.BatchItemFailures)
+	}
+	for _, m := range r.mail.sent {
+		for _, to := range m.Destination.ToAddresses {
+			if !strings.HasSuffix(to, "@tenant10.example.co.jp") {
+				t.Errorf("mail to %s: only tenant-10 may hear of it", to)
+			}
+		}
+	}
+}
+
+// TestNotifier_TagLookupFailures: a refusal (access denied) is recorded and
+// the finding goes on unrouted; a throttled lookup fails the event before
+// anything is written, so that EventBridge retries it.
+func TestNotifier_TagLookupFailures(t *testing.T) {
+	r := newRig(t, detectedMalware.Add(time.Minute))
+	r.n.Tags = &resourcetag.Lookup{EC2: &tagsEC2{err: &smithy.GenericAPIError{Code: "UnauthorizedOperation", Message: "denied", Fault: smithy.FaultClient}}}
+	ev := stripTags(t, malware(t), "resource.instanceDetails.tags")
+	res := r.event(t, ev)
+	if !res.Route.Unrouted || len(res.TagLookup.Failed) == 0 {
+		t.Errorf("denied lookup: route %+v, report %+v; want unrouted with the failure named", res.Route, res.TagLookup)
+	}
+	if got := sum(r.metricValues(t, "TagLookupFailures", map[string]string{"Reason": "refused"})); got == 0 {
+		t.Errorf("TagLookupFailures{refused} = %v", got)
+	}
+
+	r2 := newRig(t, detectedMalware.Add(time.Minute))
+	r2.n.Tags = &resourcetag.Lookup{EC2: &tagsEC2{err: &smithy.GenericAPIError{Code: "RequestLimitExceeded", Message: "slow down"}}}
+	_, err := r2.n.Handle(context.Background(), ev)
+	if !errors.Is(err, resourcetag.ErrTransient) {
+		t.Fatalf("throttled lookup: err = %v, want ErrTransient so that EventBridge retries", err)
+	}
+	if r2.queue.len() != 0 || r2.topic.count() != 0 || len(r2.ev.records) != 0 || r2.ledger.claims != 0 {
+		t.Errorf("a failed lookup wrote something: queue %d, ops %d, evidence %d, claims %d", r2.queue.len(), r2.topic.count(), len(r2.ev.records), r2.ledger.claims)
 	}
 }

@@ -2,8 +2,6 @@ package stack
 
 import (
 	"fmt"
-	"github.com/pledge-dev/pledge/shared/finding"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -19,33 +17,20 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/finding"
 )
 
-// CloudTrailCall is one security-relevant API call the notifier is told of.
-type CloudTrailCall struct {
-	// EventSource is CloudTrail's eventSource, e.g. "s3.amazonaws.com".
-	EventSource string
-	// EventName is the API call, e.g. "PutBucketPolicy".
-	EventName string
-}
-
-// CatalogueCalls returns the CloudTrail calls the EventBridge rule passes to
-// the notifier: every call of the notifier's own catalogue (package finding,
-// less the rules the configuration disables), so the rule and the notifier
-// can never disagree. Console sign-in has a rule of its own.
-func CatalogueCalls(n config.Notifications) ([]CloudTrailCall, error) {
+// CataloguePatterns returns the EventBridge patterns that deliver findings
+// to the notifier: GuardDuty findings, and every call of the notifier's own
+// catalogue (package finding, less the rules the configuration disables),
+// one pattern per service and one per any-call rule, so that the rules and
+// the notifier can never disagree.
+func CataloguePatterns(n config.Notifications) ([]finding.EventPattern, error) {
 	cat, err := finding.Default().Without(n.Catalogue.Disable...)
 	if err != nil {
 		return nil, fmt.Errorf("notifications.catalogue.disable: %w", err)
 	}
-	var out []CloudTrailCall
-	for _, r := range cat.Rules {
-		c := CloudTrailCall{EventSource: r.EventSource, EventName: r.EventName}
-		if r.EventSource != "signin.amazonaws.com" && !slices.Contains(out, c) {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return cat.Patterns(), nil
 }
 
 // DefaultNotifierEvidenceKinds are the evidence kinds the notifier writes:
@@ -59,9 +44,9 @@ type FindingNotifierProps struct {
 	// Registry is the tenant registry (the purger's table), read to route
 	// findings to tenants.
 	Registry awsdynamodb.ITable
-	// Calls is the CloudTrail catalogue; nil means CatalogueCalls of the
+	// Patterns deliver findings; nil means CataloguePatterns of the
 	// configuration.
-	Calls []CloudTrailCall
+	Patterns []finding.EventPattern
 }
 
 // FindingNotifier is the finding-notifier function and what it owns.
@@ -151,18 +136,12 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		MaxConcurrency:          jsii.Number(2),
 	}))
 
-	calls := props.Calls
-	if calls == nil {
+	patterns := props.Patterns
+	if patterns == nil {
 		var err error
-		if calls, err = CatalogueCalls(props.Foundation.Config().Notifications); err != nil {
+		if patterns, err = CataloguePatterns(props.Foundation.Config().Notifications); err != nil {
 			return nil, err
 		}
-	}
-	var sources, eventSources, names []string
-	for _, call := range calls {
-		sources = appendUnique(sources, "aws."+serviceOf(call.EventSource))
-		eventSources = appendUnique(eventSources, call.EventSource)
-		names = appendUnique(names, call.EventName)
 	}
 	target := func() *[]awsevents.IRuleTarget {
 		return &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.fn, &awseventstargets.LambdaFunctionProps{
@@ -171,24 +150,23 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(6)),
 		})}
 	}
-	rule := func(id, desc string, pattern *awsevents.EventPattern) {
+	for _, p := range patterns {
+		pattern := &awsevents.EventPattern{DetailType: jsii.Strings(p.DetailType...)}
+		if len(p.Source) > 0 {
+			pattern.Source = jsii.Strings(p.Source...)
+		}
+		if len(p.Detail) > 0 {
+			d := map[string]interface{}{}
+			for k, v := range p.Detail {
+				d[k] = v
+			}
+			pattern.Detail = &d
+		}
+		id := "Rule-" + ruleID(p.Name)
 		n.rules = append(n.rules, awsevents.NewRule(c, jsii.String(id), &awsevents.RuleProps{
-			Description: jsii.String("Pledge: " + desc), EventPattern: pattern, Targets: target(),
+			Description: jsii.String("Pledge: findings for the notifier (" + p.Name + ")"), EventPattern: pattern, Targets: target(),
 		}))
 	}
-	rule("GuardDutyRule", "GuardDuty findings", &awsevents.EventPattern{
-		Source: jsii.Strings("aws.guardduty"), DetailType: jsii.Strings("GuardDuty Finding"),
-	})
-	rule("CloudTrailRule", "security-relevant API calls recorded by CloudTrail", &awsevents.EventPattern{
-		Source:     jsii.Strings(sources...),
-		DetailType: jsii.Strings("AWS API Call via CloudTrail"),
-		Detail:     &map[string]interface{}{"eventSource": eventSources, "eventName": names},
-	})
-	rule("RootSignInRule", "console sign-in as the root user", &awsevents.EventPattern{
-		Source:     jsii.Strings("aws.signin"),
-		DetailType: jsii.Strings("AWS Console Sign In via CloudTrail"),
-		Detail:     &map[string]interface{}{"userIdentity": map[string]interface{}{"type": []string{"Root"}}},
-	})
 
 	// Routing reads the registry through shared/tenant: GetItem for one
 	// tenant, Query on the by_status index to list the tenants whose data is
@@ -243,23 +221,22 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 	return n, nil
 }
 
-// serviceOf returns "s3" for "s3.amazonaws.com".
-func serviceOf(eventSource string) string {
-	for i := 0; i < len(eventSource); i++ {
-		if eventSource[i] == '.' {
-			return eventSource[:i]
+// ruleID turns a pattern name ("s3", "api/UnauthorizedCalls") into a
+// construct id.
+func ruleID(name string) string {
+	var b []rune
+	up := true
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z' && up:
+			b, up = append(b, r-'a'+'A'), false
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			b, up = append(b, r), false
+		default:
+			up = true
 		}
 	}
-	return eventSource
-}
-
-func appendUnique(ss []string, s string) []string {
-	for _, x := range ss {
-		if x == s {
-			return ss
-		}
-	}
-	return append(ss, s)
+	return string(b)
 }
 
 // TagLookupActions are the read-only calls shared/resourcetag makes to read

@@ -76,3 +76,12 @@ func slicesEqualSorted(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// strs is a JSON array of strings as the template holds it.
+func strs(ss ...string) []interface{} {
+	out := make([]interface{}, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

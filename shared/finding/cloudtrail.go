@@ -2,8 +2,11 @@ package finding
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -136,7 +139,6 @@ func fromCloudTrail(ev events.CloudWatchEvent, detail, raw []byte, cat Catalogue
 		return Finding{}, fmt.Errorf("catalogue rule %s: %w", rule.Type, err)
 	}
 	f := Finding{
-		ID:          d.EventID,
 		Source:      SourceCloudTrail,
 		Type:        rule.Type,
 		Band:        band,
@@ -151,13 +153,92 @@ func fromCloudTrail(ev events.CloudWatchEvent, detail, raw []byte, cat Catalogue
 		Count:       1,
 		Account:     account,
 		Region:      region,
+		EventID:     d.EventID,
+		Principal:   d.Actor(),
 		Raw:         raw,
 	}
 	if rule.TitleJA != "" {
 		f.LocalTitles = map[string]string{"ja": rule.TitleJA}
 	}
-	f.Resources = cloudTrailResources(&d, partitionOf(d.UserIdentity.ARN), region, account)
+	if rule.About != "" || rule.AboutJA != "" {
+		f.About = map[string]string{"en": rule.About, "ja": rule.AboutJA}
+	}
+	partition := partitionOf(d.UserIdentity.ARN)
+	f.Resources = cloudTrailResources(&d, partition, region, account)
+	if rule.AnyCall || rule.Aggregate != nil || d.EventSource == "signin.amazonaws.com" {
+		// The finding is about whoever made the calls.
+		if p := callerResource(&d, partition, account); p != nil && !slices.ContainsFunc(f.Resources, func(r Resource) bool { return r.Kind == p.Kind && r.ID == p.ID }) {
+			f.Resources = append(f.Resources, *p)
+		}
+	}
+	f.ID = groupID(&f, rule, principalKey(&d))
 	return f, nil
+}
+
+// principalKey is who made a call, for grouping: the principal's ARN, but
+// for an assumed-role session the role's, so that calls of one role in
+// different sessions group together.
+func principalKey(d *CloudTrailDetail) string {
+	if sc := d.UserIdentity.SessionContext; d.UserIdentity.Type == "AssumedRole" && sc != nil && sc.SessionIssuer != nil && sc.SessionIssuer.ARN != "" {
+		return sc.SessionIssuer.ARN
+	}
+	return d.Actor()
+}
+
+// groupID is a CloudTrail finding's id: calls of one rule by one principal
+// (principalKey) about the same resources are one finding, so that a burst of identical
+// calls becomes one notice (the notifier counts them). A counted rule's
+// calls are grouped per principal and per window (Finding.WindowStart).
+func groupID(f *Finding, rule Rule, principal string) string {
+	h := sha256.New()
+	for _, part := range []string{rule.Type, principal, f.Account, f.Region} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	if rule.Aggregate != nil {
+		f.Threshold = rule.Aggregate.Threshold
+		f.WindowStart = f.Detected.Truncate(rule.Aggregate.Window)
+		f.WindowEnd = f.WindowStart.Add(rule.Aggregate.Window)
+		return "ct-" + hex.EncodeToString(h.Sum(nil)[:12]) + "-" + f.WindowStart.Format("20060102T1504Z")
+	}
+	var names []string
+	for _, r := range f.Resources {
+		names = append(names, ResourceName(r))
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+	}
+	return "ct-" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// callerResource is the principal who made a call, as a resource: an IAM
+// user, the role behind an assumed-role session, or the account for root.
+func callerResource(d *CloudTrailDetail, partition, account string) *Resource {
+	u := d.UserIdentity
+	switch u.Type {
+	case "Root":
+		return &Resource{Kind: KindAccount, ID: account, ARN: "arn:" + partition + ":iam::" + account + ":root"}
+	case "IAMUser":
+		name := firstNonEmpty(u.UserName, lastPathSegment(u.ARN))
+		if name == "" {
+			return nil
+		}
+		return &Resource{Kind: KindIAMUser, ID: name, ARN: firstNonEmpty(u.ARN, "arn:"+partition+":iam::"+account+":user/"+name)}
+	case "AssumedRole":
+		if sc := u.SessionContext; sc != nil && sc.SessionIssuer != nil && sc.SessionIssuer.UserName != "" {
+			return &Resource{Kind: KindIAMRole, ID: sc.SessionIssuer.UserName, ARN: sc.SessionIssuer.ARN}
+		}
+	}
+	return nil
+}
+
+func lastPathSegment(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 && i < len(arn)-1 {
+		return arn[i+1:]
+	}
+	return ""
 }
 
 func partitionOf(arn string) string {
@@ -182,6 +263,16 @@ type callParams struct {
 	DBClusterParameterGroupName string `json:"dBClusterParameterGroupName"`
 	GroupID                     string `json:"groupId"`
 	UserName                    string `json:"userName"`
+	RoleName                    string `json:"roleName"`
+	GroupName                   string `json:"groupName"`
+	PolicyArn                   string `json:"policyArn"`
+	SnapshotID                  string `json:"snapshotId"`
+	ImageID                     string `json:"imageId"`
+	VpcID                       string `json:"vpcId"`
+	NetworkACLID                string `json:"networkAclId"`
+	RouteTableID                string `json:"routeTableId"`
+	InternetGatewayID           string `json:"internetGatewayId"`
+	LogGroupName                string `json:"logGroupName"`
 }
 
 func cloudTrailResources(d *CloudTrailDetail, partition, region, account string) []Resource {
@@ -261,14 +352,38 @@ func cloudTrailResources(d *CloudTrailDetail, partition, region, account string)
 			add(Resource{Kind: KindRDSParamGroup, ID: p.DBClusterParameterGroupName, ARN: arn("rds", "cluster-pg:"+p.DBClusterParameterGroupName)})
 		}
 	case "ec2.amazonaws.com":
-		if p.GroupID != "" {
-			add(Resource{Kind: KindSecurityGroup, ID: p.GroupID, ARN: arn("ec2", "security-group/"+p.GroupID)})
+		for _, r := range []struct{ kind, id, arnType string }{
+			{KindSecurityGroup, p.GroupID, "security-group/"}, {KindEBSSnapshot, p.SnapshotID, "snapshot/"}, {KindImage, p.ImageID, "image/"},
+			{KindVPC, p.VpcID, "vpc/"}, {KindNetworkACL, p.NetworkACLID, "network-acl/"}, {KindRouteTable, p.RouteTableID, "route-table/"},
+			{KindInternetGateway, p.InternetGatewayID, "internet-gateway/"},
+		} {
+			if r.id != "" {
+				res := Resource{Kind: r.kind, ID: r.id, ARN: arn("ec2", r.arnType+r.id)}
+				if r.kind == KindEBSSnapshot || r.kind == KindImage {
+					res.ARN = "arn:" + partition + ":ec2:" + region + "::" + r.arnType + r.id
+				}
+				add(res)
+			}
+		}
+	case "logs.amazonaws.com":
+		if p.LogGroupName != "" {
+			add(Resource{Kind: KindLogGroup, ID: p.LogGroupName, ARN: arn("logs", "log-group:"+p.LogGroupName)})
 		}
 	case "iam.amazonaws.com", "signin.amazonaws.com":
-		if d.IsRoot() {
+		if d.IsRoot() && d.EventSource == "signin.amazonaws.com" || d.IsRoot() && p.UserName == "" && d.EventName == "CreateAccessKey" {
 			add(Resource{Kind: KindAccount, ID: account, ARN: "arn:" + partition + ":iam::" + account + ":root"})
-		} else if p.UserName != "" {
+		}
+		if p.UserName != "" {
 			add(Resource{Kind: KindIAMUser, ID: p.UserName, ARN: "arn:" + partition + ":iam::" + account + ":user/" + p.UserName})
+		}
+		if p.RoleName != "" {
+			add(Resource{Kind: KindIAMRole, ID: p.RoleName, ARN: "arn:" + partition + ":iam::" + account + ":role/" + p.RoleName})
+		}
+		if p.GroupName != "" {
+			add(Resource{Kind: KindIAMGroup, ID: p.GroupName, ARN: "arn:" + partition + ":iam::" + account + ":group/" + p.GroupName})
+		}
+		if strings.HasPrefix(p.PolicyArn, "arn:") && !strings.Contains(p.PolicyArn, ":iam::aws:policy/") && p.UserName == "" && p.RoleName == "" && p.GroupName == "" {
+			add(Resource{Kind: KindIAMPolicy, ID: lastPathSegment(p.PolicyArn), ARN: p.PolicyArn})
 		}
 		var resp struct {
 			AccessKey struct {

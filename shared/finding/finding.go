@@ -21,7 +21,9 @@ const (
 // produced it. It marshals to JSON losslessly (the notice queue carries it).
 type Finding struct {
 	// ID identifies the finding: GuardDuty's finding id (stable across
-	// updates of the same finding) or CloudTrail's eventID.
+	// updates of the same finding), or for CloudTrail a digest of the rule,
+	// the principal and the resources (identical calls are one finding, see
+	// EventID), with the window for a counted rule.
 	ID string `json:"id"`
 	// Source is guardduty or cloudtrail.
 	Source Source `json:"source"`
@@ -63,34 +65,55 @@ type Finding struct {
 	Scope Scope `json:"scope"`
 	// Resources are the resources the finding is about.
 	Resources []Resource `json:"resources"`
+	// About explains, by language ("ja", "en"), what the finding means for
+	// a customer (catalogue rules).
+	About map[string]string `json:"about,omitempty"`
+	// EventID is the CloudTrail event behind a CloudTrail finding (whose ID
+	// groups identical calls); Principal is who made the call.
+	EventID   string `json:"eventId,omitempty"`
+	Principal string `json:"principal,omitempty"`
+	// Threshold, WindowStart and WindowEnd are set for a counted rule: the
+	// finding exists once Threshold calls fall in the window.
+	Threshold   int       `json:"threshold,omitempty"`
+	WindowStart time.Time `json:"windowStart,omitzero"`
+	WindowEnd   time.Time `json:"windowEnd,omitzero"`
 	// Raw is the whole EventBridge event as received, kept for evidence.
 	Raw json.RawMessage `json:"raw"`
 }
 
 // Resource kinds a finding can name.
 const (
-	KindInstance      = "ec2-instance"
-	KindAccessKey     = "iam-access-key"
-	KindS3Bucket      = "s3-bucket"
-	KindEKSCluster    = "eks-cluster"
-	KindK8sWorkload   = "kubernetes-workload"
-	KindEBSVolume     = "ebs-volume"
-	KindRDSInstance   = "rds-db-instance"
-	KindRDSCluster    = "rds-db-cluster"
-	KindRDSSnapshot   = "rds-db-snapshot"
-	KindRDSClusterSn  = "rds-db-cluster-snapshot"
-	KindRDSParamGroup = "rds-parameter-group"
-	KindLambda        = "lambda-function"
-	KindSecurityGroup = "ec2-security-group"
-	KindKMSKey        = "kms-key"
-	KindTrail         = "cloudtrail-trail"
-	KindDetector      = "guardduty-detector"
-	KindAccount       = "aws-account"
-	KindIAMUser       = "iam-user"
-	KindIAMRole       = "iam-role"
-	KindECSCluster    = "ecs-cluster"
-	KindECSTask       = "ecs-task"
-	KindContainer     = "container"
+	KindInstance        = "ec2-instance"
+	KindAccessKey       = "iam-access-key"
+	KindS3Bucket        = "s3-bucket"
+	KindEKSCluster      = "eks-cluster"
+	KindK8sWorkload     = "kubernetes-workload"
+	KindEBSVolume       = "ebs-volume"
+	KindRDSInstance     = "rds-db-instance"
+	KindRDSCluster      = "rds-db-cluster"
+	KindRDSSnapshot     = "rds-db-snapshot"
+	KindRDSClusterSn    = "rds-db-cluster-snapshot"
+	KindRDSParamGroup   = "rds-parameter-group"
+	KindLambda          = "lambda-function"
+	KindSecurityGroup   = "ec2-security-group"
+	KindKMSKey          = "kms-key"
+	KindTrail           = "cloudtrail-trail"
+	KindDetector        = "guardduty-detector"
+	KindAccount         = "aws-account"
+	KindIAMUser         = "iam-user"
+	KindIAMRole         = "iam-role"
+	KindECSCluster      = "ecs-cluster"
+	KindECSTask         = "ecs-task"
+	KindContainer       = "container"
+	KindIAMGroup        = "iam-group"
+	KindIAMPolicy       = "iam-policy"
+	KindEBSSnapshot     = "ebs-snapshot"
+	KindImage           = "ec2-image"
+	KindVPC             = "ec2-vpc"
+	KindNetworkACL      = "ec2-network-acl"
+	KindRouteTable      = "ec2-route-table"
+	KindInternetGateway = "ec2-internet-gateway"
+	KindLogGroup        = "log-group"
 )
 
 // Resource is one resource a finding is about.

@@ -47,9 +47,7 @@ func readFixture(t testing.TB, name string) []byte {
 
 // ignored lists the fixtures that are well-formed but not security relevant.
 var ignored = map[string]bool{
-	"cloudtrail-describe-instances.json":        true,
-	"cloudtrail-put-bucket-policy-private.json": true,
-	"cloudtrail-sg-ingress-office.json":         true,
+	"cloudtrail-describe-instances.json": true,
 }
 
 // TestParse_Fixtures parses every fixture, compares the normalised finding
@@ -230,7 +228,16 @@ func TestParse_Fields(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if got, want := f.ID, tt.id; got != want {
+			id := f.ID
+			if f.Source == finding.SourceCloudTrail {
+				// A CloudTrail finding's ID groups identical calls; the
+				// event's own id is kept apart.
+				id = f.EventID
+				if !strings.HasPrefix(f.ID, "ct-") {
+					t.Errorf("ID = %q, want a group id ct-...", f.ID)
+				}
+			}
+			if got, want := id, tt.id; got != want {
 				t.Errorf("ID = %q, want %q", got, want)
 			}
 			if got, want := f.Source, tt.source; got != want {
@@ -395,14 +402,25 @@ func TestParse_Malformed(t *testing.T) {
 	}
 }
 
-// TestParse_FailedCallIgnored: a failed call changed nothing.
+// TestParse_FailedCallIgnored: a failed call changed nothing, so it never
+// fires its own rule; a refusal for lack of permission is counted by the
+// unauthorized-calls rule instead (CIS 4.1), any other failure is ignored.
 func TestParse_FailedCallIgnored(t *testing.T) {
-	ev := edit(t, "cloudtrail-stop-logging.json", func(m map[string]any) {
-		detail(m)["errorCode"] = "AccessDenied"
-		detail(m)["errorMessage"] = "User is not authorized to perform: cloudtrail:StopLogging"
-	})
-	if _, err := finding.Parse(ev, finding.Default()); !errors.Is(err, finding.ErrIgnored) {
-		t.Fatalf("err = %v, want ErrIgnored", err)
+	failed := func(code string) []byte {
+		return edit(t, "cloudtrail-stop-logging.json", func(m map[string]any) {
+			detail(m)["errorCode"] = code
+			detail(m)["errorMessage"] = "User is not authorized to perform: cloudtrail:StopLogging"
+		})
+	}
+	f, err := finding.Parse(failed("AccessDenied"), finding.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Type != "api/UnauthorizedCalls" || f.Threshold != 10 || f.WindowEnd.Sub(f.WindowStart) != time.Hour {
+		t.Errorf("refused StopLogging: type %q threshold %d window %s-%s; want the counted unauthorized-calls rule", f.Type, f.Threshold, f.WindowStart, f.WindowEnd)
+	}
+	if _, err := finding.Parse(failed("TrailNotFoundException"), finding.Default()); !errors.Is(err, finding.ErrIgnored) {
+		t.Fatalf("StopLogging of no trail: err = %v, want ErrIgnored", err)
 	}
 }
 

@@ -338,13 +338,15 @@ func TestNotifier_RejectsAndIgnoresWithoutError(t *testing.T) {
 		{"NoSeverity", "", notify.OutcomeRejected, "malformed"},
 		{"ScheduledEvent", `{"version":"0","id":"x","detail-type":"Scheduled Event","source":"aws.scheduler","account":"1","time":"2026-11-21T00:00:00Z","region":"ap-northeast-1","resources":[],"detail":{}}`, notify.OutcomeRejected, "unsupported"},
 		{"UncataloguedCall", "cloudtrail-describe-instances.json", notify.OutcomeIgnored, ""},
-		{"PrivateBucketPolicy", "cloudtrail-put-bucket-policy-private.json", notify.OutcomeIgnored, ""},
+		{"UncataloguedWrite", "", notify.OutcomeIgnored, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, detectedMalware)
 			raw := []byte(tt.event)
 			switch {
+			case tt.name == "UncataloguedWrite":
+				raw = withDetail(t, fixture(t, "cloudtrail-put-bucket-policy-private.json"), map[string]any{"eventName": "PutBucketTagging"})
 			case tt.name == "NoSeverity":
 				var ev map[string]any
 				_ = json.Unmarshal(malware(t), &ev)

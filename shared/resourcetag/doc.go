@@ -10,8 +10,9 @@
 //     resource (EC2 resources of one finding share one DescribeTags call),
 //     and each answer is kept for the rest of the invocation (Session), so
 //     that a resource named twice is read once.
-//   - Calls per kind: EC2 instances, EBS volumes and security groups:
-//     ec2:DescribeTags; EKS clusters: eks:DescribeCluster; RDS instances,
+//   - Calls per kind: EC2 instances, EBS volumes and snapshots, images,
+//     security groups, VPCs, network ACLs, route tables and internet
+//     gateways: ec2:DescribeTags; EKS clusters: eks:DescribeCluster; RDS instances,
 //     clusters and snapshots: rds:ListTagsForResource; Lambda functions:
 //     lambda:ListTags; ECS clusters and tasks: ecs:ListTagsForResource; IAM
 //     users and roles: iam:ListUserTags / iam:ListRoleTags. A long-term

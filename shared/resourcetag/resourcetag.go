@@ -169,9 +169,13 @@ func (s *Session) cached(r finding.Resource) bool {
 	return ok
 }
 
-func isEC2(kind string) bool {
-	return kind == finding.KindInstance || kind == finding.KindEBSVolume || kind == finding.KindSecurityGroup
+// ec2Kinds are the kinds whose tags ec2:DescribeTags returns.
+var ec2Kinds = []string{
+	finding.KindInstance, finding.KindEBSVolume, finding.KindSecurityGroup, finding.KindEBSSnapshot, finding.KindImage,
+	finding.KindVPC, finding.KindNetworkACL, finding.KindRouteTable, finding.KindInternetGateway,
 }
+
+func isEC2(kind string) bool { return slices.Contains(ec2Kinds, kind) }
 
 // enrichOne reads one resource's tags (from the cache when it can) and
 // merges them in.
@@ -216,8 +220,11 @@ func (s *Session) enrichOne(ctx context.Context, f *finding.Finding, r *finding.
 // lookupKind reports whether kind is one this package looks up when its
 // client is configured.
 func lookupKind(kind string) bool {
+	if isEC2(kind) {
+		return true
+	}
 	switch kind {
-	case finding.KindInstance, finding.KindEBSVolume, finding.KindSecurityGroup, finding.KindEKSCluster,
+	case finding.KindEKSCluster,
 		finding.KindRDSInstance, finding.KindRDSCluster, finding.KindRDSSnapshot, finding.KindRDSClusterSn,
 		finding.KindLambda, finding.KindECSCluster, finding.KindECSTask, finding.KindIAMUser, finding.KindIAMRole:
 		return true
@@ -335,7 +342,7 @@ func (s *Session) describeEC2(ctx context.Context, ids []string) error {
 		if err != nil {
 			if permanent(err) {
 				for _, id := range ids {
-					for _, k := range []string{finding.KindInstance, finding.KindEBSVolume, finding.KindSecurityGroup} {
+					for _, k := range ec2Kinds {
 						s.cache[k+":"+id] = answer{err: err}
 					}
 				}
@@ -352,7 +359,7 @@ func (s *Session) describeEC2(ctx context.Context, ids []string) error {
 		}
 	}
 	for _, id := range ids {
-		for _, k := range []string{finding.KindInstance, finding.KindEBSVolume, finding.KindSecurityGroup} {
+		for _, k := range ec2Kinds {
 			s.cache[k+":"+id] = answer{tags: found[id]}
 		}
 	}

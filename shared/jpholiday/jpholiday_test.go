@@ -78,10 +78,10 @@ func TestOn_Kinds(t *testing.T) {
 		{d(2019, 5, 2), jpholiday.Citizens, "国民の休日"},
 		{d(2019, 5, 6), jpholiday.Substitute, "振替休日"}, // こどもの日 on a Sunday
 		{d(2026, 9, 22), jpholiday.Citizens, "国民の休日"},
-		{d(2026, 5, 6), jpholiday.Substitute, "振替休日"},   // 5/3 Sunday, 5/4 and 5/5 holidays: the next free day (since 2007)
+		{d(2026, 5, 6), jpholiday.Substitute, "振替休日"},  // 5/3 Sunday, 5/4 and 5/5 holidays: the next free day (since 2007)
 		{d(2020, 7, 24), jpholiday.National, "スポーツの日"}, // Olympic move
-		{d(2021, 8, 9), jpholiday.Substitute, "振替休日"},   // 山の日 moved to Sunday 8/8
-		{d(1973, 4, 30), jpholiday.Substitute, "振替休日"},  // the first substitute holiday
+		{d(2021, 8, 9), jpholiday.Substitute, "振替休日"},  // 山の日 moved to Sunday 8/8
+		{d(1973, 4, 30), jpholiday.Substitute, "振替休日"}, // the first substitute holiday
 		{d(1988, 5, 4), jpholiday.Citizens, "国民の休日"},
 		{d(2024, 3, 20), jpholiday.National, "春分の日"},
 		{d(2024, 9, 22), jpholiday.National, "秋分の日"},

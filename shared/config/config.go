@@ -114,8 +114,12 @@ type Notifications struct {
 	// PlatformSeverity is the lowest band at which a finding that concerns
 	// no particular tenant goes to every active tenant.
 	PlatformSeverity string `json:"platformSeverity,omitempty"`
-	// NoticeHours is the promised time from detection to notice.
-	NoticeHours int `json:"noticeHours"`
+	// NoticeHours is the promised time from detection to notice, in
+	// hours: a plain limit. Deadline replaces it (give one of the two).
+	NoticeHours int `json:"noticeHours,omitempty"`
+	// Deadline is the promised time from detection to notice, plain or in
+	// business hours (see Deadline).
+	Deadline *Deadline `json:"deadline,omitempty"`
 	// QuietPeriodHours after which an unchanged finding is notified again.
 	QuietPeriodHours int `json:"quietPeriodHours,omitempty"`
 	// SendRatePerSecond paces SES sending.

@@ -3,6 +3,7 @@ package jpholiday
 import (
 	"math"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -218,17 +219,30 @@ func Year(y int) []Holiday {
 	return out
 }
 
+var (
+	mu    sync.Mutex
+	years = map[int]map[time.Time]Holiday{}
+)
+
 // On reports whether the calendar date of t (in t's own location) is a
-// holiday, and which.
+// holiday, and which. Each year is computed once and kept.
 func On(t time.Time) (Holiday, bool) {
 	y, m, d := t.Date()
-	day := date(y, m, d)
-	for _, h := range Year(y) {
-		if h.Date.Equal(day) {
-			return h, true
-		}
+	if y < FirstYear || y > LastYear {
+		return Holiday{}, false
 	}
-	return Holiday{}, false
+	mu.Lock()
+	defer mu.Unlock()
+	byDay, ok := years[y]
+	if !ok {
+		byDay = map[time.Time]Holiday{}
+		for _, h := range Year(y) {
+			byDay[h.Date] = h
+		}
+		years[y] = byDay
+	}
+	h, ok := byDay[date(y, m, d)]
+	return h, ok
 }
 
 // IsHoliday reports whether year-month-day is a holiday.

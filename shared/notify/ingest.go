@@ -29,6 +29,11 @@ const (
 	OutcomeAccepted Outcome = "accepted"
 	OutcomeIgnored  Outcome = "ignored"
 	OutcomeRejected Outcome = "rejected"
+	// OutcomeCounted: a call of a counted rule, below its threshold so far.
+	OutcomeCounted Outcome = "counted"
+	// OutcomeReplayed: an event already handled, delivered again; nothing
+	// is done.
+	OutcomeReplayed Outcome = "replayed"
 )
 
 // Usage is the hint logged with a rejected event.
@@ -44,6 +49,10 @@ type EventResult struct {
 	Type      string       `json:"type,omitempty"`
 	Band      finding.Band `json:"band,omitempty"`
 	DryRun    bool         `json:"dryRun,omitempty"`
+	// Count is how many identical calls the finding groups so far (for a
+	// counted rule, against Threshold).
+	Count     int `json:"count,omitempty"`
+	Threshold int `json:"threshold,omitempty"`
 	// Route is the routing decision.
 	Route *finding.Route `json:"route,omitempty"`
 	// TagLookup is what the resource tag lookup did (nil when off).
@@ -65,9 +74,14 @@ type QueuedNotice struct {
 	TenantID string `json:"tenantId"`
 	Seq      int    `json:"seq"`
 	Kind     Kind   `json:"kind"`
+	// Due is when the notice is due by the promised deadline.
+	Due time.Time `json:"due,omitzero"`
 	// AtRisk: less than a quarter of the promised time remained at queue
 	// time.
 	AtRisk bool `json:"atRisk,omitempty"`
+	// Late: the finding arrived after its notice was already due; it is
+	// notified, but measured apart (NoticesLate), not as a broken promise.
+	Late bool `json:"late,omitempty"`
 }
 
 // HandleEvent handles one EventBridge event. Events that are not findings
@@ -93,6 +107,13 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		return EventResult{Outcome: OutcomeRejected, Reason: reason + ": " + err.Error(), Ops: "none"}, nil
 	}
 	log = log.With(logging.KeyFindingID, f.ID)
+	if f.EventID != "" {
+		// CloudTrail: identical calls are one finding; count this one.
+		res, done, err := n.tally(ctx, &f, now)
+		if err != nil || done {
+			return res, err
+		}
+	}
 	var lookup *resourcetag.Report
 	if n.Tags != nil {
 		// Read-only, so a dry run looks up too. A failure a retry may cure
@@ -121,7 +142,8 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		log.Warn("finding unrouted: its resources are no known tenant's; tag or register them",
 			logging.KeyEventType, string(f.Source)+" "+f.Type, "unrouted_resources", route.UnroutedResources)
 	}
-	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route, TagLookup: lookup}
+	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route, TagLookup: lookup,
+		Count: f.Count, Threshold: f.Threshold}
 
 	var errs []error
 	// Keep the raw event for evidence. The key hashes the body, so a
@@ -150,20 +172,29 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 			log.Info("notice suppressed", logging.KeyTenantID, r.TenantID, "reason", string(d.Suppressed))
 			continue
 		}
-		pending = append(pending, pendingNotice{claim: claim, msg: messageFor(f, r, claim)})
+		msg := messageFor(f, r, claim)
+		n.setDue(&msg, now)
+		pending = append(pending, pendingNotice{claim: claim, msg: msg})
 	}
 	queued, failed, err := n.enqueue(ctx, pending)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, p := range queued {
-		risk := p.msg.Kind != KindReminder && atRisk(p.msg.PromiseFrom, n.Promise, now)
+		risk := p.msg.promised() && atRisk(p.msg.PromiseFrom, p.msg.Due, now)
 		if !n.DryRun {
 			n.putAtRisk(p.msg, now)
 			n.put("NoticesQueued", 1, metrics.Count, nil)
+			if p.msg.Late {
+				// Arrived after its deadline: not this run's broken
+				// promise, so measured apart.
+				n.put("NoticesLate", 1, metrics.Count, nil)
+				n.put("LateArrivalSeconds", now.Sub(p.msg.Due).Seconds(), metrics.Seconds, nil)
+			}
 		}
-		res.Queued = append(res.Queued, QueuedNotice{TenantID: p.claim.TenantID, Seq: p.claim.Seq, Kind: p.claim.Kind, AtRisk: risk})
-		log.Info("notice queued", logging.KeyTenantID, p.claim.TenantID, "notice_seq", p.claim.Seq, "notice_kind", string(p.claim.Kind), "at_risk", risk, "dry_run", n.DryRun)
+		res.Queued = append(res.Queued, QueuedNotice{TenantID: p.claim.TenantID, Seq: p.claim.Seq, Kind: p.claim.Kind, Due: p.msg.Due, AtRisk: risk, Late: p.msg.Late})
+		log.Info("notice queued", logging.KeyTenantID, p.claim.TenantID, "notice_seq", p.claim.Seq, "notice_kind", string(p.claim.Kind),
+			"due", p.msg.Due, "at_risk", risk, "late", p.msg.Late, "dry_run", n.DryRun)
 	}
 	for _, p := range failed {
 		res.Failed = append(res.Failed, p.claim.TenantID)
@@ -173,6 +204,11 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 	res.Ops = ops
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if f.EventID != "" && !n.DryRun && len(errs) == 0 {
+		if err := n.Ledger.MarkHandled(ctx, f.ID, f.EventID); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	log.Info("finding handled", logging.KeyEventType, string(f.Source)+" "+f.Type, "band", f.Band.String(),
 		"tenants_concerned", len(route.Concerned), "notices_queued", len(res.Queued), "notices_suppressed", len(res.Suppressed),
@@ -222,7 +258,7 @@ func (n *Notifier) claim(ctx context.Context, f finding.Finding, tenantID string
 	if err != nil {
 		return Claim{}, Decision{}, err
 	}
-	d := Decide(prev, f.Band, now, n.QuietPeriod)
+	d := Decide(prev, f.Band, f.Updated, now, n.QuietPeriod)
 	c := Claim{FindingID: f.ID, TenantID: tenantID, Seq: 1, Kind: d.Kind, Queued: now.UTC().Truncate(time.Millisecond)}
 	if prev != nil {
 		c.Seq = prev.Seq + 1
@@ -315,9 +351,18 @@ func (n *Notifier) notifyOps(ctx context.Context, f finding.Finding, route findi
 		Concerned: nonNil(route.Concerned), UnknownTenants: route.UnknownTenants,
 		Unrouted: route.Unrouted, UnroutedResources: route.UnroutedResources, TagLookup: res.TagLookup,
 		Queued: []string{}, Suppressed: res.Suppressed, Failed: res.Failed,
+		FirstSeen: f.FirstSeen, LastSeen: f.LastSeen, Threshold: f.Threshold,
+		Deadline: n.Deadline.String(),
+	}
+	if d.Kind != KindReminder {
+		msg.Due = n.Deadline.Due(promiseFrom(f, d.Kind))
+		msg.Late = now.After(msg.Due)
 	}
 	for _, q := range res.Queued {
 		msg.Queued = append(msg.Queued, q.TenantID)
+		if q.Late {
+			msg.Late = true
+		}
 	}
 	if n.DryRun {
 		return "planned", nil
@@ -342,4 +387,56 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// tally counts a CloudTrail event into its grouped finding: a replay of an
+// event already handled ends here (done), and so does a call of a counted
+// rule below its threshold. Otherwise f takes the group's count, first and
+// last times.
+func (n *Notifier) tally(ctx context.Context, f *finding.Finding, now time.Time) (EventResult, bool, error) {
+	window := n.QuietPeriod
+	if f.Threshold > 0 {
+		window = f.WindowEnd.Sub(f.WindowStart)
+	}
+	t, err := n.Ledger.Tally(ctx, f.ID, f.EventID, f.Detected, window, now, n.DryRun)
+	if err != nil {
+		return EventResult{}, true, fmt.Errorf("finding %s: %w", f.ID, err)
+	}
+	log := n.log().With(logging.KeyFindingID, f.ID)
+	res := EventResult{FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Count: t.Count, Threshold: f.Threshold, Ops: "none"}
+	if t.Replayed {
+		n.put("EventsReplayed", 1, metrics.Count, nil)
+		log.Info("event replayed: it was handled before, nothing is sent again", "event_id", f.EventID)
+		res.Outcome, res.Reason = OutcomeReplayed, "event "+f.EventID+" was handled before"
+		return res, true, nil
+	}
+	if !t.Recounted || t.Count > 0 {
+		f.Count, f.FirstSeen, f.LastSeen, f.Updated = t.Count, t.First, t.Last, t.Last
+		if f.Threshold == 0 {
+			// A burst is detected when its first call is.
+			f.Detected = t.First
+		}
+	}
+	if f.Threshold > 0 && t.Count < f.Threshold {
+		n.put("EventsCounted", 1, metrics.Count, nil)
+		log.Info("call counted", "count", t.Count, "threshold", f.Threshold, "window_start", f.WindowStart)
+		res.Outcome, res.Reason = OutcomeCounted, fmt.Sprintf("%d of %d calls in the window from %s", t.Count, f.Threshold, f.WindowStart.Format(time.RFC3339))
+		if !n.DryRun {
+			if err := n.Ledger.MarkHandled(ctx, f.ID, f.EventID); err != nil {
+				return res, true, fmt.Errorf("finding %s: %w", f.ID, err)
+			}
+		}
+		return res, true, nil
+	}
+	return EventResult{}, false, nil
+}
+
+// setDue sets a notice's deadline from the promised deadline, and marks it
+// late when the finding arrived after it.
+func (n *Notifier) setDue(m *Message, now time.Time) {
+	if m.Kind == KindReminder {
+		return
+	}
+	m.Due = n.Deadline.Due(m.PromiseFrom).UTC()
+	m.Late = now.After(m.Due)
 }

@@ -37,8 +37,9 @@ type Finding struct {
 	Severity float64 `json:"severity"`
 	// Title is a one-line English summary.
 	Title string `json:"title"`
-	// LocalTitles holds translated titles by language ("ja"), where the
-	// source provides them (catalogue rules do; GuardDuty does not).
+	// LocalTitles holds translated titles by language ("ja"): the
+	// catalogue rule's, or for GuardDuty the finding type's
+	// (GuardDutyTitleJA).
 	LocalTitles map[string]string `json:"localTitles,omitempty"`
 	// Description is GuardDuty's description, or a sentence built from the
 	// CloudTrail call (who called what from where).
@@ -130,6 +131,9 @@ type Resource struct {
 	// TagsLookedUp is true when Tags were read from the resource itself
 	// because the finding did not carry the tenant tag.
 	TagsLookedUp bool `json:"tagsLookedUp,omitempty"`
+	// Detail is what else identifies the resource to a reader: a
+	// container's image, an ECS task's group, a database's engine and user.
+	Detail string `json:"detail,omitempty"`
 	// Bucket and Keys are set for S3: the bucket name and the object keys
 	// the finding names (none when it is about the whole bucket).
 	Bucket string   `json:"bucket,omitempty"`

@@ -45,7 +45,44 @@ type GuardDutyResource struct {
 	KubernetesDetails *GuardDutyKubernetes  `json:"kubernetesDetails"`
 	EbsVolumeDetails  *GuardDutyEBSVolumes  `json:"ebsVolumeDetails"`
 	RdsDbInstance     *GuardDutyRDSInstance `json:"rdsDbInstanceDetails"`
+	RdsDbUser         *GuardDutyRDSUser     `json:"rdsDbUserDetails"`
 	LambdaDetails     *GuardDutyLambda      `json:"lambdaDetails"`
+	EcsClusterDetails *GuardDutyECSCluster  `json:"ecsClusterDetails"`
+	ContainerDetails  *GuardDutyContainer   `json:"containerDetails"`
+}
+
+// GuardDutyECSCluster is resource.ecsClusterDetails (Runtime Monitoring and
+// Malware Protection on ECS): the cluster and the task involved.
+type GuardDutyECSCluster struct {
+	Name        string         `json:"name"`
+	ARN         string         `json:"arn"`
+	Status      string         `json:"status"`
+	Tags        []GuardDutyTag `json:"tags"`
+	TaskDetails *struct {
+		ARN           string               `json:"arn"`
+		DefinitionARN string               `json:"definitionArn"`
+		Group         string               `json:"group"`
+		LaunchType    string               `json:"launchType"`
+		Tags          []GuardDutyTag       `json:"tags"`
+		Containers    []GuardDutyContainer `json:"containers"`
+	} `json:"taskDetails"`
+}
+
+// GuardDutyContainer is resource.containerDetails, or one of an ECS task's
+// containers.
+type GuardDutyContainer struct {
+	ContainerRuntime string `json:"containerRuntime"`
+	ID               string `json:"id"`
+	Name             string `json:"name"`
+	Image            string `json:"image"`
+}
+
+// GuardDutyRDSUser is resource.rdsDbUserDetails (RDS Protection): the
+// database user a login finding is about.
+type GuardDutyRDSUser struct {
+	User        string `json:"user"`
+	Application string `json:"application"`
+	Database    string `json:"database"`
 }
 
 // GuardDutyInstance is resource.instanceDetails.
@@ -274,6 +311,7 @@ func fromGuardDuty(ev events.CloudWatchEvent, detail, raw []byte) (Finding, erro
 		Region:      region,
 		Sample:      d.IsSample(),
 		Scope:       GuardDutyScope(d.Type),
+		LocalTitles: map[string]string{"ja": GuardDutyTitleJA(d.Type)},
 		Raw:         raw,
 	}
 	if s := d.Service; s != nil {
@@ -370,7 +408,11 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 		}
 	}
 	if db := r.RdsDbInstance; db != nil && (db.DBInstanceIdentifier != "" || db.DBInstanceARN != "") {
-		out = append(out, Resource{Kind: KindRDSInstance, ID: firstNonEmpty(db.DBInstanceIdentifier, db.DBInstanceARN), ARN: db.DBInstanceARN, Tags: tagMap(db.Tags)})
+		res := Resource{Kind: KindRDSInstance, ID: firstNonEmpty(db.DBInstanceIdentifier, db.DBInstanceARN), ARN: db.DBInstanceARN, Tags: tagMap(db.Tags), Detail: db.Engine}
+		if u := r.RdsDbUser; u != nil && u.User != "" {
+			res.Detail = strings.TrimSpace(db.Engine + " user " + u.User + " database " + u.Database)
+		}
+		out = append(out, res)
 		if db.DBClusterIdentifier != "" {
 			out = append(out, Resource{Kind: KindRDSCluster, ID: db.DBClusterIdentifier,
 				ARN: "arn:" + partition + ":rds:" + region + ":" + account + ":cluster:" + db.DBClusterIdentifier})
@@ -378,6 +420,28 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 	}
 	if l := r.LambdaDetails; l != nil && (l.FunctionName != "" || l.FunctionARN != "") {
 		out = append(out, Resource{Kind: KindLambda, ID: firstNonEmpty(l.FunctionName, l.FunctionARN), ARN: l.FunctionARN, Tags: tagMap(l.Tags)})
+	}
+	var containers []GuardDutyContainer
+	if c := r.EcsClusterDetails; c != nil && (c.Name != "" || c.ARN != "") {
+		cluster := Resource{Kind: KindECSCluster, ID: firstNonEmpty(c.Name, lastPathSegment(c.ARN)), ARN: c.ARN, Tags: tagMap(c.Tags)}
+		out = append(out, cluster)
+		if t := c.TaskDetails; t != nil && t.ARN != "" {
+			// A task inherits the cluster's tags for routing unless it has
+			// its own tenant tag.
+			tags := tagMap(t.Tags)
+			out = append(out, Resource{Kind: KindECSTask, ID: lastPathSegment(t.ARN), ARN: t.ARN, Tags: tags, Detail: t.Group})
+			containers = append(containers, t.Containers...)
+		}
+	}
+	if c := r.ContainerDetails; c != nil {
+		containers = append(containers, *c)
+	}
+	for _, c := range containers {
+		id := firstNonEmpty(c.Name, c.ID)
+		if id == "" || slices.ContainsFunc(out, func(r Resource) bool { return r.Kind == KindContainer && r.ID == id }) {
+			continue
+		}
+		out = append(out, Resource{Kind: KindContainer, ID: id, Detail: c.Image})
 	}
 	return out
 }

@@ -298,5 +298,5 @@ func appendUnique(ss []string, s string) []string {
 // needs none) and its object keys are limited to keys: the tenant's own, all
 // of them for a resource tagged with the tenant, none for a shared one.
 func narrow(r Resource, keys []string) Resource {
-	return Resource{Kind: r.Kind, ID: r.ID, ARN: r.ARN, Bucket: r.Bucket, Keys: slices.Clone(keys)}
+	return Resource{Kind: r.Kind, ID: r.ID, ARN: r.ARN, Detail: r.Detail, Bucket: r.Bucket, Keys: slices.Clone(keys)}
 }

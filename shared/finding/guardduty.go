@@ -384,8 +384,10 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 		}
 		out = append(out, res)
 	}
+	var parentTags map[string]string
 	if c := r.EksClusterDetails; c != nil && (c.Name != "" || c.ARN != "") {
 		out = append(out, Resource{Kind: KindEKSCluster, ID: firstNonEmpty(c.Name, c.ARN), ARN: c.ARN, Tags: tagMap(c.Tags)})
+		parentTags = tagMap(c.Tags)
 	}
 	if k := r.KubernetesDetails; k != nil && k.KubernetesWorkloadDetails != nil && k.KubernetesWorkloadDetails.Name != "" {
 		w := k.KubernetesWorkloadDetails
@@ -393,7 +395,8 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 		if w.Namespace != "" {
 			id = w.Namespace + "/" + w.Name
 		}
-		out = append(out, Resource{Kind: KindK8sWorkload, ID: id})
+		// A workload is its cluster's.
+		out = append(out, Resource{Kind: KindK8sWorkload, ID: id, Tags: cloneTags(parentTags)})
 	}
 	if v := r.EbsVolumeDetails; v != nil {
 		for _, vol := range v.ScannedVolumeDetails {
@@ -425,11 +428,15 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 	if c := r.EcsClusterDetails; c != nil && (c.Name != "" || c.ARN != "") {
 		cluster := Resource{Kind: KindECSCluster, ID: firstNonEmpty(c.Name, lastPathSegment(c.ARN)), ARN: c.ARN, Tags: tagMap(c.Tags)}
 		out = append(out, cluster)
+		parentTags = cluster.Tags
 		if t := c.TaskDetails; t != nil && t.ARN != "" {
-			// A task inherits the cluster's tags for routing unless it has
-			// its own tenant tag.
+			// A task without tags of its own is its cluster's.
 			tags := tagMap(t.Tags)
+			if tags == nil {
+				tags = cloneTags(cluster.Tags)
+			}
 			out = append(out, Resource{Kind: KindECSTask, ID: lastPathSegment(t.ARN), ARN: t.ARN, Tags: tags, Detail: t.Group})
+			parentTags = tags
 			containers = append(containers, t.Containers...)
 		}
 	}
@@ -441,7 +448,8 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 		if id == "" || slices.ContainsFunc(out, func(r Resource) bool { return r.Kind == KindContainer && r.ID == id }) {
 			continue
 		}
-		out = append(out, Resource{Kind: KindContainer, ID: id, Detail: c.Image})
+		// A container is its task's, or its cluster's (EKS, ECS).
+		out = append(out, Resource{Kind: KindContainer, ID: id, Detail: c.Image, Tags: cloneTags(parentTags)})
 	}
 	return out
 }
@@ -501,4 +509,15 @@ func iamNameRE(s string) bool {
 		}
 	}
 	return true
+}
+
+func cloneTags(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

@@ -257,10 +257,7 @@ func (n *Notifier) deliver(ctx context.Context, m Message, entry *Entry) (*Notic
 			rec.Groups = append(rec.Groups, g)
 			continue
 		}
-		mail, err := notice.Render(notice.Input{
-			TenantID: t.ID, TenantName: name, Languages: a.Languages, Location: a.Location(), Finding: f, Resources: m.Resources,
-			Operator: n.Wording.Operator, Contact: n.Wording.Contact, Action: n.Wording.Action,
-		})
+		mail, err := notice.Render(n.noticeInput(m, t, name, a))
 		if err != nil {
 			return nil, fmt.Errorf("notice %s/%s: render: %w", f.ID, m.TenantID, err)
 		}
@@ -380,10 +377,7 @@ func (n *Notifier) PlanBatch(ctx context.Context, ev events.SQSEvent) ([]Planned
 			continue
 		}
 		for _, a := range Audiences(t.Contacts, n.Languages) {
-			mail, err := notice.Render(notice.Input{
-				TenantID: t.ID, TenantName: t.Name, Languages: a.Languages, Location: a.Location(), Finding: m.Finding, Resources: m.Resources,
-				Operator: n.Wording.Operator, Contact: n.Wording.Contact, Action: n.Wording.Action,
-			})
+			mail, err := notice.Render(n.noticeInput(m, t, t.Name, a))
 			if err != nil {
 				plan.Error = err.Error()
 				break
@@ -392,4 +386,13 @@ func (n *Notifier) PlanBatch(ctx context.Context, ev events.SQSEvent) ([]Planned
 		}
 	}
 	return out, nil
+}
+
+// noticeInput is what one audience's notice says.
+func (n *Notifier) noticeInput(m Message, t Tenant, name string, a Audience) notice.Input {
+	return notice.Input{
+		TenantID: t.ID, TenantName: name, Languages: a.Languages, Location: a.Location(), Finding: m.Finding, Resources: m.Resources,
+		Operator: n.Wording.Operator, Contact: n.Wording.Contact, Action: n.Wording.Action,
+		Due: n.due(m), Late: m.Late, Received: m.Queued,
+	}
 }

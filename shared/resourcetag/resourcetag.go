@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/pledge-dev/pledge/shared/finding"
 )
@@ -417,6 +418,14 @@ func permanent(err error) bool {
 	}
 	if ae.ErrorFault() == smithy.FaultClient {
 		return true
+	}
+	// Unmodelled errors carry no fault: a 4xx status other than 429 is
+	// the client's.
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		if code := re.HTTPStatusCode(); code >= 400 && code < 500 && code != 429 {
+			return true
+		}
 	}
 	// Some services send no fault: judge by the code.
 	c := ae.ErrorCode()

@@ -352,8 +352,11 @@ func (e *fakeEvidence) Put(_ context.Context, r evidence.Record) (string, error)
 		return "", e.err
 	}
 	if e.countOnly {
-		e.counted++
-		return fmt.Sprintf("notice/%d", e.counted), nil
+		// Count notices only: finding records are kept too, one per event.
+		if r.Kind == notify.EvidenceKind {
+			e.counted++
+		}
+		return fmt.Sprintf("%s/%d", r.Kind, e.counted), nil
 	}
 	e.records = append(e.records, r)
 	return fmt.Sprintf("notice/%d", len(e.records)), nil

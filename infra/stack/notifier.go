@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -19,6 +20,38 @@ import (
 	"github.com/pledge-dev/pledge/shared/config"
 	"github.com/pledge-dev/pledge/shared/finding"
 )
+
+// CloudTrailCall is one security-relevant API call the notifier is told of.
+type CloudTrailCall struct {
+	// EventSource is CloudTrail's eventSource, e.g. "s3.amazonaws.com".
+	EventSource string
+	// EventName is the API call, e.g. "PutBucketPolicy".
+	EventName string
+}
+
+// CatalogueCalls returns the named calls of the notifier's catalogue
+// (package finding, less the rules the configuration disables), console
+// sign-in excluded (it has a pattern of its own) and so are the rules over
+// calls of any service. The global-events stack forwards the global
+// services' ones.
+func CatalogueCalls(n config.Notifications) ([]CloudTrailCall, error) {
+	cat, err := finding.Default().Without(n.Catalogue.Disable...)
+	if err != nil {
+		return nil, fmt.Errorf("notifications.catalogue.disable: %w", err)
+	}
+	var out []CloudTrailCall
+	for _, r := range cat.Rules {
+		if r.AnyCall || r.EventSource == "signin.amazonaws.com" {
+			continue
+		}
+		for _, name := range r.EventNames {
+			if c := (CloudTrailCall{EventSource: r.EventSource, EventName: name}); !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
 
 // CataloguePatterns returns the EventBridge patterns that deliver findings
 // to the notifier: GuardDuty findings, and every call of the notifier's own
@@ -118,7 +151,11 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		description: "routes GuardDuty and CloudTrail findings to the affected tenants and notifies them within the promised time",
 		memoryMB:    512,
 		timeout:     timeout,
-		env:         map[string]string{config.EnvVar: cfg.Only(config.SectionNotifications, config.SectionTenants).Encode()},
+		// The notice queue's consumers plus room for finding events
+		// (config.Config.ReservedConcurrency); a burst beyond it waits in
+		// Lambda's asynchronous queue (retried for up to six hours).
+		reserved: float64(cfg.ReservedConcurrency()[FindingNotifierName]),
+		env:      map[string]string{config.EnvVar: cfg.Only(config.SectionNotifications, config.SectionTenants).Encode()},
 		envToken: map[string]*string{
 			EnvRegistryTable:  props.Registry.TableName(),
 			EnvLedgerTable:    n.ledger.TableName(),
@@ -130,11 +167,11 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		return nil, err
 	}
 	n.f = f
-	f.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(n.queue, &awslambdaeventsources.SqsEventSourceProps{
+	f.addQueueSource(n.queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(10),
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(2),
-	}))
+	})
 
 	patterns := props.Patterns
 	if patterns == nil {
@@ -183,7 +220,7 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		return nil, err
 	}
 	// Notices are SES v2 SendEmail with simple content: ses:SendEmail.
-	f.allow("SendNotices", []string{"ses:SendEmail"}, arns(sesIdentities...), nil)
+	f.allow("SendNotices", []string{"ses:SendEmail"}, arns(sesIdentities...), fromSender(cfg))
 	f.allowOpsPublish()
 	kinds := props.EvidenceKinds
 	if kinds == nil {
@@ -192,24 +229,27 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 	evidenceNag := f.allowEvidence(kinds, false)
 	lookupNag := allowTagLookups(f, cfg.Region)
 
-	f.addAlarm(awscloudwatch.NewAlarm(c, jsii.String("NoticeAtRiskAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String("Pledge: a tenant notice is at risk of missing the promised notice time."),
-		Metric:             f.pledgeMetric("NoticeAtRisk", "Maximum", 5*time.Minute, nil),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	}))
-	f.addAlarm(awscloudwatch.NewAlarm(c, jsii.String("UnroutedFindingAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription: jsii.String("Pledge: a finding about resources that are no known tenant's reached ops only (unrouted); " +
-			"tag the resources with the tenant tag or register them as a tenant's shared resources. The ops message names them."),
-		Metric:             f.pledgeMetric("FindingsUnrouted", "Sum", 5*time.Minute, nil),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	}))
-	f.alarmOnQueue("NoticeDeadLetterQueueAlarm", noticeDLQ, "a tenant notice failed five times and waits in the notice dead-letter queue")
+	if _, err := f.alarm(alarmSpec{
+		id: "NoticeAtRiskAlarm", name: "notice-at-risk", what: "a tenant notice is at risk of missing the promised notice time.",
+		metric:    f.pledgeMetric("NoticeAtRisk", "Maximum", 5*time.Minute, nil),
+		threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		missing: MissingIsSilence,
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := f.alarm(alarmSpec{
+		id: "UnroutedFindingAlarm", name: "findings-unrouted",
+		what: "a finding about resources that are no known tenant's reached ops only (unrouted); " +
+			"tag the resources with the tenant tag or register them as a tenant's shared resources. The ops message names them.",
+		metric:    f.pledgeMetric("FindingsUnrouted", "Sum", 5*time.Minute, nil),
+		threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		missing: MissingIsSilence,
+	}); err != nil {
+		return nil, err
+	}
+	if err := f.alarmOnQueue("NoticeDeadLetterQueueAlarm", "notice-dead-letters", noticeDLQ, "a tenant notice failed five times and waits in the notice dead-letter queue"); err != nil {
+		return nil, err
+	}
 
 	suppress(f.role, true, suppression{
 		id: "AwsSolutions-IAM5",
@@ -272,4 +312,21 @@ func allowTagLookups(f *function, region string) []interface{} {
 	f.allow("LookUpIAMUserTags", []string{"iam:ListUserTags", "iam:GetAccessKeyLastUsed"}, arns(pat("arn:{partition}:iam::{account}:user/*")), nil)
 	f.allow("LookUpIAMRoleTags", []string{"iam:ListRoleTags"}, arns(pat("arn:{partition}:iam::{account}:role/*")), nil)
 	return strs(nag...)
+}
+
+// serviceOf returns "s3" for "s3.amazonaws.com".
+func serviceOf(eventSource string) string {
+	for i := 0; i < len(eventSource); i++ {
+		if eventSource[i] == '.' {
+			return eventSource[:i]
+		}
+	}
+	return eventSource
+}
+
+func appendUnique(ss []string, s string) []string {
+	if slices.Contains(ss, s) {
+		return ss
+	}
+	return append(ss, s)
 }

@@ -17,7 +17,8 @@ func (c Catalogue) Markdown() string {
 	b.WriteString("Routing: *platform* findings reach the tenants whose resources they name, or else every active tenant at or above `notifications.platformSeverity`; ")
 	b.WriteString("*resource* findings reach only the tenants whose resources they name (by tag, looked-up tag, S3 prefix or registered shared resource), or else ops alone as *unrouted*. ")
 	b.WriteString("Counted rules become one finding per principal and window once the threshold is reached. ")
-	b.WriteString("AWS Organizations calls reach EventBridge in us-east-1 only, so `organizations/Changed` fires only where the stack is deployed there.\n\n")
+	b.WriteString("Calls of global services (IAM, console sign-in, AWS Organizations) reach EventBridge in us-east-1 only; the global-events stack (`infra/stack/global.go`) forwards the named ones and every console sign-in to the home region. ")
+	b.WriteString("The two rules over calls of any service match in the home region only: refused calls and root activity against global services in us-east-1 are not forwarded.\n\n")
 	b.WriteString("| Type | CIS | Calls | Band (severity) | Routing | Title | タイトル |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range c.Rules {
 		band, _ := BandOf(r.Severity)

@@ -136,9 +136,11 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		return EventResult{}, fmt.Errorf("route finding %s: read tenants: %w", f.ID, err)
 	}
 	route := n.Policy.Route(f, routing(tenants))
-	if route.Unrouted {
-		// A finding about resources that are no tenant's: ops must place
-		// them. Counted so that an alarm tells ops (FindingsUnrouted).
+	if route.Unrouted && route.OpsReason == finding.OpsUnrouted {
+		// A finding that would have reached tenants, about resources that
+		// are no tenant's: ops must place them. Counted so that an alarm
+		// tells ops (FindingsUnrouted); below the threshold it is only
+		// marked in the ops message.
 		n.put("FindingsUnrouted", 1, metrics.Count, nil)
 		log.Warn("finding unrouted: its resources are no known tenant's; tag or register them",
 			logging.KeyEventType, string(f.Source)+" "+f.Type, "unrouted_resources", route.UnroutedResources)

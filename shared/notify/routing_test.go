@@ -176,3 +176,17 @@ func TestNotifier_TagLookupFailures(t *testing.T) {
 		t.Errorf("a failed lookup wrote something: queue %d, ops %d, evidence %d, claims %d", r2.queue.len(), r2.topic.count(), len(r2.ev.records), r2.ledger.claims)
 	}
 }
+
+// TestNotifier_UnroutedBelowThresholdRaisesNoAlarm: a Low finding about a
+// resource no tenant owns is marked unrouted to ops but does not count
+// towards the alarm, which is for findings that would have reached tenants.
+func TestNotifier_UnroutedBelowThresholdRaisesNoAlarm(t *testing.T) {
+	r := newRig(t, time.Date(2026, 11, 21, 3, 20, 0, 0, time.UTC))
+	res := r.event(t, stripTags(t, fixture(t, "guardduty-ec2-ssh-brute-force.json"), "resource.instanceDetails.tags"))
+	if !res.Route.Unrouted || res.Route.OpsReason != finding.OpsBelowThreshold || res.Ops != "published" {
+		t.Fatalf("route %+v ops %s", res.Route, res.Ops)
+	}
+	if got := sum(r.metricValues(t, "FindingsUnrouted", nil)); got != 0 {
+		t.Errorf("FindingsUnrouted = %v, want 0 below the threshold", got)
+	}
+}

@@ -72,6 +72,9 @@ func edit(dir, file string, set map[string]any) ([]byte, error) {
 	}
 	for k, v := range set {
 		m, ok := ev["detail"].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: no detail", file)
+		}
 		path := strings.Split(k, ".")
 		for _, p := range path[:len(path)-1] {
 			if m, ok = m[p].(map[string]any); !ok {

@@ -32,7 +32,8 @@ type Deadline struct {
 // BusinessHours is a weekly business-hours calendar in one time zone,
 // optionally closed on a country's national holidays.
 type BusinessHours struct {
-	// Days are the weekdays business hours apply, "Mon" to "Sun".
+	// Days are the weekdays business hours apply, "Mon" to "Sun" as
+	// Weekdays spells them.
 	Days []string `json:"days"`
 	// Start and End are "HH:MM" in Timezone; End is after Start (business
 	// hours do not cross midnight) and is not part of business hours.
@@ -45,10 +46,6 @@ type BusinessHours struct {
 	// national, substitute and citizens' holidays), or "" for none.
 	Holidays string `json:"holidays,omitempty"`
 }
-
-// Weekdays are the names BusinessHours.Days takes, Sunday first as
-// time.Weekday counts.
-var Weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
 // HolidayCalendars are the values BusinessHours.Holidays takes.
 var HolidayCalendars = []string{"", "jp"}

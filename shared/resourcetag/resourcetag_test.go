@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -47,6 +48,10 @@ func (f *fakeEC2) DescribeTags(_ context.Context, in *ec2.DescribeTagsInput, _ .
 			out.Tags = append(out.Tags, ec2types.TagDescription{ResourceId: aws.String(id), Key: aws.String(k), Value: aws.String(v)})
 		}
 	}
+	// A stable order, so that the two pages split the same list.
+	slices.SortFunc(out.Tags, func(a, b ec2types.TagDescription) int {
+		return strings.Compare(aws.ToString(a.ResourceId)+"\x00"+aws.ToString(a.Key), aws.ToString(b.ResourceId)+"\x00"+aws.ToString(b.Key))
+	})
 	if in.NextToken == nil && len(out.Tags) > 1 {
 		out.NextToken = aws.String("page-2")
 		out.Tags = out.Tags[:1]

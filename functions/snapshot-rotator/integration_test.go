@@ -391,8 +391,19 @@ func TestRotator_Sandbox_TwoStagesOneAccount(t *testing.T) {
 		t.Errorf("staging's snapshots %d → %d", len(theirs), len(after))
 	}
 
-	// Staging's rotator, for real: its own old generations go, prod's stay.
+	// Prod's new snapshots reached RDS tagged with prod's stage (in the
+	// create request: the rotator never tags afterwards).
 	mine := w.ofStage(t, scenario.Stage)
+	for _, o := range res[0].Targets {
+		if _, ok := mine[o.Created]; o.Created == "" || !ok {
+			t.Errorf("prod's new snapshot %q of %s is not tagged %s=%s in RDS", o.Created, o.Target.ID, snapshot.TagStage, scenario.Stage)
+		}
+	}
+	if n := w.sb.Sim.Count("rds", "AddTagsToResource"); n != 0 {
+		t.Errorf("the rotator called AddTagsToResource %d times", n)
+	}
+
+	// Staging's rotator, for real: its own old generations go, prod's stay.
 	res = run(stagingEnv)
 	deleted = 0
 	for _, o := range res[0].Targets {

@@ -28,6 +28,7 @@ func main() {
 		Name:         name,
 		Setup:        setup,
 		DefaultEvent: func(now time.Time) []byte { return runner.ScheduledEventJSON(now, nil) },
+		RealTimeOnly: true, // snapshots are created and deleted by the real clock
 		Commands: map[string]runner.Command{
 			"plan": {Usage: "[--keep-last N] [--keep-hourly N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--keep-yearly N] [--tz ZONE] < snapshots.json", Run: func(args []string, stdin io.Reader, stdout, _ io.Writer) error { return runPlan(args, stdin, stdout) }},
 		},
@@ -45,6 +46,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 	}
 	rec := metrics.New(env.Metrics, map[string]string{"Function": name}, env.Now)
 	rot := &snapshot.Rotator{
+		Stage:    cfg.Stage,
 		Source:   snapshot.RDS{API: rds.NewFromConfig(aws)},
 		Evidence: &evidence.Store{S3: awsconfig.NewS3(aws), Bucket: env.Getenv("PLEDGE_EVIDENCE_BUCKET"), DryRun: env.DryRun},
 		Metrics:  rec,

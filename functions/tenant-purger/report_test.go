@@ -17,7 +17,7 @@ import (
 // reportEvent is the sample report request for tenant id and request.
 func (w *world) reportEvent(t *testing.T, id, request string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", "tenant-deletion-report-requested.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "deletion-report-requested.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

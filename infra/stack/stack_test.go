@@ -529,6 +529,20 @@ func TestSnapshotRotator_DeletesOnlyManagedSnapshots(t *testing.T) {
 			if eq["aws:ResourceTag/pledge:managed"] != "true" {
 				t.Errorf("%s (%s) lacks the condition aws:ResourceTag/pledge:managed = true: %v", a, st.Sid, st.Conditions)
 			}
+			// The RDS key of the resource type, for both tags.
+			rdsKey := map[string]string{"rds:DeleteDBSnapshot": "rds:snapshot-tag/", "rds:DeleteDBClusterSnapshot": "rds:cluster-snapshot-tag/"}[a]
+			if eq[rdsKey+"pledge:managed"] != "true" {
+				t.Errorf("%s (%s) lacks the condition %spledge:managed = true: %v", a, st.Sid, rdsKey, st.Conditions)
+			}
+			// Another stage's snapshot (tagged with its stage) is not this
+			// role's to delete; a legacy one (no stage tag) stays deletable.
+			ifExists, _ := st.Conditions["StringEqualsIfExists"].(map[string]interface{})
+			if len(ifExists) != 2 || ifExists["aws:ResourceTag/pledge:stage"] != "prod" || ifExists[rdsKey+"pledge:stage"] != "prod" {
+				t.Errorf("%s (%s) lacks StringEqualsIfExists aws:ResourceTag/pledge:stage and %spledge:stage = prod: %v", a, st.Sid, rdsKey, st.Conditions)
+			}
+			if len(st.Conditions) != 2 {
+				t.Errorf("%s (%s) has conditions %v, want StringEquals and StringEqualsIfExists only", a, st.Sid, st.Conditions)
+			}
 			for _, r := range st.Resources {
 				if !strings.HasPrefix(r, rdsArn+"snapshot:pledge-") && !strings.HasPrefix(r, rdsArn+"cluster-snapshot:pledge-") {
 					t.Errorf("%s allowed on %s, want only pledge-* snapshots", a, r)
@@ -559,8 +573,8 @@ func TestSnapshotRotator_CreatesSnapshotsOnlyOfConfiguredTargets(t *testing.T) {
 		}
 		sort.Strings(got)
 		want := []string{
-			rdsArn + "cluster-snapshot:pledge-*", rdsArn + "cluster:ledger-aurora",
-			rdsArn + "db:orders-db", rdsArn + "db:users-db", rdsArn + "snapshot:pledge-*",
+			rdsArn + "cluster-snapshot:pledge-4-prod-*", rdsArn + "cluster:ledger-aurora",
+			rdsArn + "db:orders-db", rdsArn + "db:users-db", rdsArn + "snapshot:pledge-4-prod-*",
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("create grants on\n%v\nwant only\n%v", got, want)
@@ -737,39 +751,57 @@ func TestPledgeStack_ImportsConfiguredRegistryAndEvidence(t *testing.T) {
 
 func TestFindingNotifier_RulesFilterTheCatalogue(t *testing.T) {
 	s := example(t)
-	calls, err := stack.CatalogueCalls(exampleConfig(t).Notifications)
+	patterns, err := stack.CataloguePatterns(exampleConfig(t).Notifications)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []interface{}
-	for _, c := range calls {
-		if !slices.Contains(names, interface{}(c.EventName)) {
-			names = append(names, c.EventName)
+	// One rule per pattern of the notifier's catalogue: every service's
+	// calls, with CloudTrail's real names, and the any-call rules.
+	rules := s.resources("AWS::Events::Rule")
+	var toNotifier int
+	for _, r := range rules {
+		if strings.Contains(fmt.Sprint(r), "findings for the notifier") {
+			toNotifier++
 		}
 	}
-	// The rule must pass every call the notifier's catalogue knows, with
-	// CloudTrail's real names.
-	for _, want := range []string{"PutBucketPublicAccessBlock", "ModifyDBParameterGroup", "CreateDBInstance", "StopLogging"} {
-		if !slices.Contains(names, interface{}(want)) {
-			t.Errorf("the CloudTrail rule does not pass %s", want)
+	if toNotifier != len(patterns) {
+		t.Errorf("%d notifier rules, want one per catalogue pattern (%d)", toNotifier, len(patterns))
+	}
+	for _, p := range patterns[1:] {
+		p := p
+		if names, ok := p.Detail["eventName"].([]string); ok {
+			check(t, "CloudTrail rule for "+p.Name, func() {
+				s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
+					"EventPattern": map[string]interface{}{
+						"source": strs(p.Source...), "detail-type": strs(p.DetailType...),
+						"detail": map[string]interface{}{"eventSource": strs(p.Detail["eventSource"].([]string)...), "eventName": strs(names...)},
+					},
+				}))
+			})
 		}
 	}
-	check(t, "CloudTrail rule", func() {
-		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
-			"EventPattern": assertions.Match_ObjectLike(&map[string]interface{}{
-				"detail-type": []interface{}{"AWS API Call via CloudTrail"},
-				"detail": map[string]interface{}{
-					"eventName":   names,
-					"eventSource": assertions.Match_ArrayWith(&[]interface{}{"cloudtrail.amazonaws.com", "s3.amazonaws.com"}),
-				},
-			}),
-		}))
-	})
-	check(t, "root sign-in rule", func() {
+	check(t, "console sign-in rule, IAM users too", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
 			"EventPattern": map[string]interface{}{
 				"source": []interface{}{"aws.signin"}, "detail-type": []interface{}{"AWS Console Sign In via CloudTrail"},
-				"detail": map[string]interface{}{"userIdentity": map[string]interface{}{"type": []interface{}{"Root"}}},
+				"detail": map[string]interface{}{"eventSource": []interface{}{"signin.amazonaws.com"}, "eventName": []interface{}{"ConsoleLogin"}},
+			},
+		}))
+	})
+	check(t, "refused calls of any service", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
+			"EventPattern": map[string]interface{}{
+				"detail-type": []interface{}{"AWS API Call via CloudTrail"},
+				"detail": map[string]interface{}{"errorCode": []interface{}{
+					map[string]interface{}{"prefix": "AccessDenied"}, map[string]interface{}{"suffix": "UnauthorizedOperation"}}},
+			},
+		}))
+	})
+	check(t, "root activity", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
+			"EventPattern": map[string]interface{}{
+				"detail-type": []interface{}{"AWS API Call via CloudTrail"},
+				"detail":      map[string]interface{}{"userIdentity": map[string]interface{}{"type": []interface{}{"Root"}}},
 			},
 		}))
 	})

@@ -24,7 +24,10 @@ type Config struct {
 	// every physical name it gives (key alias, schedule group and
 	// schedules, alarms, SSM document) derive from it, so that several
 	// stages deploy side by side in one account and region. Required at
-	// synth (ValidateDeployment); the functions never read it.
+	// synth (ValidateDeployment) and wherever the backup section is (every
+	// snapshot the rotator makes carries the stage in its name and tags, and
+	// only its own stage's snapshots are the rotator's or count for the
+	// verifier's freshness check); Only passes it to every function.
 	Stage string `json:"stage,omitempty"`
 	// Region is the AWS region the stack is deployed to, e.g. "ap-northeast-1".
 	Region string `json:"region"`
@@ -102,6 +105,19 @@ type Tenants struct {
 	GracePeriodDays int `json:"gracePeriodDays"`
 	// DeadlineDays after the grace period by which the purge must be done.
 	DeadlineDays int `json:"deadlineDays"`
+	// GracePeriodMonths gives the grace period in calendar months instead
+	// of days: the purge falls due once this many months have passed from
+	// the day after the contract ended (see PurgeWindow). At most one of
+	// GracePeriodDays and GracePeriodMonths is non-zero.
+	GracePeriodMonths int `json:"gracePeriodMonths,omitempty"`
+	// PurgeDays are the weekdays ("Mon" to "Sun") on which a purge may
+	// start: it falls due on the first of them that begins after the grace
+	// period. Empty: any day.
+	PurgeDays []string `json:"purgeDays,omitempty"`
+	// Zone is the configuration's Timezone, in which grace periods, purge
+	// days and deadlines are counted. It is not part of the section's JSON:
+	// Decode copies it in. Empty means DefaultTimezone.
+	Zone string `json:"-"`
 	// Schedule of the daily sweep for due tenants.
 	Schedule string `json:"schedule"`
 	// AdvanceNoticeDays before the purge, ops receive the dry-run summary.
@@ -128,11 +144,17 @@ type Notifications struct {
 	// SeverityThreshold is the lowest band that reaches tenants (Low,
 	// Medium, High, Critical); lower findings go to ops only.
 	SeverityThreshold string `json:"severityThreshold"`
-	// PlatformSeverity is the lowest band at which a finding that concerns
-	// no particular tenant goes to every active tenant.
+	// PlatformSeverity is the lowest band at which a platform-wide finding
+	// (package finding: ScopePlatform) that names no tenant's resource goes
+	// to every active tenant. A finding about resources that are no
+	// tenant's never does: it goes to ops only, unrouted.
 	PlatformSeverity string `json:"platformSeverity,omitempty"`
-	// NoticeHours is the promised time from detection to notice.
-	NoticeHours int `json:"noticeHours"`
+	// NoticeHours is the promised time from detection to notice, in
+	// hours: a plain limit. Deadline replaces it (give one of the two).
+	NoticeHours int `json:"noticeHours,omitempty"`
+	// Deadline is the promised time from detection to notice, plain or in
+	// business hours (see Deadline).
+	Deadline *Deadline `json:"deadline,omitempty"`
 	// QuietPeriodHours after which an unchanged finding is notified again.
 	QuietPeriodHours int `json:"quietPeriodHours,omitempty"`
 	// SendRatePerSecond paces SES sending.
@@ -251,6 +273,7 @@ func (c *Config) applyDefaults() {
 	if c.Timezone == "" {
 		c.Timezone = DefaultTimezone
 	}
+	c.Tenants.Zone = c.Timezone
 	if c.LogRetentionDays == 0 {
 		c.LogRetentionDays = DefaultLogRetentionDays
 	}
@@ -291,10 +314,11 @@ const (
 	SectionVerification  Section = "verification"
 )
 
-// Only returns a copy that keeps the common fields, evidence, and the named
-// sections, zeroing the rest: what CDK hands one function.
+// Only returns a copy that keeps the common fields (the stage among them),
+// evidence, and the named sections, zeroing the rest: what CDK hands one
+// function.
 func (c Config) Only(sections ...Section) Config {
-	out := Config{Region: c.Region, Timezone: c.Timezone, LogRetentionDays: c.LogRetentionDays, Evidence: c.Evidence}
+	out := Config{Stage: c.Stage, Region: c.Region, Timezone: c.Timezone, LogRetentionDays: c.LogRetentionDays, Evidence: c.Evidence}
 	for _, s := range sections {
 		switch s {
 		case SectionBackup:

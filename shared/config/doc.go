@@ -11,8 +11,11 @@
 //   - Stored times are UTC; periods (a backup "day", a notice's local time)
 //     are cut in Timezone, which defaults to Asia/Tokyo.
 //   - A keep count of -1 means unlimited, 0 means the tier is off.
-//   - The tenant purge window opens GracePeriodDays after termination and
-//     closes DeadlineDays after that: a purge must finish inside the window.
+//   - The tenant purge window opens GracePeriodDays after termination (or
+//     once GracePeriodMonths calendar months have passed from the day after
+//     the contract ended), moved to the first of PurgeDays when those are
+//     set, and closes DeadlineDays after that: a purge must finish inside
+//     the window. Tenants.PurgeWindow computes it, in Timezone.
 //   - Every validation error names the field, the bad value, and what would
 //     be valid.
 //   - Validation refuses what could only fail later or silently: a bucket
@@ -25,4 +28,8 @@
 //     what only the CDK app needs: a Stage, an ops destination for alarms
 //     (or the explicit NoOpsDestination), a region global events can be
 //     forwarded to.
+//   - The backup section needs the Stage too: it is part of every managed
+//     snapshot's name and tags (package snapshot), so that two stages in
+//     one account never take each other's snapshots for their own. Only
+//     keeps the Stage in every function's sections.
 package config

@@ -104,14 +104,17 @@ func (c Config) Validate(sections ...Section) error {
 	for _, s := range sections {
 		switch s {
 		case SectionBackup:
-			c.Backup.validate(&k, loc)
+			if c.Stage == "" {
+				k.fail("stage", c.Stage, `a stage name such as "prod" or "staging": every snapshot the rotator makes carries it in its name and tags, so that two stages in one account never take each other's snapshots for their own`)
+			}
+			c.Backup.validate(&k, loc, c.Stage)
 		case SectionTenants:
 			c.Tenants.validate(&k)
 			if c.Evidence.Bucket != "" && slices.Contains(c.Tenants.Buckets, c.Evidence.Bucket) {
 				k.fail("evidence.bucket", c.Evidence.Bucket, "a bucket that is not also a tenant bucket: the purger would delete evidence under the tenant prefixes, which Object Lock then refuses, or worse")
 			}
 		case SectionNotifications:
-			c.Notifications.validate(&k)
+			c.Notifications.validate(&k, loc.String())
 		case SectionVerification:
 			c.Verification.validate(&k)
 		default:
@@ -153,7 +156,7 @@ func firesSoon(s schedule.Schedule, now time.Time) bool {
 	return s.Slot(horizon, time.UTC).After(now)
 }
 
-func (b Backup) validate(k *checker, loc *time.Location) {
+func (b Backup) validate(k *checker, loc *time.Location, stage string) {
 	if len(b.Policies) == 0 {
 		k.fail("backup.policies", nil, "at least one backup policy")
 	}
@@ -212,6 +215,7 @@ func (b Backup) validate(k *checker, loc *time.Location) {
 			k.fail(f+".pointInTimeRecoveryDays", p.PointInTimeRecoveryDays, "0 (nothing promised) to 35, the longest automated-backup retention RDS allows")
 		}
 	}
+	b.validateSnapshotNames(k, stage)
 }
 
 // TenantPlaceholder is replaced by a tenant's id in PrefixTemplate.
@@ -252,9 +256,10 @@ func (t Tenants) validate(k *checker) {
 		k.fail("tenants.deadlineDays", t.DeadlineDays, "1 to 3650 days after the grace period by which the purge must finish")
 	}
 	checkSchedule(k, "tenants.schedule", t.Schedule)
-	if t.AdvanceNoticeDays < 0 || (t.GracePeriodDays >= 0 && t.AdvanceNoticeDays > t.GracePeriodDays) {
-		k.fail("tenants.advanceNoticeDays", t.AdvanceNoticeDays, fmt.Sprintf("0 (off) to the grace period (%d days)", t.GracePeriodDays))
+	if g := t.MinGraceDays(); t.AdvanceNoticeDays < 0 || (g >= 0 && t.AdvanceNoticeDays > g) {
+		k.fail("tenants.advanceNoticeDays", t.AdvanceNoticeDays, fmt.Sprintf("0 (off) to the grace period (%s)", t.graceText()))
 	}
+	t.validateWindow(k)
 	if t.DeadlineAlarmDays < 1 || (t.DeadlineDays >= 1 && t.DeadlineAlarmDays >= t.DeadlineDays) {
 		k.fail("tenants.deadlineAlarmDays", t.DeadlineAlarmDays, fmt.Sprintf("1 to %d days, fewer than deadlineDays, so the alarm comes before the deadline", max(1, t.DeadlineDays-1)))
 	}
@@ -264,7 +269,7 @@ func (t Tenants) validate(k *checker) {
 	t.validateShards(k)
 }
 
-func (n Notifications) validate(k *checker) {
+func (n Notifications) validate(k *checker, zone string) {
 	if _, err := mail.ParseAddress(n.Sender); err != nil {
 		k.fail("notifications.sender", n.Sender, "an email address verified in SES, e.g. \"security@example.co.jp\"")
 	}
@@ -282,9 +287,7 @@ func (n Notifications) validate(k *checker) {
 	if !slices.Contains(Severities, n.PlatformSeverity) {
 		k.fail("notifications.platformSeverity", n.PlatformSeverity, "one of Low, Medium, High, Critical")
 	}
-	if n.NoticeHours < 1 || n.NoticeHours > 720 {
-		k.fail("notifications.noticeHours", n.NoticeHours, "the promised hours from detection to notice, 1 to 720 (e.g. 72, 24 or 6)")
-	}
+	n.validatePromise(k, zone) // deadline.go
 	if n.QuietPeriodHours < 1 || n.QuietPeriodHours > 8760 {
 		k.fail("notifications.quietPeriodHours", n.QuietPeriodHours, "1 to 8760 hours before an unchanged finding is notified again")
 	}

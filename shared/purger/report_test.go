@@ -13,7 +13,7 @@ import (
 )
 
 func TestParseReportRequest(t *testing.T) {
-	sample, err := os.ReadFile(filepath.Join("..", "..", "events", "tenant-deletion-report-requested.json"))
+	sample, err := os.ReadFile(filepath.Join("..", "..", "events", "deletion-report-requested.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestParseReportRequest(t *testing.T) {
 }
 
 func FuzzParseReportRequest(f *testing.F) {
-	sample, _ := os.ReadFile(filepath.Join("..", "..", "events", "tenant-deletion-report-requested.json"))
+	sample, _ := os.ReadFile(filepath.Join("..", "..", "events", "deletion-report-requested.json"))
 	f.Add(sample)
 	f.Add([]byte(`{"source":"pledge.tenant-lifecycle","detail-type":"Tenant Deletion Report Requested","detail":{"tenantId":"a","requestId":"b","occurredAt":"2026-01-01T00:00:00Z"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -29,6 +29,9 @@ type memSource struct {
 	deleted []string
 	recheck func(s *snapshot.Snapshot)
 	listed  map[string]int
+	// appear are added just before the next Create, as if another
+	// invocation had made them in the meantime.
+	appear []snapshot.Snapshot
 }
 
 func (m *memSource) Targets(context.Context, config.Targets) ([]snapshot.Target, []snapshot.Unselected, error) {
@@ -67,6 +70,10 @@ func (m *memSource) Quotas(context.Context) (snapshot.Quotas, error) {
 func (m *memSource) Create(_ context.Context, t snapshot.Target, name string, tags map[string]string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for _, a := range m.appear {
+		m.snaps[a.ID] = a
+	}
+	m.appear = nil
 	if _, ok := m.snaps[name]; ok {
 		return snapshot.ErrExists
 	}
@@ -96,8 +103,8 @@ func newSource(end time.Time) *memSource {
 		m.targets = append(m.targets, snapshot.Target{Kind: snapshot.Instance, ID: id, Encrypted: true, BackupRetentionDays: 7})
 		for i := range 60 * 24 {
 			at := end.Add(-time.Duration(i) * time.Hour)
-			name := snapshot.Name("gfs", id, at)
-			m.snaps[name] = snapshot.Snapshot{ID: name, Target: id, Kind: snapshot.Instance, Type: "manual", Status: "available", Created: at, Encrypted: true, Tags: snapshot.Tags("gfs", id, at)}
+			name := snapshot.Name(stage, "gfs", id, at)
+			m.snaps[name] = snapshot.Snapshot{ID: name, Target: id, Kind: snapshot.Instance, Type: "manual", Status: "available", Created: at, Encrypted: true, Tags: snapshot.Tags(stage, "gfs", id, at)}
 		}
 		m.snaps["keep-me-"+id] = snapshot.Snapshot{ID: "keep-me-" + id, Target: id, Type: "manual", Status: "available", Created: end.AddDate(-1, 0, 0)}
 	}
@@ -107,8 +114,8 @@ func newSource(end time.Time) *memSource {
 func newRotator(src *memSource, now time.Time, dry bool) (*snapshot.Rotator, *memEvidence, *bytes.Buffer) {
 	var emf bytes.Buffer
 	ev := &memEvidence{}
-	return &snapshot.Rotator{Source: src, Evidence: ev, Metrics: metrics.New(&emf, map[string]string{"Function": "snapshot-rotator"}, func() time.Time { return now }),
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: func() time.Time { return now }, Location: tokyo, DryRun: dry}, ev, &emf
+	return &snapshot.Rotator{Stage: stage, Source: src, Evidence: ev, Metrics: metrics.New(&emf, map[string]string{"Function": "snapshot-rotator"}, func() time.Time { return now }),
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: func() time.Time { return now }, WallClock: func() time.Time { return now }, Location: tokyo, DryRun: dry}, ev, &emf
 }
 
 func planOnly(t *testing.T, res snapshot.Result) string {
@@ -161,7 +168,7 @@ func TestRotator_DryRunAndRealRunSamePlan(t *testing.T) {
 			t.Errorf("unmanaged snapshot %s was deleted", id)
 		}
 	}
-	if len(real.created) != 2 || !strings.HasPrefix(real.created[0], "pledge-gfs-") {
+	if len(real.created) != 2 || !strings.HasPrefix(real.created[0], "pledge-4-prod-3-gfs-") {
 		t.Errorf("created %v, want one per target", real.created)
 	}
 	if len(ev.records) != 1 || ev.records[0].Kind != "snapshot-run" {
@@ -170,7 +177,7 @@ func TestRotator_DryRunAndRealRunSamePlan(t *testing.T) {
 	if err := r2.Metrics.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"SnapshotsCreated", "SnapshotsDeleted", "SnapshotsKept", "SnapshotQuotaHeadroom", "NewestSnapshotAgeSeconds"} {
+	for _, m := range []string{"SnapshotsCreated", "SnapshotsDeleted", "SnapshotsKept", "SnapshotsUnrecognised", "SnapshotQuotaHeadroom", "NewestSnapshotAgeSeconds"} {
 		if !strings.Contains(emf.String(), `"`+m+`"`) {
 			t.Errorf("metric %s not emitted", m)
 		}
@@ -187,7 +194,8 @@ func TestRotator_DuplicateInvocationCreatesNothing(t *testing.T) {
 	}
 	deletedFirst := len(src.deleted)
 	// A retry of the same firing, 5 minutes later: same slot.
-	res, err := r.Run(context.Background(), policy, now.Add(5*time.Minute))
+	r.WallClock = func() time.Time { return now.Add(5 * time.Minute) }
+	res, err := r.Run(context.Background(), policy, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +247,7 @@ func TestRotator_RecheckBeforeDelete(t *testing.T) {
 	src.recheck = func(s *snapshot.Snapshot) { s.Tags = map[string]string{} }
 	r, _, _ := newRotator(src, now, false)
 	_, err := r.Run(context.Background(), policy, now)
-	if err == nil || !strings.Contains(err.Error(), "no longer tagged as managed by policy gfs: not deleted") {
+	if err == nil || !strings.Contains(err.Error(), "no longer tagged as managed by policy gfs of stage prod: not deleted") {
 		t.Fatalf("err = %v", err)
 	}
 	if len(src.deleted) != 0 {

@@ -20,6 +20,7 @@ func TestTenants_Shards(t *testing.T) {
 	}{
 		{"TooMany", func(t *config.Tenants) { t.Shards = 65 }, `tenants.shards: 65 is not valid: want 1 (no sharding) to 64`},
 		{"Negative", func(t *config.Tenants) { t.Shards = -1 }, `tenants.shards: -1 is not valid`},
+		{"NegativeThreshold", func(t *config.Tenants) { t.ShardMinVersions = -5 }, `tenants.shardMinVersions: -5 is not valid`},
 		{"SmallThreshold", func(t *config.Tenants) { t.ShardMinVersions = 10 }, `tenants.shardMinVersions: 10 is not valid: want at least 1000`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -33,7 +34,12 @@ func TestTenants_Shards(t *testing.T) {
 		})
 	}
 	c.Tenants.Shards, c.Tenants.ShardMinVersions = 4, 50_000
-	if err := c.Validate(); err != nil {
-		t.Errorf("4 shards from 50,000 versions: %v", err)
+	if err := c.Validate(); err != nil || c.Tenants.ShardFrom() != 50_000 {
+		t.Errorf("4 shards from 50,000 versions: %v, from %d", err, c.Tenants.ShardFrom())
+	}
+	// Unset (a configuration built in code): valid, and the defaults.
+	c.Tenants.Shards, c.Tenants.ShardMinVersions = 0, 0
+	if err := c.Validate(); err != nil || c.Tenants.ShardFrom() != config.DefaultShardMinVersions {
+		t.Errorf("unset: %v, from %d", err, c.Tenants.ShardFrom())
 	}
 }

@@ -26,11 +26,12 @@ import (
 // false, and the tenant is purged whole, for a tenant too small to split.
 func (p *Purger) shard(ctx context.Context, t tenant.Tenant, job purge.Job, sv *saver, o *Outcome, log *slog.Logger) (bool, error) {
 	eng := &purge.Engine{S3: p.S3, Logger: log, Options: p.engineOptions(ctx)}
-	n, err := eng.CountUpTo(ctx, job, int64(p.Tenants.ShardMinVersions))
+	from := int64(p.Tenants.ShardFrom())
+	n, err := eng.CountUpTo(ctx, job, from)
 	if err != nil {
 		return false, err
 	}
-	if n < int64(p.Tenants.ShardMinVersions) {
+	if n < from {
 		return false, nil
 	}
 	shards, err := eng.PlanShards(ctx, job, p.Tenants.Shards)

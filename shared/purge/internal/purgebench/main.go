@@ -61,6 +61,7 @@ func main() {
 	workers := fs.Int("workers", 64, "seed: parallel uploads")
 	evBucket := fs.String("evidence-bucket", "", "purge, seal: evidence bucket for the manifest")
 	maxConc := fs.Int("max-concurrency", 32, "purge: maximum DeleteObjects calls in flight")
+	initConc := fs.Int("initial-concurrency", 0, "purge: DeleteObjects calls in flight at the start (0: the engine's default)")
 	shards := fs.Int("shards", 4, "plan: shards to split the prefix into")
 	planFile := fs.String("plan", "", "purge: the shard plan (from plan)")
 	shard := fs.Int("shard", 0, "purge: which shard of the plan (1-based)")
@@ -82,7 +83,7 @@ func main() {
 	case "plan":
 		err = plan(ctx, client(*endpoint), *bucket, *prefix, *shards, *out)
 	case "purge":
-		err = runPurge(ctx, client(*endpoint), *bucket, *prefix, *evBucket, *maxConc, *planFile, *shard, *out)
+		err = runPurge(ctx, client(*endpoint), *bucket, *prefix, *evBucket, purge.Options{MaxConcurrency: *maxConc, InitialConcurrency: *initConc, ManifestPrefix: "deletion-manifest"}, *planFile, *shard, *out)
 	case "seal":
 		err = seal(ctx, client(*endpoint), *evBucket, fs.Args())
 	case "count":
@@ -267,7 +268,7 @@ type result struct {
 	Sealed         *purge.Sealed    `json:"sealed,omitempty"`
 }
 
-func runPurge(ctx context.Context, c *s3.Client, bucket, prefix, evBucket string, maxConc int, planFile string, shard int, out string) error {
+func runPurge(ctx context.Context, c *s3.Client, bucket, prefix, evBucket string, opt purge.Options, planFile string, shard int, out string) error {
 	if evBucket == "" {
 		return errors.New("purge: -evidence-bucket is required (the manifest is part of the work measured)")
 	}
@@ -291,8 +292,7 @@ func runPurge(ctx context.Context, c *s3.Client, bucket, prefix, evBucket string
 	}
 	cp := &checkpoints{}
 	store := &evidence.Store{S3: c, Bucket: evBucket}
-	e := &purge.Engine{S3: c, Evidence: store, Checkpointer: cp, Recheck: func(context.Context) error { return nil },
-		Options: purge.Options{MaxConcurrency: maxConc, ManifestPrefix: "deletion-manifest"}}
+	e := &purge.Engine{S3: c, Evidence: store, Checkpointer: cp, Recheck: func(context.Context) error { return nil }, Options: opt}
 	start := time.Now()
 	var res purge.Result
 	var blob []byte

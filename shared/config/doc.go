@@ -13,6 +13,13 @@
 //   - A keep count of -1 means unlimited, 0 means the tier is off.
 //   - The tenant purge window opens GracePeriodDays after termination and
 //     closes DeadlineDays after that: a purge must finish inside the window.
+//   - The verification section holds the promises the checks measure:
+//     accepted time sources (Amazon Time Sync Service by default; NICT's
+//     ntp.nict.jp; any NTP server by name and address), the days noncurrent
+//     versions of tenant objects are kept, the minimum retention of each log
+//     class (log groups chosen by name prefix, the longest prefix deciding;
+//     other groups are held to LogRetentionDays), and the longest KMS key
+//     rotation period allowed (verification.go).
 //   - Every validation error names the field, the bad value, and what would
 //     be valid.
 package config

@@ -85,7 +85,8 @@ func idsOnlyConfig(t *testing.T) config.Config {
 	}}
 	cfg.Tenants.RegistryTable = "existing-registry"
 	cfg.Evidence.Bucket = "existing-evidence"
-	cfg.Verification.Checks = []string{"s3.default-encryption", "s3.tls-only", "rds.pitr-retention"}
+	cfg.Verification.Checks = []string{"s3.default-encryption", "s3.tls-only", "rds.pitr-retention", "s3.noncurrent-version-retention"}
+	cfg.Verification.NoncurrentVersionDays = 31
 	return cfg
 }
 

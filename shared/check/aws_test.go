@@ -383,13 +383,13 @@ func goodAccount(t *testing.T) *awsfake.Account {
 
 func goodRequest() check.Request {
 	return check.Request{
-		MaxClockOffset:   100 * time.Millisecond,
-		Location:         time.UTC,
-		Policies:         []config.BackupPolicy{{Name: "gfs", Schedule: "rate(1 hour)", PointInTimeRecoveryDays: 7, Targets: config.Targets{Instances: []string{"orders-db"}, Clusters: []string{"billing"}}}},
-		Buckets:          []check.Bucket{{Name: "tenant-data", RequireKMS: true, Tenant: true}, {Name: "evidence"}},
+		MaxClockOffset:        100 * time.Millisecond,
+		Location:              time.UTC,
+		Policies:              []config.BackupPolicy{{Name: "gfs", Schedule: "rate(1 hour)", PointInTimeRecoveryDays: 7, Targets: config.Targets{Instances: []string{"orders-db"}, Clusters: []string{"billing"}}}},
+		Buckets:               []check.Bucket{{Name: "tenant-data", RequireKMS: true, Tenant: true}, {Name: "evidence"}},
 		NoncurrentVersionDays: 31,
 		TenantPrefix:          "tenants/",
-		LogRetentionDays: 180,
+		LogRetentionDays:      180,
 	}
 }
 

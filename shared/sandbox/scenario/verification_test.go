@@ -229,13 +229,13 @@ func TestSeedVerification_SeedsWithoutDisturbingTheOtherParts(t *testing.T) {
 		for id, want := range map[string]map[check.Status]int{
 			check.TimeSyncChrony:        {check.Pass: 2, check.Fail: 2},
 			check.S3NoncurrentRetention: {check.Pass: 1, check.Fail: 1},
-			check.RDSStorageEncrypted: {check.Pass: 2, check.Fail: 1},
-			check.RDSTLSEnforced:      {check.Pass: 1, check.Fail: 1, check.Error: 1},
-			check.S3TLSOnly:           {check.Pass: 2, check.Fail: 1},
-			check.ELBTLS12Policy:      {check.Pass: 1, check.Fail: 1},
-			check.KMSKeyRotation:      {check.Pass: 1, check.Fail: 1},
-			check.LogsRetention:       {check.Pass: 2, check.Fail: 1},
-			check.RDSPITRRetention:    {check.Pass: 1, check.Fail: 1},
+			check.RDSStorageEncrypted:   {check.Pass: 2, check.Fail: 1},
+			check.RDSTLSEnforced:        {check.Pass: 1, check.Fail: 1, check.Error: 1},
+			check.S3TLSOnly:             {check.Pass: 2, check.Fail: 1},
+			check.ELBTLS12Policy:        {check.Pass: 1, check.Fail: 1},
+			check.KMSKeyRotation:        {check.Pass: 1, check.Fail: 1},
+			check.LogsRetention:         {check.Pass: 2, check.Fail: 1},
+			check.RDSPITRRetention:      {check.Pass: 1, check.Fail: 1},
 		} {
 			if fmt.Sprint(covered[id]) != fmt.Sprint(want) {
 				t.Errorf("%s: expected verdicts %v, want %v", id, covered[id], want)

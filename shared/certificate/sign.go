@@ -9,11 +9,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"slices"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
 
 // KMS is the part of the KMS client the signer calls.
@@ -43,42 +40,24 @@ type Signed struct {
 // Sign fills in c.Signing, canonicalises c, has KMS sign the SHA-256
 // digest of those bytes, and verifies the signature before returning it.
 func (s Signer) Sign(ctx context.Context, c Certificate) (Signed, error) {
-	pub, err := s.KMS.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(s.KeyID)})
+	key, err := s.publicKey(ctx)
 	if err != nil {
-		return Signed{}, fmt.Errorf("sign certificate for tenant %s: get public key of %s: %w", c.TenantID, s.KeyID, err)
+		return Signed{}, fmt.Errorf("sign certificate for tenant %s: %w", c.TenantID, err)
 	}
-	if pub.KeySpec != kmstypes.KeySpecEccNistP256 || !slices.Contains(pub.SigningAlgorithms, kmstypes.SigningAlgorithmSpecEcdsaSha256) {
-		return Signed{}, fmt.Errorf("sign certificate for tenant %s: key %s is %s with %v, want %s with %s", c.TenantID, s.KeyID, pub.KeySpec, pub.SigningAlgorithms, kmstypes.KeySpecEccNistP256, kmstypes.SigningAlgorithmSpecEcdsaSha256)
-	}
-	if _, err := parseP256(pub.PublicKey); err != nil {
-		return Signed{}, fmt.Errorf("sign certificate for tenant %s: key %s: %w", c.TenantID, s.KeyID, err)
-	}
-	keySum := sha256.Sum256(pub.PublicKey)
-	keyID := aws.ToString(pub.KeyId)
-	if keyID == "" {
-		keyID = s.KeyID
-	}
-	c.Signing = Signing{KeyID: keyID, Algorithm: string(kmstypes.SigningAlgorithmSpecEcdsaSha256), PublicKeySHA256: hexString(keySum[:])}
+	c.Signing = key.signing
 	c.normalise()
 	body, err := c.Canonical()
 	if err != nil {
 		return Signed{}, err
 	}
-	digest := sha256.Sum256(body)
-	out, err := s.KMS.Sign(ctx, &kms.SignInput{
-		KeyId:            aws.String(s.KeyID),
-		Message:          digest[:],
-		MessageType:      kmstypes.MessageTypeDigest,
-		SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256,
-	})
+	sig, err := s.signDigest(ctx, body, key)
 	if err != nil {
-		return Signed{}, fmt.Errorf("sign certificate for tenant %s with %s: %w", c.TenantID, s.KeyID, err)
+		return Signed{}, fmt.Errorf("sign certificate for tenant %s: %w", c.TenantID, err)
 	}
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub.PublicKey})
-	if err := Verify(body, out.Signature, pemBytes); err != nil {
+	if err := Verify(body, sig, key.pem); err != nil {
 		return Signed{}, fmt.Errorf("sign certificate for tenant %s: KMS signature does not verify: %w", c.TenantID, err)
 	}
-	return Signed{Certificate: c, JSON: body, Signature: out.Signature, PublicKeyPEM: pemBytes}, nil
+	return Signed{Certificate: c, JSON: body, Signature: sig, PublicKeyPEM: key.pem}, nil
 }
 
 // ErrBadSignature reports a signature that does not match.

@@ -65,6 +65,15 @@ type signingKey struct {
 	pem     []byte
 }
 
+// PublicKey names the key SignBytes signs with and returns its public key
+// (PEM), after checking that it is an ECC_NIST_P256 key that signs with
+// ECDSA_SHA_256: what a signed document states about its signer before it
+// is signed.
+func (s Signer) PublicKey(ctx context.Context) (Signing, []byte, error) {
+	k, err := s.publicKey(ctx)
+	return k.signing, k.pem, err
+}
+
 // publicKey reads the signing key's public key and checks that it is an
 // ECC_NIST_P256 key that signs with ECDSA_SHA_256.
 func (s Signer) publicKey(ctx context.Context) (signingKey, error) {

@@ -56,6 +56,22 @@ infra/node_modules/.package-lock.json: infra/package.json infra/package-lock.jso
 .PHONY: tools
 tools: $(TOOLS)/minio infra/node_modules/.package-lock.json ## install the pinned tools (MinIO, Node tooling)
 
+# ---- generated code --------------------------------------------------------
+
+# HTML is written as templ files compiled to Go (*_templ.go, committed, so a
+# plain `go build` needs no generator). The templ CLI runs at the version
+# go.mod pins for its runtime, so the two cannot drift apart; go.mod stays
+# free of the CLI's own dependencies.
+TEMPL = go run github.com/a-h/templ/cmd/templ@$$(go list -m -f '{{.Version}}' github.com/a-h/templ)
+
+.PHONY: generate
+generate: ## compile the HTML templates (*.templ) into Go (*_templ.go)
+	$(TEMPL) generate -log-level warn
+
+.PHONY: check-generated
+check-generated: ## fail when a committed *_templ.go is not what its .templ compiles to
+	$(TEMPL) generate -check -log-level warn
+
 # ---- build -----------------------------------------------------------------
 
 .PHONY: build
@@ -78,7 +94,7 @@ FORCE:
 # ---- quality ---------------------------------------------------------------
 
 .PHONY: test
-test: tools ## run every test (unit, CDK assertions, cdk-nag, sandbox integration)
+test: tools check-generated ## run every test (unit, CDK assertions, cdk-nag, sandbox integration)
 	go test -count=1 ./...
 
 .PHONY: lint

@@ -1,18 +1,12 @@
 package check
 
 import (
-	"embed"
+	"context"
 	"fmt"
-	"html/template"
 	"io"
 	"slices"
 	"time"
 )
-
-//go:embed templates/report.html.tmpl
-var templates embed.FS
-
-var reportTemplate = template.Must(template.ParseFS(templates, "templates/report.html.tmpl"))
 
 var statusJA = map[Status]string{Pass: "合格", Fail: "不合格", Error: "評価不能"}
 
@@ -73,7 +67,7 @@ func RenderHTML(w io.Writer, r Report, loc *time.Location) error {
 		slices.SortStableFunc(hc.Rows, func(a, b htmlRow) int { return statusRank(a.Status) - statusRank(b.Status) })
 		v.Controls = append(v.Controls, hc)
 	}
-	if err := reportTemplate.Execute(w, v); err != nil {
+	if err := reportHTML(v).Render(context.Background(), w); err != nil {
 		return fmt.Errorf("render report HTML: %w", err)
 	}
 	return nil

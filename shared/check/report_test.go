@@ -146,7 +146,7 @@ func TestRenderHTML_Golden(t *testing.T) {
 	}
 	html := buf.String()
 	for _, s := range []string{
-		"2026-11-22 09:00:00 JST (UTC&#43;09:00)",
+		"2026-11-22 09:00:00 JST (UTC+09:00)",
 		"クロックの同期", "Clock synchronisation",
 		"不合格<br>FAIL", "評価不能<br>ERROR", "合格<br>PASS",
 		"The clock is 350ms fast and chrony bounds its error at 350.01ms",
@@ -167,13 +167,24 @@ func TestRenderHTML_Golden(t *testing.T) {
 }
 
 func TestRenderHTML_EscapesReasons(t *testing.T) {
-	r := check.Build([]check.Result{check.NewResult(check.S3TLSOnly, `<script>alert(1)</script>`, check.Fail, `a <b>bold</b> & "quoted" reason`, now)}, now)
+	// A stored report is outside input: its status, control ids and config
+	// rules reach attributes (class, id, href) as well as text.
+	hostile := check.Result{CheckID: `<i>check</i>`, Controls: []string{`"><img src=x onerror=alert(2)>`}, ConfigRules: []string{`<u>rule</u>`},
+		Status: `ERROR" onmouseover="alert(3)`, Resource: "r", Reason: "hostile", EvaluatedAt: now}
+	r := check.Build([]check.Result{check.NewResult(check.S3TLSOnly, `<script>alert(1)</script>`, check.Fail, `a <b>bold</b> & "quoted" reason`, now), hostile}, now)
 	var buf bytes.Buffer
 	if err := check.RenderHTML(&buf, r, nil); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(buf.String(), "<script>") || strings.Contains(buf.String(), "<b>bold") {
-		t.Errorf("unescaped content in HTML:\n%s", buf.String())
+	for _, bad := range []string{"<script>", "<b>bold", "<img", "<i>", "<u>", `" onmouseover`} {
+		if strings.Contains(buf.String(), bad) {
+			t.Errorf("unescaped %q in HTML:\n%s", bad, buf.String())
+		}
+	}
+	for _, want := range []string{"a &lt;b&gt;bold&lt;/b&gt; &amp; &#34;quoted&#34; reason", `<section id="&#34;&gt;&lt;img src=x onerror=alert(2)&gt;">`, "<code>&lt;u&gt;rule&lt;/u&gt;</code>"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("HTML lacks escaped %q:\n%s", want, buf.String())
+		}
 	}
 	if !strings.Contains(buf.String(), "2026-11-22 00:00:00 UTC") {
 		t.Error("nil location is not UTC")

@@ -15,9 +15,13 @@
 //     finding id to quote.
 //   - Japanese is polite, as the operators' whitepapers speak to customers
 //     (お客様, ご担当者様).
-//   - The HTML is rendered with html/template, so nothing that came from an
-//     event (titles, resource ids, object keys) can inject markup; the
-//     subject is one line with control characters removed, so an event
+//   - The HTML is a compiled templ template (notice.templ, generated into
+//     notice_templ.go by `make generate`) that escapes every value for its
+//     HTML context, so nothing that came from an event (titles, resource
+//     ids, object keys) can inject markup; the plain text is written by
+//     plain Go (text.go). Neither uses html/template or text/template, whose
+//     reflection would keep most of the AWS SDK in the function binaries.
+//     The subject is one line with control characters removed, so an event
 //     cannot inject mail headers.
 //   - Resources shown are only those passed in: the caller passes the
 //     tenant's own (finding.Recipient.Resources), never the whole finding's.

@@ -1,15 +1,12 @@
 package notice
 
 import (
-	"bytes"
-	_ "embed"
+	"context"
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	"slices"
 	"strconv"
 	"strings"
-	texttemplate "text/template"
 	"time"
 	_ "time/tzdata" // Lambda's provided.al2023 image has no zoneinfo.
 	"unicode"
@@ -66,17 +63,6 @@ type Message struct {
 	Text    string
 	HTML    string
 }
-
-//go:embed notice.txt.tmpl
-var textSource string
-
-//go:embed notice.html.tmpl
-var htmlSource string
-
-var (
-	textTmpl = texttemplate.Must(texttemplate.New("text").Parse(textSource))
-	htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(htmlSource))
-)
 
 // section is one language's complete notice, every string ready to print.
 type section struct {
@@ -159,11 +145,9 @@ func Render(in Input) (Message, error) {
 	}
 	p.Subject = strings.Join(subjects, " / ")
 
-	var text, html bytes.Buffer
-	if err := textTmpl.Execute(&text, p); err != nil {
-		return Message{}, fmt.Errorf("notice: render text: %w", err)
-	}
-	if err := htmlTmpl.Execute(&html, p); err != nil {
+	var text, html strings.Builder
+	writeText(&text, p)
+	if err := noticeHTML(p).Render(context.Background(), &html); err != nil {
 		return Message{}, fmt.Errorf("notice: render html: %w", err)
 	}
 	return Message{Subject: p.Subject, Text: text.String(), HTML: html.String()}, nil

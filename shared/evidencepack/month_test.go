@@ -118,8 +118,8 @@ func (w *world) notices(t *testing.T) {
 	w.notice(t, "f-2", "tenant-5", notify.KindFirst, at(time.November, 12, 8, 0), at(time.November, 15, 16, 0), nil, false) // 80 h: late
 	w.notice(t, "f-3", "tenant-10", notify.KindFirst, at(time.November, 20, 22, 0), at(time.November, 21, 0, 0), &sooner, false)
 	w.notice(t, "f-3", "tenant-10", notify.KindReminder, at(time.November, 20, 22, 0), at(time.November, 22, 0, 0), nil, false)
-	w.notice(t, "f-4", "tenant-5", notify.KindFirst, at(time.July, 1, 0, 0), at(time.November, 25, 9, 0), nil, true) // arrived long after
-	w.notice(t, "f-0", "tenant-5", notify.KindFirst, at(time.October, 30, 0, 0), at(time.October, 30, 1, 0), nil, false)  // October
+	w.notice(t, "f-4", "tenant-5", notify.KindFirst, at(time.July, 1, 0, 0), at(time.November, 25, 9, 0), nil, true)     // arrived long after
+	w.notice(t, "f-0", "tenant-5", notify.KindFirst, at(time.October, 30, 0, 0), at(time.October, 30, 1, 0), nil, false) // October
 	for i, band := range []finding.Band{finding.High, finding.High, finding.Medium} {
 		f := finding.Finding{ID: fmt.Sprintf("f-%d", i+1), Type: "UnauthorizedAccess:EC2/SSHBruteForce", Band: band, Detected: at(time.November, 3+i, 10, 0).UTC()}
 		if _, err := w.store.Put(context.Background(), evidence.Record{Kind: notify.FindingEvidenceKind, Time: f.Detected, Subject: f.ID,

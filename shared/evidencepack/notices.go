@@ -85,7 +85,9 @@ func buildNotices(ev *Evidence, cfg config.Config) *Notices {
 		}
 		n.Items = append(n.Items, it)
 	}
-	slices.SortFunc(n.Items, func(a, b NoticeItem) int { return cmp.Or(a.Sent.Compare(b.Sent), cmp.Compare(a.FindingID, b.FindingID), cmp.Compare(a.TenantID, b.TenantID)) })
+	slices.SortFunc(n.Items, func(a, b NoticeItem) int {
+		return cmp.Or(a.Sent.Compare(b.Sent), cmp.Compare(a.FindingID, b.FindingID), cmp.Compare(a.TenantID, b.TenantID))
+	})
 	slices.Sort(lat)
 	if len(lat) > 0 {
 		n.MaxHours, n.P95Hours = lat[len(lat)-1], percentile(lat, 95)

@@ -63,7 +63,9 @@ func buildPurges(ev *Evidence, cfg config.Config) *Purges {
 		p.Completed = append(p.Completed, d)
 		p.keys = append(p.keys, c.Key, sibling(c.Key, "certificate.sig"), sibling(c.Key, "public-key.pem"))
 	}
-	slices.SortFunc(p.Completed, func(a, b PurgeDone) int { return cmp.Or(a.Completed.Compare(b.Completed), cmp.Compare(a.TenantID, b.TenantID)) })
+	slices.SortFunc(p.Completed, func(a, b PurgeDone) int {
+		return cmp.Or(a.Completed.Compare(b.Completed), cmp.Compare(a.TenantID, b.TenantID))
+	})
 	for _, r := range ev.PurgeRuns {
 		p.Runs++
 		p.keys = append(p.keys, r.Key)

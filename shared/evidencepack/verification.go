@@ -140,7 +140,9 @@ func (v *verificationIndex) forControl(id string) *Verification {
 		}
 	}
 	out.Open = len(out.open)
-	slices.SortFunc(out.open, func(a, b openResult) int { return cmp.Or(cmp.Compare(a.CheckID, b.CheckID), cmp.Compare(a.Resource, b.Resource)) })
+	slices.SortFunc(out.open, func(a, b openResult) int {
+		return cmp.Or(cmp.Compare(a.CheckID, b.CheckID), cmp.Compare(a.Resource, b.Resource))
+	})
 	for _, o := range last {
 		if o.CheckID == check.TimeSyncChrony {
 			if out.Sources == nil {

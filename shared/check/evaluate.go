@@ -306,7 +306,7 @@ func KeyRotation(k KMSKey, maxDays int, now time.Time) Result {
 	limit, limitJA := "", ""
 	if maxDays > 0 {
 		limit = fmt.Sprintf(", within the %s allowed", days(maxDays))
-		limitJA = fmt.Sprintf("(許容 %d 日以内)", maxDays)
+		limitJA = fmt.Sprintf(" (許容 %d 日以内)", maxDays)
 	}
 	return verdict(KMSKeyRotation, res, true, fmt.Sprintf("Customer-managed key %s rotates automatically every %s%s.", k.ID, days(period), limit), now).
 		ja("カスタマー管理キー %s は %d 日ごとに自動ローテーションされます%s。", k.ID, period, limitJA)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/pledge-dev/pledge/shared/control"
 )
 
 // Status is the outcome of one check on one resource.
@@ -19,36 +21,15 @@ const (
 	Error Status = "ERROR"
 )
 
-// Control is an ISO/IEC 27017 control, titled in English and Japanese (the
-// JIS Q 27002 wording).
-type Control struct {
-	ID       string `json:"id"`
-	English  string `json:"en"`
-	Japanese string `json:"ja"`
-}
+// Control is an ISO/IEC 27017 control, titled in English and Japanese.
+type Control = control.Control
 
-// Controls are the controls the checks evidence, in the standard's order.
-var Controls = []Control{
-	{"A.10.1.1", "Policy on the use of cryptographic controls", "暗号による管理策の利用方針"},
-	{"A.10.1.2", "Key management", "鍵管理"},
-	{"A.12.3.1", "Information backup", "情報のバックアップ"},
-	{"A.12.4.1", "Event logging", "イベントログ取得"},
-	{"A.12.4.2", "Protection of log information", "ログ情報の保護"},
-	{"A.12.4.4", "Clock synchronisation", "クロックの同期"},
-	{"CLD.12.4.5", "Monitoring of cloud services", "クラウドサービスの監視"},
-	{"A.13.1.1", "Network controls", "ネットワーク管理策"},
-	{"A.14.1.2", "Securing application services on public networks", "公衆ネットワーク上のアプリケーションサービスのセキュリティの考慮"},
-	{"A.14.1.3", "Protecting application services transactions", "アプリケーションサービスのトランザクションの保護"},
-}
+// Controls are the controls Pledge evidences, in the standard's order
+// (package control).
+var Controls = control.Controls
 
 // ControlByID returns the control with the id.
-func ControlByID(id string) (Control, bool) {
-	i := slices.IndexFunc(Controls, func(c Control) bool { return c.ID == id })
-	if i < 0 {
-		return Control{}, false
-	}
-	return Controls[i], true
-}
+func ControlByID(id string) (Control, bool) { return control.ByID(id) }
 
 // Definition describes one check.
 type Definition struct {

@@ -5,8 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/pledge-dev/pledge/shared/check"
+	"github.com/pledge-dev/pledge/shared/chrony"
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/control"
 )
 
 // controlDef says which evidence speaks to a control.
@@ -18,36 +19,46 @@ type controlDef struct {
 	backups, purges, segregation, notices, findings, verified bool
 }
 
-// otherControls are the controls Pledge evidences that no check does.
-var otherControls = map[string]Text{
-	"A.16.1.1":   {JA: "責任及び手順", EN: "Responsibilities and procedures"},
-	"CLD.8.1.5":  {JA: "クラウドサービスカスタマの資産の除去", EN: "Removal of cloud service customer assets"},
-	"CLD.9.5.1":  {JA: "仮想コンピューティング環境における分離", EN: "Segregation in virtual computing environments"},
-	"CLD.12.4.5": {JA: "クラウドサービスの監視", EN: "Monitoring of cloud services"},
-}
-
 func title(id string) Text {
-	if c, ok := check.ControlByID(id); ok {
-		return Text{JA: c.Japanese, EN: c.English}
-	}
-	return otherControls[id]
+	c, _ := control.ByID(id)
+	return Text{JA: c.Japanese, EN: c.English}
 }
 
 // controlDefs are the controls of a pack, in the standard's order.
 var controlDefs = []controlDef{
+	{id: "CLD.8.1.5", title: title("CLD.8.1.5"), purges: true},
+	{id: "CLD.9.5.1", title: title("CLD.9.5.1"), segregation: true},
 	{id: "A.10.1.1", title: title("A.10.1.1"), verified: true},
 	{id: "A.10.1.2", title: title("A.10.1.2"), verified: true},
 	{id: "A.12.3.1", title: title("A.12.3.1"), backups: true, verified: true},
 	{id: "A.12.4.1", title: title("A.12.4.1"), verified: true},
 	{id: "A.12.4.2", title: title("A.12.4.2"), verified: true},
 	{id: "A.12.4.4", title: title("A.12.4.4"), verified: true},
+	{id: "CLD.12.4.5", title: title("CLD.12.4.5"), findings: true, verified: true},
 	{id: "A.13.1.1", title: title("A.13.1.1"), verified: true},
 	{id: "A.14.1.2", title: title("A.14.1.2"), verified: true},
 	{id: "A.14.1.3", title: title("A.14.1.3"), verified: true},
 	{id: "A.16.1.1", title: title("A.16.1.1"), notices: true},
-	{id: "CLD.8.1.5", title: title("CLD.8.1.5"), purges: true},
-	{id: "CLD.9.5.1", title: title("CLD.9.5.1"), segregation: true},
-	{id: "CLD.12.4.5", title: title("CLD.12.4.5"), findings: true, verified: true},
+}
+
+// timeSources names the configured time sources as the clock check does
+// (Amazon Time Sync Service when none is configured).
+func timeSources(list []config.TimeSource) []chrony.Source {
+	var out []chrony.Source
+	for _, s := range list {
+		switch s.Service {
+		case config.TimeServiceAmazon:
+			out = append(out, chrony.AmazonTimeSync)
+		case config.TimeServiceNICT:
+			out = append(out, chrony.NICT())
+		default:
+			out = append(out, chrony.Server(s.Server))
+		}
+	}
+	if len(out) == 0 {
+		out = []chrony.Source{chrony.AmazonTimeSync}
+	}
+	return out
 }
 
 // ControlIDs are the controls a pack reports, in order.
@@ -108,12 +119,8 @@ func promises(id string, cfg config.Config) []Text {
 	case "A.12.4.2":
 		return []Text{{JA: "CloudTrail のログファイルを KMS で暗号化し、改ざん検証を有効にします。", EN: "CloudTrail log files are encrypted with KMS and validated."}}
 	case "A.12.4.4":
-		sources := check.TimeSources(v.TimeSources)
 		var ja, en []string
-		if len(sources) == 0 {
-			ja, en = []string{"Amazon Time Sync Service"}, []string{"Amazon Time Sync Service"}
-		}
-		for _, s := range sources {
+		for _, s := range timeSources(v.TimeSources) {
 			en = append(en, s.Name)
 			ja = append(ja, cmpOr(s.NameJA, s.Name))
 		}

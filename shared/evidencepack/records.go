@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/pledge-dev/pledge/shared/check"
 )
 
 // The evidence kinds the pack reads, as their writers name them (the
@@ -278,10 +276,40 @@ func ReadPurgeRun(b []byte) (PurgeRun, error) {
 
 // Report is what the pack reads of a verification report.
 type Report struct {
-	Key         string         `json:"key"`
-	Subject     string         `json:"subject"`
-	GeneratedAt time.Time      `json:"generatedAt"`
-	Results     []check.Result `json:"results"`
+	Key         string        `json:"key"`
+	Subject     string        `json:"subject"`
+	GeneratedAt time.Time     `json:"generatedAt"`
+	Results     []CheckResult `json:"results"`
+}
+
+// The statuses of a verification result.
+const (
+	statusPass = "PASS"
+	statusFail = "FAIL"
+)
+
+// CheckResult is what the pack reads of one verification result
+// (shared/check Result; the pack does not link the checks).
+type CheckResult struct {
+	CheckID  string   `json:"checkId"`
+	Controls []string `json:"controls"`
+	// Status is PASS, FAIL or ERROR; anything else counts as ERROR.
+	Status     string `json:"status"`
+	Resource   string `json:"resource"`
+	Reason     string `json:"reason"`
+	ReasonJA   string `json:"reasonJa,omitempty"`
+	Group      string `json:"group,omitempty"`
+	TimeSource string `json:"timeSource,omitempty"`
+}
+
+// ReasonIn returns the reason in a language, English when the report
+// carries no Japanese one (reports written before reasons were
+// bilingual).
+func (r CheckResult) ReasonIn(lang string) string {
+	if lang == "ja" && r.ReasonJA != "" {
+		return r.ReasonJA
+	}
+	return r.Reason
 }
 
 // ReadReport reads a verification-report record.
@@ -291,8 +319,8 @@ func ReadReport(b []byte) (Report, error) {
 		return Report{}, err
 	}
 	var body struct {
-		GeneratedAt time.Time      `json:"generatedAt"`
-		Results     []check.Result `json:"results"`
+		GeneratedAt time.Time     `json:"generatedAt"`
+		Results     []CheckResult `json:"results"`
 	}
 	if err := json.Unmarshal(e.Body, &body); err != nil {
 		return Report{}, fmt.Errorf("verification-report body: %w", err)

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/pledge-dev/pledge/shared/check"
 )
 
 // Verification is the month of verification runs for one control: the
@@ -51,7 +49,7 @@ func (d CheckDay) Rate() float64 {
 }
 
 type openResult struct {
-	check.Result
+	CheckResult
 	since time.Time
 	key   string
 }
@@ -72,7 +70,7 @@ func buildVerification(ev *Evidence) *verificationIndex {
 func (v *verificationIndex) forControl(id string) *Verification {
 	out := &Verification{Days: make([]CheckDay, len(v.month.Days())), Checks: []string{}}
 	type state struct {
-		status check.Status
+		status string
 		since  time.Time
 		failed bool
 	}
@@ -83,7 +81,7 @@ func (v *verificationIndex) forControl(id string) *Verification {
 		if day < 0 {
 			continue
 		}
-		var mine []check.Result
+		var mine []CheckResult
 		for _, res := range r.Results {
 			if slices.Contains(res.Controls, id) {
 				mine = append(mine, res)
@@ -104,10 +102,10 @@ func (v *verificationIndex) forControl(id string) *Verification {
 			d.Results++
 			out.Results++
 			switch res.Status {
-			case check.Pass:
+			case statusPass:
 				d.Passes++
 				out.Passes++
-			case check.Fail:
+			case statusFail:
 				d.Failures++
 				out.Failures++
 			default:
@@ -120,12 +118,12 @@ func (v *verificationIndex) forControl(id string) *Verification {
 				st = &state{}
 				states[k] = st
 			}
-			if res.Status != check.Pass && (st.status == check.Pass || st.status == "") {
+			if res.Status != statusPass && (st.status == statusPass || st.status == "") {
 				st.since = r.GeneratedAt
 			}
 			st.status = res.Status
-			st.failed = st.failed || res.Status != check.Pass
-			last[k] = openResult{Result: res, since: st.since, key: r.Key}
+			st.failed = st.failed || res.Status != statusPass
+			last[k] = openResult{CheckResult: res, since: st.since, key: r.Key}
 		}
 	}
 	slices.Sort(out.Checks)
@@ -133,7 +131,7 @@ func (v *verificationIndex) forControl(id string) *Verification {
 		if !st.failed {
 			continue
 		}
-		if o, ok := last[k]; ok && o.Status != check.Pass {
+		if o, ok := last[k]; ok && o.Status != statusPass {
 			out.open = append(out.open, o)
 		} else {
 			out.Resolved++
@@ -144,7 +142,7 @@ func (v *verificationIndex) forControl(id string) *Verification {
 		return cmp.Or(cmp.Compare(a.CheckID, b.CheckID), cmp.Compare(a.Resource, b.Resource))
 	})
 	for _, o := range last {
-		if o.CheckID == check.TimeSyncChrony {
+		if o.CheckID == checkTimeSync {
 			if out.Sources == nil {
 				out.Sources = map[string]int{}
 			}
@@ -154,43 +152,46 @@ func (v *verificationIndex) forControl(id string) *Verification {
 	return out
 }
 
-// failing names, per check, the resources a failed result is about.
+// checkTimeSync is the clock check's id (config.CheckIDs).
+const checkTimeSync = "timesync.chrony"
+
+// failing names, per check (config.CheckIDs), the resources a failed
+// result is about.
 var failing = map[string]Text{
-	check.TimeSyncChrony:         {JA: "約束どおり同期していない時計", EN: "clocks not synchronised as promised"},
-	check.TimeSyncManaged:        {JA: "確認できない AWS 管理の時計", EN: "AWS-managed clocks not confirmed"},
-	check.RDSStorageEncrypted:    {JA: "ストレージが暗号化されていないデータベース", EN: "databases with unencrypted storage"},
-	check.RDSSnapshotEncrypted:   {JA: "暗号化されていないスナップショット", EN: "unencrypted snapshots"},
-	check.EBSEncryptionByDefault: {JA: "EBS の既定の暗号化が無効なリージョン", EN: "regions without EBS encryption by default"},
-	check.S3DefaultEncryption:    {JA: "約束した既定の暗号化のないバケット", EN: "buckets without the promised default encryption"},
-	check.S3TLSOnly:              {JA: "TLS なしのリクエストを拒否しないバケット", EN: "buckets that do not refuse requests without TLS"},
-	check.KMSKeyRotation:         {JA: "約束どおりローテーションされないキー", EN: "keys not rotated as promised"},
-	check.CloudTrailProtected:    {JA: "約束どおり保護されていない証跡", EN: "trails not protected as promised"},
-	check.RDSTLSEnforced:         {JA: "TLS 1.2 以上を強制していないデータベース", EN: "databases that do not force TLS 1.2 or newer"},
-	check.ELBTLS12Policy:         {JA: "TLS 1.2 未満を許可するリスナー", EN: "listeners allowing TLS older than 1.2"},
-	check.GuardDutyEnabled:       {JA: "GuardDuty が監視していないリージョン", EN: "regions GuardDuty does not monitor"},
-	check.RDSSnapshotFresh:       {JA: "新しいスナップショットがないデータベース", EN: "databases without a fresh snapshot"},
-	check.RDSPITRRetention:       {JA: "ポイントインタイムリカバリが約束より短いデータベース", EN: "databases keeping point-in-time recovery shorter than promised"},
-	check.LogsRetention:          {JA: "約束より保持期間が短いロググループ", EN: "log groups kept shorter than promised"},
-	check.S3NoncurrentRetention:  {JA: "以前の版を約束どおり保管していないテナントバケット", EN: "tenant buckets not keeping earlier versions as promised"},
+	"timesync.chrony":                            {JA: "約束どおり同期していない時計", EN: "clocks not synchronised as promised"},
+	"timesync.managed":                           {JA: "確認できない AWS 管理の時計", EN: "AWS-managed clocks not confirmed"},
+	"rds.storage-encrypted":                      {JA: "ストレージが暗号化されていないデータベース", EN: "databases with unencrypted storage"},
+	"rds.snapshot-encrypted":                     {JA: "暗号化されていないスナップショット", EN: "unencrypted snapshots"},
+	"ec2.ebs-encryption-by-default":              {JA: "EBS の既定の暗号化が無効なリージョン", EN: "regions without EBS encryption by default"},
+	"s3.default-encryption":                      {JA: "約束した既定の暗号化のないバケット", EN: "buckets without the promised default encryption"},
+	"s3.tls-only":                                {JA: "TLS なしのリクエストを拒否しないバケット", EN: "buckets that do not refuse requests without TLS"},
+	"kms.key-rotation":                           {JA: "約束どおりローテーションされないキー", EN: "keys not rotated as promised"},
+	"cloudtrail.encrypted-validated-multiregion": {JA: "約束どおり保護されていない証跡", EN: "trails not protected as promised"},
+	"rds.tls-enforced":                           {JA: "TLS 1.2 以上を強制していないデータベース", EN: "databases that do not force TLS 1.2 or newer"},
+	"elb.tls12-policy":                           {JA: "TLS 1.2 未満を許可するリスナー", EN: "listeners allowing TLS older than 1.2"},
+	"guardduty.enabled":                          {JA: "GuardDuty が監視していないリージョン", EN: "regions GuardDuty does not monitor"},
+	"rds.snapshot-fresh":                         {JA: "新しいスナップショットがないデータベース", EN: "databases without a fresh snapshot"},
+	"rds.pitr-retention":                         {JA: "ポイントインタイムリカバリが約束より短いデータベース", EN: "databases keeping point-in-time recovery shorter than promised"},
+	"logs.retention":                             {JA: "約束より保持期間が短いロググループ", EN: "log groups kept shorter than promised"},
+	"s3.noncurrent-version-retention":            {JA: "以前の版を約束どおり保管していないテナントバケット", EN: "tenant buckets not keeping earlier versions as promised"},
 }
 
 // groupTitle is a row's title: "41 unencrypted snapshots of analytics-db".
-func groupTitle(checkID string, status check.Status, group string, n int) Text {
+func groupTitle(checkID, status, group string, n int) Text {
 	noun, ok := failing[checkID]
 	if !ok {
-		d, _ := check.Lookup(checkID)
-		noun = Text{JA: "不合格: " + cmpOr(d.Japanese, checkID), EN: "failing: " + cmpOr(d.English, checkID)}
+		noun = Text{JA: checkID + " の不合格", EN: "failing " + checkID + " results"}
 	}
-	if status != check.Fail {
-		d, _ := check.Lookup(checkID)
-		noun = Text{JA: "評価できなかった項目: " + cmpOr(d.Japanese, checkID), EN: "not evaluated: " + cmpOr(d.English, checkID)}
+	if status != statusFail {
+		noun = Text{JA: checkID + " を評価できなかった項目", EN: checkID + " results not evaluated"}
 	}
 	t := Text{JA: fmt.Sprintf("%s %d 件", noun.JA, n), EN: fmt.Sprintf("%d %s", n, noun.EN)}
-	if group != "" && checkID != check.TimeSyncChrony {
-		t = Text{JA: fmt.Sprintf("%s の%s", group, t.JA), EN: fmt.Sprintf("%s of %s", t.EN, group)}
-	}
-	if checkID == check.TimeSyncChrony && group != "" {
+	switch {
+	case group == "":
+	case checkID == checkTimeSync:
 		t = Text{JA: t.JA + " (" + group + ")", EN: t.EN + " (" + group + ")"}
+	default:
+		t = Text{JA: fmt.Sprintf("%s の%s", group, t.JA), EN: fmt.Sprintf("%s of %s", t.EN, group)}
 	}
 	return t
 }
@@ -215,7 +216,7 @@ func (v *Verification) apply(c *Control) Status {
 	}
 	type key struct {
 		check  string
-		status check.Status
+		status string
 		group  string
 	}
 	groups := map[key]*Group{}
@@ -225,7 +226,7 @@ func (v *Verification) apply(c *Control) Status {
 		g := groups[k]
 		if g == nil {
 			st := Breached
-			if o.Status != check.Fail {
+			if o.Status != statusFail {
 				st = Unverified
 			}
 			g = &Group{Status: st, Items: []Item{}}

@@ -199,6 +199,9 @@ func groupTitle(checkID, status, group string, n int) Text {
 func (v *Verification) apply(c *Control) Status {
 	c.Evidence = append(c.Evidence, v.keys...)
 	if v.Runs == 0 {
+		for i := range c.Days {
+			c.Days[i] = worse(c.Days[i], Unverified)
+		}
 		addSummary(c, Text{JA: "この管理策を検証した記録がありません。", EN: "No verification run covered this control."})
 		return Unverified
 	}

@@ -6,7 +6,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-FUNCTIONS := snapshot-rotator tenant-purger finding-notifier compliance-verifier
+FUNCTIONS := snapshot-rotator tenant-purger finding-notifier compliance-verifier evidence-reporter
 TOOLS     := $(CURDIR)/.tools/bin
 NODE_BIN  := $(CURDIR)/infra/node_modules/.bin
 CDK       := $(NODE_BIN)/cdk

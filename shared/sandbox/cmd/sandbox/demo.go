@@ -39,6 +39,7 @@ var steps = []step{
 	{"Tenant data purge (tenant-purger)", purgerStep},
 	{"Incident notices (finding-notifier)", notifierStep},
 	{"Compliance verification (compliance-verifier)", verifierStep},
+	{"Monthly evidence pack (evidence-reporter)", monthStep},
 }
 
 func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error {

@@ -132,6 +132,10 @@ sandbox: tools build-local ## start the local stand-ins for AWS and print their 
 demo: tools build-local ## run every function end to end on local stand-ins, summary on stdout, artifacts in out/
 	go run ./shared/sandbox/cmd/sandbox demo -bin bin/local -out out
 
+.PHONY: screenshots
+screenshots: ## render out/'s HTML (evidence pack, verification report, emails) in headless Chromium into out/screenshots/ (after make demo)
+	shared/sandbox/screenshots.sh out
+
 .PHONY: clean
 clean: ## remove build output (keeps the pinned tools)
 	rm -rf bin cdk.out out

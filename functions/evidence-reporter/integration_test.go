@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -20,6 +21,8 @@ import (
 	"github.com/pledge-dev/pledge/shared/sandbox/sandboxtest"
 	"github.com/pledge-dev/pledge/shared/sandbox/scenario"
 )
+
+var keep = flag.String("keep", "", "copy the evidence bucket, pack included, into this directory (for make screenshots)")
 
 // TestReporter_Sandbox simulates last month in the sandbox (MinIO and the
 // simulator: the rotator, the verifier against the simulator, notices,
@@ -100,6 +103,11 @@ func TestReporter_Sandbox(t *testing.T) {
 		p := filepath.Join(local, filepath.FromSlash(k))
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if *keep != "" {
+		if err := os.CopyFS(*keep, os.DirFS(local)); err != nil {
 			t.Fatal(err)
 		}
 	}

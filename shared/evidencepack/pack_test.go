@@ -258,3 +258,22 @@ func TestBuild_EveryControlAndDay(t *testing.T) {
 		t.Errorf("A.12.4.1 without evidence: %s", c.Status)
 	}
 }
+
+func TestGroupTitle(t *testing.T) {
+	for _, tc := range []struct {
+		check, status, group string
+		n                    int
+		en, ja               string
+	}{
+		{"rds.snapshot-encrypted", "FAIL", "analytics-db", 41, "41 unencrypted snapshots of analytics-db", "analytics-db の暗号化されていないスナップショット 41 件"},
+		{"elb.tls12-policy", "FAIL", "", 1, "1 listener allowing TLS older than 1.2", "TLS 1.2 未満を許可するリスナー 1 件"},
+		{"timesync.chrony", "FAIL", "not an accepted source", 2, "2 clocks not synchronised as promised (not an accepted source)", "約束どおり同期していない時計 2 件 (not an accepted source)"},
+		{"rds.tls-enforced", "ERROR", "", 1, "1 rds.tls-enforced result not evaluated", "rds.tls-enforced を評価できなかった項目 1 件"},
+		{"x.unknown", "FAIL", "", 3, "3 failing x.unknown results", "x.unknown の不合格 3 件"},
+	} {
+		got := evidencepack.GroupTitle(tc.check, tc.status, tc.group, tc.n)
+		if got.EN != tc.en || got.JA != tc.ja {
+			t.Errorf("%s %s %q %d: %q / %q, want %q / %q", tc.check, tc.status, tc.group, tc.n, got.EN, got.JA, tc.en, tc.ja)
+		}
+	}
+}

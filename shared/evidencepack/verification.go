@@ -155,37 +155,45 @@ func (v *verificationIndex) forControl(id string) *Verification {
 // checkTimeSync is the clock check's id (config.CheckIDs).
 const checkTimeSync = "timesync.chrony"
 
+// noun names failed results' resources: Japanese, English plural and
+// singular.
+type noun struct{ JA, EN, One string }
+
 // failing names, per check (config.CheckIDs), the resources a failed
 // result is about.
-var failing = map[string]Text{
-	"timesync.chrony":                            {JA: "約束どおり同期していない時計", EN: "clocks not synchronised as promised"},
-	"timesync.managed":                           {JA: "確認できない AWS 管理の時計", EN: "AWS-managed clocks not confirmed"},
-	"rds.storage-encrypted":                      {JA: "ストレージが暗号化されていないデータベース", EN: "databases with unencrypted storage"},
-	"rds.snapshot-encrypted":                     {JA: "暗号化されていないスナップショット", EN: "unencrypted snapshots"},
-	"ec2.ebs-encryption-by-default":              {JA: "EBS の既定の暗号化が無効なリージョン", EN: "regions without EBS encryption by default"},
-	"s3.default-encryption":                      {JA: "約束した既定の暗号化のないバケット", EN: "buckets without the promised default encryption"},
-	"s3.tls-only":                                {JA: "TLS なしのリクエストを拒否しないバケット", EN: "buckets that do not refuse requests without TLS"},
-	"kms.key-rotation":                           {JA: "約束どおりローテーションされないキー", EN: "keys not rotated as promised"},
-	"cloudtrail.encrypted-validated-multiregion": {JA: "約束どおり保護されていない証跡", EN: "trails not protected as promised"},
-	"rds.tls-enforced":                           {JA: "TLS 1.2 以上を強制していないデータベース", EN: "databases that do not force TLS 1.2 or newer"},
-	"elb.tls12-policy":                           {JA: "TLS 1.2 未満を許可するリスナー", EN: "listeners allowing TLS older than 1.2"},
-	"guardduty.enabled":                          {JA: "GuardDuty が監視していないリージョン", EN: "regions GuardDuty does not monitor"},
-	"rds.snapshot-fresh":                         {JA: "新しいスナップショットがないデータベース", EN: "databases without a fresh snapshot"},
-	"rds.pitr-retention":                         {JA: "ポイントインタイムリカバリが約束より短いデータベース", EN: "databases keeping point-in-time recovery shorter than promised"},
-	"logs.retention":                             {JA: "約束より保持期間が短いロググループ", EN: "log groups kept shorter than promised"},
-	"s3.noncurrent-version-retention":            {JA: "以前の版を約束どおり保管していないテナントバケット", EN: "tenant buckets not keeping earlier versions as promised"},
+var failing = map[string]noun{
+	"timesync.chrony":                            {JA: "約束どおり同期していない時計", EN: "clocks not synchronised as promised", One: "clock not synchronised as promised"},
+	"timesync.managed":                           {JA: "確認できない AWS 管理の時計", EN: "AWS-managed clocks not confirmed", One: "AWS-managed clock not confirmed"},
+	"rds.storage-encrypted":                      {JA: "ストレージが暗号化されていないデータベース", EN: "databases with unencrypted storage", One: "database with unencrypted storage"},
+	"rds.snapshot-encrypted":                     {JA: "暗号化されていないスナップショット", EN: "unencrypted snapshots", One: "unencrypted snapshot"},
+	"ec2.ebs-encryption-by-default":              {JA: "EBS の既定の暗号化が無効なリージョン", EN: "regions without EBS encryption by default", One: "region without EBS encryption by default"},
+	"s3.default-encryption":                      {JA: "約束した既定の暗号化のないバケット", EN: "buckets without the promised default encryption", One: "bucket without the promised default encryption"},
+	"s3.tls-only":                                {JA: "TLS なしのリクエストを拒否しないバケット", EN: "buckets that do not refuse requests without TLS", One: "bucket that does not refuse requests without TLS"},
+	"kms.key-rotation":                           {JA: "約束どおりローテーションされないキー", EN: "keys not rotated as promised", One: "key not rotated as promised"},
+	"cloudtrail.encrypted-validated-multiregion": {JA: "約束どおり保護されていない証跡", EN: "trails not protected as promised", One: "trail not protected as promised"},
+	"rds.tls-enforced":                           {JA: "TLS 1.2 以上を強制していないデータベース", EN: "databases that do not force TLS 1.2 or newer", One: "database that does not force TLS 1.2 or newer"},
+	"elb.tls12-policy":                           {JA: "TLS 1.2 未満を許可するリスナー", EN: "listeners allowing TLS older than 1.2", One: "listener allowing TLS older than 1.2"},
+	"guardduty.enabled":                          {JA: "GuardDuty が監視していないリージョン", EN: "regions GuardDuty does not monitor", One: "region GuardDuty does not monitor"},
+	"rds.snapshot-fresh":                         {JA: "新しいスナップショットがないデータベース", EN: "databases without a fresh snapshot", One: "database without a fresh snapshot"},
+	"rds.pitr-retention":                         {JA: "ポイントインタイムリカバリが約束より短いデータベース", EN: "databases keeping point-in-time recovery shorter than promised", One: "database keeping point-in-time recovery shorter than promised"},
+	"logs.retention":                             {JA: "約束より保持期間が短いロググループ", EN: "log groups kept shorter than promised", One: "log group kept shorter than promised"},
+	"s3.noncurrent-version-retention":            {JA: "以前の版を約束どおり保管していないテナントバケット", EN: "tenant buckets not keeping earlier versions as promised", One: "tenant bucket not keeping earlier versions as promised"},
 }
 
 // groupTitle is a row's title: "41 unencrypted snapshots of analytics-db".
 func groupTitle(checkID, status, group string, n int) Text {
-	noun, ok := failing[checkID]
+	what, ok := failing[checkID]
 	if !ok {
-		noun = Text{JA: checkID + " の不合格", EN: "failing " + checkID + " results"}
+		what = noun{JA: checkID + " の不合格", EN: "failing " + checkID + " results", One: "failing " + checkID + " result"}
 	}
 	if status != statusFail {
-		noun = Text{JA: checkID + " を評価できなかった項目", EN: checkID + " results not evaluated"}
+		what = noun{JA: checkID + " を評価できなかった項目", EN: checkID + " results not evaluated", One: checkID + " result not evaluated"}
 	}
-	t := Text{JA: fmt.Sprintf("%s %d 件", noun.JA, n), EN: fmt.Sprintf("%d %s", n, noun.EN)}
+	en := what.EN
+	if n == 1 {
+		en = what.One
+	}
+	t := Text{JA: fmt.Sprintf("%s %d 件", what.JA, n), EN: fmt.Sprintf("%d %s", n, en)}
 	switch {
 	case group == "":
 	case checkID == checkTimeSync:

@@ -227,3 +227,19 @@ func TestResults_HaveJapaneseReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderHTML_ReasonsInBothLanguages: the verifier's page shows each
+// result's Japanese reason and then its English one.
+func TestRenderHTML_ReasonsInBothLanguages(t *testing.T) {
+	r := check.Build([]check.Result{check.KeyRotation(check.KMSKey{ID: "k", Manager: "CUSTOMER", Spec: "SYMMETRIC_DEFAULT", Origin: "AWS_KMS", State: "Enabled"}, 0, now)}, now)
+	var b strings.Builder
+	if err := check.RenderHTML(&b, r, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{"カスタマー管理キー k は自動ローテーションされません。", "Customer-managed key k does not rotate automatically.", "Reasons are given in Japanese and English."} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}

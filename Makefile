@@ -82,7 +82,12 @@ bin/%/bootstrap: FORCE
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $@ ./functions/$*
 
 .PHONY: build-local
-build-local: $(addprefix bin/local/,$(FUNCTIONS)) ## build every function for this machine (for invoke and the demo)
+build-local: $(addprefix bin/local/,$(FUNCTIONS)) bin/local/preflight ## build every function (and preflight) for this machine (for invoke and the demo)
+
+# preflight is a command of its own, never linked into a function.
+bin/local/preflight: FORCE
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 go build -trimpath -o $@ ./shared/preflight/cmd/preflight
 
 bin/local/%: FORCE
 	@mkdir -p $(@D)
@@ -119,8 +124,12 @@ diff: build infra/node_modules/.package-lock.json ## show what a deploy would ch
 	$(CDK) diff $(CDK_ARGS)
 
 .PHONY: deploy
-deploy: build infra/node_modules/.package-lock.json ## deploy with cdk deploy (CDK_ARGS="-c pledge:configFile=...")
-	$(CDK) deploy $(CDK_ARGS)
+deploy: build infra/node_modules/.package-lock.json ## deploy the stage's stacks (CDK_ARGS="-c pledge:configFile=..."), outputs in cdk-outputs.json
+	$(CDK) deploy --all --outputs-file cdk-outputs.json $(CDK_ARGS)
+
+.PHONY: preflight
+preflight: ## check, read-only, that the account is ready for the configuration (CDK_ARGS as for deploy; PREFLIGHT_ARGS="-outputs cdk-outputs.json" after deploying)
+	go run ./shared/preflight/cmd/preflight $(CDK_ARGS) $(PREFLIGHT_ARGS)
 
 # ---- local -----------------------------------------------------------------
 

@@ -26,7 +26,7 @@ import (
 const (
 	RegistryTable     = "pledge-tenants"
 	PurgeQueue        = "pledge-purge"
-	SigningKeyAlias   = "alias/pledge-deletion-certificates"
+	SigningKeyAlias   = "alias/pledge-prod-deletion-certificates" // as the stack names it for stage "prod"
 	OpsTopicARN       = "arn:aws:sns:ap-northeast-1:000000000000:pledge-ops"
 	TenantPrefixStray = "tenants/tenant-1-old.zip" // starts with "tenants/tenant-1": nobody's data
 )

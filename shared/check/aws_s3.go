@@ -149,6 +149,7 @@ func (r *run) bucketVersioning(ctx context.Context, name string) (Versioning, er
 		if nv == nil || aws.ToInt32(nv.NoncurrentDays) <= 0 {
 			continue
 		}
+		//lint:ignore SA1019 rules written before Filter existed still carry only the top-level Prefix, which S3 returns as it was set
 		nr := NoncurrentRule{ID: aws.ToString(rule.ID), Enabled: rule.Status == s3types.ExpirationStatusEnabled, Prefix: aws.ToString(rule.Prefix),
 			Days: int(aws.ToInt32(nv.NoncurrentDays)), NewerVersions: int(aws.ToInt32(nv.NewerNoncurrentVersions))}
 		if f := rule.Filter; f != nil {

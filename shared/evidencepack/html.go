@@ -120,13 +120,5 @@ func RenderHTML(p Pack, lang string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// shortHash shows the start of a SHA-256.
-func shortHash(s string) string {
-	if len(s) > 12 {
-		return s[:12] + "…"
-	}
-	return s
-}
-
 // anchor makes a control id usable in a fragment ("A.12.3.1" stays).
 func anchor(id string) string { return strings.ReplaceAll(id, " ", "-") }

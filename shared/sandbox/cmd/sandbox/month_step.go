@@ -31,8 +31,8 @@ func monthStep(ctx context.Context, d *demoRun) ([]string, error) {
 		return nil, err
 	}
 	var lines, wrong []string
-	lines = append(lines, fmt.Sprintf("simulated %s in %.1fs: %d rotator runs (one slot skipped), %d verifier runs, %d notices, %d purges",
-		mw.Month, time.Since(began).Seconds(), mw.RotatorRuns, mw.VerifierRuns, mw.Notices, len(mw.Purges)))
+	lines = append(lines, fmt.Sprintf("simulated %s in %.1fs: %d rotator runs (one slot skipped), %d verifier runs, %d notices, %d purges (took %v)",
+		mw.Month, time.Since(began).Seconds(), mw.RotatorRuns, mw.VerifierRuns, mw.Notices, len(mw.Purges), mw.Took))
 	ev, err := d.writeEvent("evidence-reporter", runner.ScheduledEventJSON(d.w.now, map[string]string{"month": mw.Month}))
 	if err != nil {
 		return lines, err

@@ -86,8 +86,9 @@ func TestReporter_Sandbox(t *testing.T) {
 	}
 	// The month's evidence: every rotator and verifier run (JSON and
 	// HTML), notices, findings, certificates (3 files each), manifests
-	// (2 parts each), purge runs, and the pack's own three files.
-	if want := mw.RotatorRuns + 2*mw.VerifierRuns + mw.Notices + 4 + 3*len(mw.Purges) + 2*len(mw.Purges) + len(mw.Purges) + 3; res.Objects != want {
+	// (2 parts and the index each), purge runs, and the pack's own three
+	// files.
+	if want := mw.RotatorRuns + 2*mw.VerifierRuns + mw.Notices + 4 + 3*len(mw.Purges) + 3*len(mw.Purges) + len(mw.Purges) + 3; res.Objects != want {
 		t.Errorf("%d objects indexed, want %d", res.Objects, want)
 	}
 

@@ -509,6 +509,29 @@ func TestGlobalEventsStack_ForwardsCatalogueGlobalCallsHome(t *testing.T) {
 			}
 		}
 	}
+	// A forwarded event that could not be delivered alarms, in us-east-1,
+	// to a topic there with the ops e-mail subscriptions.
+	alarms := resourcesOf(raw, "AWS::CloudWatch::Alarm")
+	topics := resourcesOf(raw, "AWS::SNS::Topic")
+	if len(alarms) != 1 || len(topics) != 1 {
+		t.Fatalf("%d alarms and %d topics in the global stack, want 1 and 1", len(alarms), len(topics))
+	}
+	for id, a := range alarms {
+		p := props(a)
+		var topic string
+		for tid := range topics {
+			topic = "<" + tid + ">"
+		}
+		if p["AlarmName"] != "pledge-prod-global-forward-dead-letters" || p["TreatMissingData"] != "notBreaching" ||
+			!slices.Equal(flattenList(p["AlarmActions"]), []string{topic}) || p["MetricName"] != "ApproximateNumberOfMessagesVisible" {
+			t.Errorf("%s: %v", id, p)
+		}
+	}
+	check(t, "global ops subscription", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]interface{}{
+			"Protocol": "email", "Endpoint": "ops@example.co.jp", "TopicArn": assertions.Match_AnyValue(),
+		})
+	})
 	// The home stack's rule accepts what arrives: it names the same calls.
 	hs := assertions.Template_FromStack(home, nil)
 	check(t, "home rule matches forwarded IAM calls", func() {
@@ -526,6 +549,47 @@ func TestGlobalEventsStack_ForwardsCatalogueGlobalCallsHome(t *testing.T) {
 	pattern := assertions.Match_StringLikeRegexp(jsii.String("(AwsSolutions|Serverless)-.*"))
 	for _, m := range append(messages(ann.FindError(jsii.String("*"), pattern)), messages(ann.FindWarning(jsii.String("*"), pattern))...) {
 		t.Errorf("unsuppressed cdk-nag finding in the global stack: %s", m)
+	}
+}
+
+func TestGlobalEventsStack_AlarmDestination(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*config.Config)
+		topics int
+		action string
+		warns  bool
+	}{
+		{"PagerInUSEast1", func(c *config.Config) {
+			c.Notifications.OpsEmails, c.Notifications.OpsTopicArn = nil, "arn:aws:sns:us-east-1:111122223333:pager"
+		}, 0, "arn:aws:sns:us-east-1:111122223333:pager", false},
+		{"PagerInHomeRegion", func(c *config.Config) {
+			c.Notifications.OpsEmails, c.Notifications.OpsTopicArn = nil, "arn:aws:sns:ap-northeast-1:111122223333:pager"
+		}, 0, "", true},
+		{"NoDestination", func(c *config.Config) { c.Notifications.OpsEmails, c.Notifications.NoOpsDestination = nil, true }, 0, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := exampleConfig(t)
+			tc.mutate(&cfg)
+			gs, err := stack.NewGlobalEventsStack(awscdk.NewApp(nil), "G", &stack.GlobalEventsStackProps{Config: cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, raw := templateOf(gs)
+			if n := len(resourcesOf(raw, "AWS::SNS::Topic")); n != tc.topics {
+				t.Errorf("%d topics, want %d", n, tc.topics)
+			}
+			for _, a := range resourcesOf(raw, "AWS::CloudWatch::Alarm") {
+				acts := flattenList(props(a)["AlarmActions"])
+				if tc.action == "" && props(a)["AlarmActions"] != nil || tc.action != "" && !slices.Equal(acts, []string{tc.action}) {
+					t.Errorf("alarm actions %v, want %q", props(a)["AlarmActions"], tc.action)
+				}
+			}
+			warned := len(messages(assertions.Annotations_FromStack(gs).FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("dead-letter alarm notifies nobody.*"))))) > 0
+			if warned != tc.warns {
+				t.Errorf("warned %v, want %v", warned, tc.warns)
+			}
+		})
 	}
 }
 

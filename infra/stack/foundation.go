@@ -133,13 +133,20 @@ func NewFoundation(scope constructs.Construct, id string, props *FoundationProps
 // newOpsTopic creates the stack's ops topic, its key, and the configured
 // e-mail subscriptions.
 func (f *foundation) newOpsTopic(c constructs.Construct) {
-	f.key = awskms.NewKey(c, jsii.String("OpsTopicKey"), &awskms.KeyProps{
-		Description:       jsii.String("Pledge " + f.cfg.Stage + ": encrypts the ops SNS topic"),
+	f.topic, f.key = newEmailTopic(c, f.cfg, "Pledge ops ("+f.cfg.Stage+")")
+}
+
+// newEmailTopic creates an SNS topic encrypted with a rotating
+// customer-managed key that CloudWatch alarms may use, TLS-only, with a
+// subscription for each notifications.opsEmails address.
+func newEmailTopic(c constructs.Construct, cfg config.Config, display string) (awssns.Topic, awskms.Key) {
+	key := awskms.NewKey(c, jsii.String("OpsTopicKey"), &awskms.KeyProps{
+		Description:       jsii.String("Pledge " + cfg.Stage + ": encrypts the ops SNS topic"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
 	// CloudWatch alarms publish to the encrypted topic as the service.
-	f.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchAlarms"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
@@ -147,8 +154,8 @@ func (f *foundation) newOpsTopic(c constructs.Construct) {
 		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
 	}), nil)
 	topic := awssns.NewTopic(c, jsii.String("OpsTopic"), &awssns.TopicProps{
-		DisplayName: jsii.String("Pledge ops (" + f.cfg.Stage + ")"),
-		MasterKey:   f.key,
+		DisplayName: jsii.String(display),
+		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
 	})
 	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -158,10 +165,10 @@ func (f *foundation) newOpsTopic(c constructs.Construct) {
 		Resources:  &[]*string{topic.TopicArn()},
 		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
 	}))
-	for _, email := range f.cfg.Notifications.OpsEmails {
+	for _, email := range cfg.Notifications.OpsEmails {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
 	suppress(topic, true, suppression{id: "Serverless-SNSRedrivePolicy",
 		reason: "The subscriptions are ops e-mail addresses: SNS retries e-mail delivery itself, and a dead-letter queue of undelivered alarms would need a watcher of its own that could only alert through this same topic; preflight checks every subscription is confirmed."})
-	f.topic = topic
+	return topic, key
 }

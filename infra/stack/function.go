@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -165,14 +164,6 @@ func newFunction(c constructs.Construct, p *FunctionProps, s functionSpec) (*fun
 		suppression{id: "Serverless-LambdaTracing",
 			reason: "The functions carry no X-Ray SDK, so active tracing would record only Lambda's own segment, for X-Ray's price and a wildcard xray:Put* grant; each run is traced by its JSON logs with the request id, EMF metrics and its evidence record."})
 	return f, nil
-}
-
-// addAlarm adds an action to the ops topic to an alarm made elsewhere.
-// Prefer f.alarm, which also names the alarm for the stage and makes its
-// missing-data treatment explicit (a test holds every alarm to both).
-func (f *function) addAlarm(a awscloudwatch.Alarm) {
-	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(f.found.OpsTopic()))
-	f.alarms = append(f.alarms, a)
 }
 
 // alarmOnQueue alarms as soon as a message is visible in q, a dead-letter

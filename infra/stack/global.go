@@ -3,11 +3,15 @@ package stack
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -78,7 +82,8 @@ func (s *globalEventsStack) DeadLetterQueue() awssqs.Queue { return s.dlq }
 // same-account bus accepts events from a rule that may put them there, so
 // the home bus needs no resource policy; the role may put events on that
 // bus alone, and trusts EventBridge only for these rules. Undeliverable
-// events wait in a dead-letter queue in us-east-1.
+// events wait in a dead-letter queue in us-east-1, which alarms to a topic
+// in us-east-1 (alarmOnDeadLetters).
 func NewGlobalEventsStack(scope constructs.Construct, id string, props *GlobalEventsStackProps) (GlobalEventsStack, error) {
 	if props == nil {
 		return nil, fmt.Errorf("global events stack %s: no props", id)
@@ -154,12 +159,51 @@ func NewGlobalEventsStack(scope constructs.Construct, id string, props *GlobalEv
 		})
 	}
 	rule("ForwardRootSignIn", "root-sign-in", "console sign-in as the root user", rootSignInPattern())
+	if err := s.alarmOnDeadLetters(cfg, n); err != nil {
+		return nil, err
+	}
 	// The queue receives from EventBridge only (the target adds the
 	// queue policy); nothing reads it but an operator replaying events.
 	suppress(s.dlq, true,
 		suppression{id: "AwsSolutions-SQS3", reason: "This queue is the dead-letter queue of the forwarding rules' targets; it has none of its own."},
 		suppression{id: "Serverless-SQSRedrivePolicy", reason: "This queue is the dead-letter queue of the forwarding rules' targets: a queue behind it would only move the failed event again."})
 	return s, nil
+}
+
+// WarningGlobalAlarmUnheard is the id of the synth warning the global
+// stack adds when its dead-letter alarm has nobody to notify in us-east-1.
+const WarningGlobalAlarmUnheard = "pledge:globalAlarmUnheard"
+
+// alarmOnDeadLetters alarms as soon as a forwarded event waits in the
+// dead-letter queue. CloudWatch notifies topics of its own region only, so
+// the alarm needs a topic in us-east-1: the configured ops topic when it is
+// there, else a topic of this stack with the ops e-mail subscriptions.
+// With neither (an ops topic in another region, or no destination), the
+// alarm has no action and synth warns.
+func (s *globalEventsStack) alarmOnDeadLetters(cfg config.Config, n Naming) error {
+	alarm := awscloudwatch.NewAlarm(s, jsii.String("DeadLetterQueueAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(n.Name("global", "forward-dead-letters")),
+		AlarmDescription:   jsii.String("Pledge: a global service's event could not be forwarded to " + cfg.Region + " and waits in the dead-letter queue in us-east-1. " + MissingIsSilence.Why),
+		Metric:             s.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum")}),
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   MissingIsSilence.Treat,
+	})
+	var topic awssns.ITopic
+	switch arn := cfg.Notifications.OpsTopicArn; {
+	case arn != "" && strings.Split(arn, ":")[3] == config.GlobalEventsRegion:
+		topic = awssns.Topic_FromTopicArn(s, jsii.String("OpsTopic"), jsii.String(arn))
+	case len(cfg.Notifications.OpsEmails) > 0:
+		topic, _ = newEmailTopic(s, cfg, "Pledge ops ("+cfg.Stage+", us-east-1)")
+	default:
+		awscdk.Annotations_Of(s).AddWarningV2(jsii.String(WarningGlobalAlarmUnheard), jsii.String(
+			"the global stack's dead-letter alarm notifies nobody: CloudWatch alarms notify topics in their own region, and no ops topic or e-mail is configured for "+
+				config.GlobalEventsRegion+"; set notifications.opsEmails, or watch the alarm "+n.Name("global", "forward-dead-letters")+" yourself"))
+		return nil
+	}
+	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+	return nil
 }
 
 // rootSignInPattern matches console sign-in as the root user.

@@ -2,6 +2,7 @@ package evidencepack
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -37,11 +38,15 @@ type Certificate struct {
 	Deadline time.Time `json:"deadline,omitzero"`
 	// Terminated is when the contract ended, when stated.
 	Terminated time.Time `json:"terminated,omitzero"`
-	// ManifestSHA256, ManifestLines and ManifestKeys describe the manifest
-	// of deleted versions.
+	// ManifestSHA256 and ManifestLines describe the manifest of deleted
+	// versions; its parts are listed by the index object IndexKey (whose
+	// SHA-256 is IndexSHA256), or, in the first certificate layout,
+	// directly as ManifestKeys.
 	ManifestSHA256 string   `json:"manifestSha256"`
 	ManifestLines  int64    `json:"manifestLines"`
-	ManifestKeys   []string `json:"manifestKeys"`
+	IndexKey       string   `json:"indexKey,omitempty"`
+	IndexSHA256    string   `json:"indexSha256,omitempty"`
+	ManifestKeys   []string `json:"manifestKeys,omitempty"`
 	// SignatureOK is true when certificate.sig verifies the JSON under
 	// public-key.pem, both read from beside it.
 	SignatureOK bool `json:"signatureVerified"`
@@ -81,6 +86,10 @@ func ReadCertificate(b []byte) (Certificate, error) {
 			SHA256 string   `json:"sha256"`
 			Lines  int64    `json:"lines"`
 			Keys   []string `json:"keys"`
+			Index  struct {
+				Key    string `json:"key"`
+				SHA256 string `json:"sha256"`
+			} `json:"index"`
 		} `json:"manifest"`
 		Signing struct {
 			PublicKeySHA256 string `json:"public_key_sha256"`
@@ -94,7 +103,8 @@ func ReadCertificate(b []byte) (Certificate, error) {
 	}
 	out := Certificate{TenantID: c.TenantID, Issued: c.IssuedAt.UTC(), First: c.First.UTC(), Last: c.Last.UTC(), Prefixes: c.Locations,
 		Versions: c.Counts.Versions, Markers: c.Counts.DeleteMarkers, Bytes: c.Counts.Bytes,
-		ManifestSHA256: c.Manifest.SHA256, ManifestLines: c.Manifest.Lines, ManifestKeys: c.Manifest.Keys, PublicKeySHA256: c.Signing.PublicKeySHA256}
+		ManifestSHA256: c.Manifest.SHA256, ManifestLines: c.Manifest.Lines, ManifestKeys: c.Manifest.Keys, IndexKey: c.Manifest.Index.Key, IndexSHA256: c.Manifest.Index.SHA256,
+		PublicKeySHA256: c.Signing.PublicKeySHA256}
 	var all map[string]json.RawMessage
 	_ = json.Unmarshal(b, &all)
 	out.Deadline = firstTime(all, deadlineNames)
@@ -123,8 +133,9 @@ func firstTime(m map[string]json.RawMessage, names []string) time.Time {
 	return time.Time{}
 }
 
-// certificateTime reads the issue time in a deletion-certificate key:
-// deletion-certificate/<tenant>/<20060102T150405Z>/<file>.
+// certificateTime reads the time in a deletion-certificate key:
+// deletion-certificate/<tenant>/<20060102T150405Z>/<file>, the purge's
+// start (its purge id), or in the first layout its issue.
 func certificateTime(key string) (time.Time, bool) {
 	for _, seg := range strings.Split(key, "/") {
 		if t, err := time.Parse("20060102T150405Z", seg); err == nil {
@@ -173,6 +184,38 @@ type manifestChecker struct {
 	cert  Certificate
 	h     hashWriter
 	check ManifestCheck
+	// part hashes the current part's lines alone.
+	part      hashWriter
+	partLines int64
+}
+
+// indexEntry is one line of a manifest index (purge.IndexEntry).
+type indexEntry struct {
+	Key        string `json:"key"`
+	Lines      int64  `json:"lines"`
+	SHA256     string `json:"sha256"`
+	Superseded string `json:"superseded,omitempty"`
+}
+
+// readIndex reads a manifest index: one JSON entry a line.
+func readIndex(b []byte) ([]indexEntry, error) {
+	var out []indexEntry
+	for i, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		var e indexEntry
+		if err := json.Unmarshal(line, &e); err != nil || e.Key == "" {
+			return nil, fmt.Errorf("index line %d is not an index entry", i+1)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// checkPart compares the part just added with its index entry.
+func (m *manifestChecker) checkPart(e indexEntry) error {
+	if sum := hex.EncodeToString(m.part.Sum(nil)); sum != e.SHA256 || m.partLines != e.Lines {
+		return fmt.Errorf("part %s has %d lines hashing to %s, the index says %d lines hashing to %s", e.Key, m.partLines, sum, e.Lines, e.SHA256)
+	}
+	return nil
 }
 
 type hashWriter interface {
@@ -187,6 +230,7 @@ func newManifestChecker(c Certificate) *manifestChecker {
 // add reads one gzip part: each line is hashed as stored and its bucket
 // and key checked against the certified locations.
 func (m *manifestChecker) add(part io.Reader) error {
+	m.part, m.partLines = sha256.New(), 0
 	zr, err := gzip.NewReader(part)
 	if err != nil {
 		return fmt.Errorf("not gzip: %w", err)
@@ -197,6 +241,8 @@ func (m *manifestChecker) add(part io.Reader) error {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
 			m.h.Write(line)
+			m.part.Write(line)
+			m.partLines++
 			m.check.Lines++
 			var l struct {
 				Bucket string `json:"bucket"`

@@ -134,13 +134,28 @@ func (c *Collector) Collect(ctx context.Context, m Month) (*Evidence, error) {
 			}
 		}
 	}
+	// Certificates: a certificate issued in the month may belong to a
+	// purge that began before it (keys carry the purge's start), so every
+	// certificate.json begun in the year before the month's end is read
+	// and kept when it was issued in the month.
 	certs, err := c.list(ctx, KindCertificate+"/")
 	if err != nil {
 		return nil, err
 	}
 	for k := range certs {
-		if t, ok := certificateTime(k); ok && m.Contains(t) {
-			keys = append(keys, todo{k, KindCertificate})
+		t, ok := certificateTime(k)
+		if !ok || baseName(k) != certificate.FileJSON || !t.Before(m.End()) || t.Before(m.Start().AddDate(-1, 0, 0)) {
+			continue
+		}
+		b, _, err := c.get(ctx, k)
+		if err != nil {
+			ev.Problems = append(ev.Problems, Problem{Key: k, Reason: err.Error()})
+			continue
+		}
+		if cert, err := ReadCertificate(b); err == nil && m.Contains(cert.Issued) {
+			for _, name := range []string{certificate.FileJSON, certificate.FileSignature, certificate.FilePublicKey} {
+				keys = append(keys, todo{sibling(k, name), KindCertificate})
+			}
 		}
 	}
 	slices.SortFunc(keys, func(a, b todo) int { return cmp.Compare(a.key, b.key) })
@@ -252,26 +267,17 @@ func (c *Collector) read(ev *Evidence, bodies map[string][]byte, problem func(ke
 
 func baseName(key string) string { return key[strings.LastIndex(key, "/")+1:] }
 
-// manifests reads the manifest parts each certificate of the month names,
-// in order: they are indexed, re-hashed against the certified digest, and
-// every line's key is checked against the certified locations.
+// manifests reads the manifest each certificate of the month names: with
+// an index (the purger's layout), every object of the purge's manifest
+// folder is indexed, the index is checked against the certified digest and
+// the parts it lists (superseded ones aside) are re-read in its order;
+// in the first layout, the parts the certificate lists. The lines are
+// re-hashed against the certified digest and every deleted key is checked
+// against the certified locations.
 func (c *Collector) manifests(ctx context.Context, ev *Evidence, problem func(key, format string, args ...any)) error {
 	for _, cert := range ev.Certificates {
 		mc := newManifestChecker(cert)
-		var err error
-		for _, key := range cert.ManifestKeys {
-			var b []byte
-			var obj Object
-			if b, obj, err = c.get(ctx, key); err != nil {
-				break
-			}
-			obj.Kind = KindManifest
-			ev.Objects = append(ev.Objects, obj)
-			if err = mc.add(bytes.NewReader(b)); err != nil {
-				err = fmt.Errorf("manifest part %s: %w", key, err)
-				break
-			}
-		}
+		err := c.manifest(ctx, ev, cert, mc)
 		check := mc.finish(err)
 		switch {
 		case check.Error != "":
@@ -285,4 +291,70 @@ func (c *Collector) manifests(ctx context.Context, ev *Evidence, problem func(ke
 		ev.Manifests = append(ev.Manifests, check)
 	}
 	return ctx.Err()
+}
+
+func (c *Collector) manifest(ctx context.Context, ev *Evidence, cert Certificate, mc *manifestChecker) error {
+	parts := cert.ManifestKeys
+	var entries []indexEntry
+	if cert.IndexKey != "" {
+		dir := cert.IndexKey[:strings.LastIndex(cert.IndexKey, "/")+1]
+		found, err := c.list(ctx, dir)
+		if err != nil {
+			return err
+		}
+		names := make([]string, 0, len(found))
+		for k := range found {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		bodies := map[string][]byte{}
+		for _, k := range names {
+			b, obj, err := c.get(ctx, k)
+			if err != nil {
+				return err
+			}
+			obj.Kind = KindManifest
+			ev.Objects = append(ev.Objects, obj)
+			if k == cert.IndexKey {
+				if obj.SHA256 != cert.IndexSHA256 {
+					return fmt.Errorf("index %s hashes to %s, the certificate says %s", k, obj.SHA256, cert.IndexSHA256)
+				}
+				if entries, err = readIndex(b); err != nil {
+					return fmt.Errorf("index %s: %w", k, err)
+				}
+			}
+			bodies[k] = b
+		}
+		if entries == nil {
+			return fmt.Errorf("index %s is not stored", cert.IndexKey)
+		}
+		for _, e := range entries {
+			if e.Superseded != "" {
+				continue
+			}
+			b, ok := bodies[e.Key]
+			if !ok {
+				return fmt.Errorf("part %s listed in the index is not stored", e.Key)
+			}
+			if err := mc.add(bytes.NewReader(b)); err != nil {
+				return fmt.Errorf("manifest part %s: %w", e.Key, err)
+			}
+			if err := mc.checkPart(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, key := range parts {
+		b, obj, err := c.get(ctx, key)
+		if err != nil {
+			return err
+		}
+		obj.Kind = KindManifest
+		ev.Objects = append(ev.Objects, obj)
+		if err := mc.add(bytes.NewReader(b)); err != nil {
+			return fmt.Errorf("manifest part %s: %w", key, err)
+		}
+	}
+	return nil
 }

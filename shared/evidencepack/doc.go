@@ -13,9 +13,13 @@
 //   - Evidence read, each kind through its own small reader that takes
 //     only the fields it needs and ignores the rest: snapshot-run (slots
 //     taken and generations kept), deletion-certificate with its signature
-//     and public key (verified) and the deletion-manifest parts it names
-//     (re-hashed against the certified digest, every deleted key checked
-//     against the certified locations), notice (sent against its deadline:
+//     and public key (verified; a certificate belongs to the month it was
+//     issued in, though its key carries the purge's start) and its
+//     manifest (every object of the purge's manifest folder indexed; the
+//     index checked against the certified SHA-256, the parts it lists
+//     re-read in order, each against its index entry, all against the
+//     certified digest, every deleted key checked against the certified
+//     locations), notice (sent against its deadline:
 //     the record's own when it states one, else the promise hours it
 //     records, else the configured noticeHours), finding, purge-run and
 //     verification-report. Records marked dry run are indexed but in no

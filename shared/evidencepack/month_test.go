@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -127,67 +128,89 @@ func (w *world) notices(t *testing.T) {
 	}
 }
 
-// purge writes what a completed purge leaves: the manifest parts, the
-// certificate signed by the certificate signer (with a deadline added as
-// the purger is adding it, when deadline is not zero) and a purge-run
-// record.
+// purge writes what a completed purge leaves, in the purger's layout:
+// manifest parts and their index under deletion-manifest/<tenant>/<purge
+// id>/, the certificate signed by the certificate signer under
+// deletion-certificate/<tenant>/<purge id>/ (with a deadline added as the
+// purger is adding it, when deadline is not zero), and a purge-run
+// record. The purge began a day before it was issued.
 func (w *world) purge(t *testing.T, tenant string, issued, deadline time.Time, keys ...string) string {
 	t.Helper()
 	ctx := context.Background()
-	var lines []byte
-	var parts []string
-	for i, k := range keys {
-		var err error
-		lines, err = purge.AppendManifestLine(lines, purge.ManifestLine{Bucket: "tenant-data", Key: k, VersionID: fmt.Sprintf("v%d", i), Size: 10, LastModified: "2026-09-01T00:00:00Z"})
-		if err != nil {
-			t.Fatal(err)
-		}
+	cert, err := writeManifest(ctx, w.store, certificate.Signer{KMS: w.kms, KeyID: "alias/pledge-deletion-certificates"}, w.cfg, tenant, "tenant-data", issued, deadline, keys)
+	if err != nil {
+		t.Fatal(err)
 	}
-	digest := purge.ManifestDigest(lines)
-	half := bytes.IndexByte(lines[len(lines)/2:], '\n') + len(lines)/2 + 1
-	for i, chunk := range [][]byte{lines[:half], lines[half:]} {
+	if _, err := w.store.Put(ctx, evidence.Record{Kind: purger.KindRun, Time: issued, Subject: tenant,
+		Body: purger.Outcome{TenantID: tenant, Action: purger.ActionPurged, Status: purge.StatusPurged, Certificate: []string{cert}}}); err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+// writeManifest writes a purge's manifest (two parts and the index, as
+// purge.Seal leaves them) and its signed certificate, and returns the
+// certificate's key.
+func writeManifest(ctx context.Context, store *evidence.Store, signer certificate.Signer, cfg config.Config, tenant, bucket string, issued, deadline time.Time, keys []string) (string, error) {
+	layout := purge.Layout{Prefix: purger.KindManifest, TenantID: tenant, PurgeID: purge.PurgeIDAt(issued.Add(-24 * time.Hour))}
+	var all []byte
+	var index []byte
+	parts := [][]string{keys[:len(keys)/2], keys[len(keys)/2:]}
+	for i, part := range parts {
+		var lines []byte
+		for j, k := range part {
+			var err error
+			lines, err = purge.AppendManifestLine(lines, purge.ManifestLine{Bucket: bucket, Key: k, VersionID: fmt.Sprintf("v%d-%d", i, j), Size: 10, LastModified: "2026-09-01T00:00:00Z"})
+			if err != nil {
+				return "", err
+			}
+		}
+		all = append(all, lines...)
 		var gz bytes.Buffer
 		zw := gzip.NewWriter(&gz)
-		zw.Write(chunk)
+		zw.Write(lines)
 		zw.Close()
-		key := fmt.Sprintf("%s/%s/%s/part-%04d.jsonl.gz", purger.KindManifest, tenant, issued.UTC().Format("20060102T150405Z"), i)
-		if err := w.store.PutObject(ctx, key, "application/gzip", gz.Bytes()); err != nil {
-			t.Fatal(err)
+		key := layout.Part("a1", i+1)
+		if err := store.PutObject(ctx, key, "application/gzip", gz.Bytes()); err != nil {
+			return "", err
 		}
-		parts = append(parts, key)
+		e, err := json.Marshal(purge.IndexEntry{Key: key, Lines: int64(len(part)), SHA256: purge.ManifestDigest(lines)})
+		if err != nil {
+			return "", err
+		}
+		index = append(append(index, e...), '\n')
 	}
-	res := purge.Result{TenantID: tenant, Locations: []purge.Location{{Bucket: "tenant-data", Prefix: "tenants/" + tenant + "/"}}, Status: purge.StatusPurged,
+	if err := store.PutObject(ctx, layout.Index(), "application/x-ndjson", index); err != nil {
+		return "", err
+	}
+	sealed := purge.Sealed{IndexKey: layout.Index(), IndexSHA256: purge.ManifestDigest(index), SHA256: purge.ManifestDigest(all), Lines: int64(len(keys)), Parts: int64(len(parts))}
+	res := purge.Result{TenantID: tenant, Locations: []purge.Location{{Bucket: bucket, Prefix: cfg.Tenants.Prefix(tenant)}}, Status: purge.StatusPurged, Layout: layout,
 		Counts: purge.Counts{Objects: int64(len(keys)), Versions: int64(len(keys)), Bytes: int64(10 * len(keys))}, FirstDeletion: issued.Add(-time.Hour), LastDeletion: issued.Add(-time.Minute),
-		ManifestSHA256: digest, ManifestKeys: parts}
-	cert, err := certificate.New(certificate.Input{Result: res, Policies: w.cfg.Backup.Policies, Zone: jst, Issuer: "Pledge test", IssuedAt: issued})
+		ManifestSHA256: sealed.SHA256}
+	cert, err := certificate.New(certificate.Input{Result: res, Manifest: sealed, Policies: cfg.Backup.Policies, Zone: cfg.Location(), Issuer: "Pledge test", IssuedAt: issued})
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	signer := certificate.Signer{KMS: w.kms, KeyID: "alias/pledge-deletion-certificates"}
 	signed, err := signer.Sign(ctx, cert)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	body, sig := signed.JSON, signed.Signature
 	if !deadline.IsZero() {
 		body = append(bytes.TrimSuffix(body, []byte("}")), []byte(fmt.Sprintf(`,"window":{"deadline":%q,"terminated":%q}}`, deadline.UTC().Format(time.RFC3339), deadline.AddDate(0, 0, -60).UTC().Format(time.RFC3339)))...)
 		d, err := signer.SignBytes(ctx, body)
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		sig = d.Signature
 	}
-	base := fmt.Sprintf("%s/%s/%s/", purger.KindCertificate, tenant, issued.UTC().Format("20060102T150405Z"))
+	base := fmt.Sprintf("%s/%s/%s/", purger.KindCertificate, tenant, layout.PurgeID)
 	for name, b := range map[string][]byte{certificate.FileJSON: body, certificate.FileSignature: sig, certificate.FilePublicKey: signed.PublicKeyPEM} {
-		if err := w.store.PutObject(ctx, base+name, "application/octet-stream", b); err != nil {
-			t.Fatal(err)
+		if err := store.PutObject(ctx, base+name, "application/octet-stream", b); err != nil {
+			return "", err
 		}
 	}
-	if _, err := w.store.Put(ctx, evidence.Record{Kind: purger.KindRun, Time: issued, Subject: tenant,
-		Body: purger.Outcome{TenantID: tenant, Action: purger.ActionPurged, Status: purge.StatusPurged, Counts: res.Counts, Certificate: []string{base + certificate.FileJSON}}}); err != nil {
-		t.Fatal(err)
-	}
-	return base + certificate.FileJSON
+	return base + certificate.FileJSON, nil
 }
 
 func (w *world) purges(t *testing.T) {

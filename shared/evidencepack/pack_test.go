@@ -87,8 +87,8 @@ func TestCollect_TheMonthOnly(t *testing.T) {
 	if got, want := p.Objects["deletion-certificate"], 9; got != want {
 		t.Errorf("%d certificate files indexed, want %d", got, want)
 	}
-	if got, want := p.Objects["deletion-manifest"], 6; got != want {
-		t.Errorf("%d manifest parts indexed, want %d", got, want)
+	if got, want := p.Objects["deletion-manifest"], 9; got != want {
+		t.Errorf("%d manifest objects indexed, want %d (two parts and the index per purge)", got, want)
 	}
 	if len(ev.Problems) != 0 {
 		t.Errorf("problems: %+v", ev.Problems)
@@ -275,5 +275,43 @@ func TestGroupTitle(t *testing.T) {
 		if got.EN != tc.en || got.JA != tc.ja {
 			t.Errorf("%s %s %q %d: %q / %q, want %q / %q", tc.check, tc.status, tc.group, tc.n, got.EN, got.JA, tc.en, tc.ja)
 		}
+	}
+}
+
+// TestCollect_CertificateOfAPurgeBegunTheMonthBefore: certificates are
+// stored under the purge's start; one issued in the month counts though
+// its purge began the month before, and a tampered manifest part shows.
+func TestCollect_CertificateOfAPurgeBegunTheMonthBefore(t *testing.T) {
+	w := newWorld(t)
+	key := w.purge(t, "tenant-7", at(time.November, 1, 0, 30), time.Time{}, "tenants/tenant-7/a", "tenants/tenant-7/b")
+	if !strings.Contains(key, "/20261030T153000Z/") {
+		t.Fatalf("certificate key %s is not under the purge's October start", key)
+	}
+	c := &evidencepack.Collector{S3: w.bucket, Bucket: "evidence", NoticeHours: 72}
+	nov := evidencepack.Month{Year: 2026, Month: time.November, Zone: jst}
+	ev, err := c.Collect(context.Background(), nov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Certificates) != 1 || len(ev.Manifests) != 1 || !ev.Manifests[0].DigestOK || len(ev.Problems) != 0 {
+		t.Fatalf("certificates %d, manifests %+v, problems %+v", len(ev.Certificates), ev.Manifests, ev.Problems)
+	}
+	oct, _ := evidencepack.ParseMonth("2026-10", jst)
+	if ev, _ := c.Collect(context.Background(), oct); len(ev.Certificates) != 0 {
+		t.Errorf("October holds a certificate issued in November")
+	}
+	// A part changed after the purge: its index entry no longer matches.
+	for _, k := range w.bucket.keys("deletion-manifest/tenant-7/") {
+		if strings.Contains(k, "/parts/") {
+			w.bucket.objects[k] = w.bucket.objects[strings.Replace(k, "000001", "000002", 1)]
+			break
+		}
+	}
+	ev, err = c.Collect(context.Background(), nov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Problems) != 1 || !strings.Contains(ev.Problems[0].Reason, "the index says") || ev.Manifests[0].DigestOK {
+		t.Errorf("tampered part: problems %+v", ev.Problems)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -275,43 +276,53 @@ func monthVerifier(ctx context.Context, sb *sandbox.Sandbox, d TenantDeps, cfg c
 	}, &collected{at: map[time.Time][]check.Result{}}, nil
 }
 
-// seedPurge writes what a completed purge leaves: two manifest parts,
-// the signed certificate (with its promised window) and a purge-run
-// record.
+// seedPurge writes what a completed purge leaves, in the purger's layout:
+// two manifest parts and their index under deletion-manifest/<tenant>/<purge
+// id>/ (the purge began a day before it was issued), the signed certificate
+// (with its promised window) under deletion-certificate/<tenant>/<purge
+// id>/, and a purge-run record.
 func seedPurge(ctx context.Context, store *evidence.Store, signer certificate.Signer, cfg config.Config, tenant string, issued, terminated, deadline time.Time) error {
 	prefix := cfg.Tenants.Prefix(tenant)
-	var lines []byte
-	n := 12
-	for i := range n {
-		var err error
-		lines, err = purge.AppendManifestLine(lines, purge.ManifestLine{Bucket: TenantBucket, Key: fmt.Sprintf("%sdata/%04d.json", prefix, i), VersionID: fmt.Sprintf("v-%s-%d", tenant, i),
-			Size: int64(100 + i), LastModified: issued.AddDate(0, -3, 0).UTC().Format(time.RFC3339)})
-		if err != nil {
-			return err
+	layout := purge.Layout{Prefix: purger.KindManifest, TenantID: tenant, PurgeID: purge.PurgeIDAt(issued.Add(-24 * time.Hour))}
+	const n = 12
+	var all, index []byte
+	for p := range 2 {
+		var lines []byte
+		for i := p * n / 2; i < (p+1)*n/2; i++ {
+			var err error
+			lines, err = purge.AppendManifestLine(lines, purge.ManifestLine{Bucket: TenantBucket, Key: fmt.Sprintf("%sdata/%04d.json", prefix, i), VersionID: fmt.Sprintf("v-%s-%d", tenant, i),
+				Size: int64(100 + i), LastModified: issued.AddDate(0, -3, 0).UTC().Format(time.RFC3339)})
+			if err != nil {
+				return err
+			}
 		}
-	}
-	half := bytes.IndexByte(lines[len(lines)/2:], '\n') + len(lines)/2 + 1
-	var parts []string
-	stamp := issued.UTC().Format("20060102T150405Z")
-	for i, chunk := range [][]byte{lines[:half], lines[half:]} {
+		all = append(all, lines...)
 		var gz bytes.Buffer
 		zw := gzip.NewWriter(&gz)
-		if _, err := zw.Write(chunk); err != nil {
+		if _, err := zw.Write(lines); err != nil {
 			return err
 		}
 		if err := zw.Close(); err != nil {
 			return err
 		}
-		key := fmt.Sprintf("%s/%s/%s/part-%04d.jsonl.gz", purger.KindManifest, tenant, stamp, i)
+		key := layout.Part("a1", p+1)
 		if err := store.PutObject(ctx, key, "application/gzip", gz.Bytes()); err != nil {
 			return fmt.Errorf("seed month: manifest: %w", err)
 		}
-		parts = append(parts, key)
+		e, err := json.Marshal(purge.IndexEntry{Key: key, Lines: n / 2, SHA256: purge.ManifestDigest(lines)})
+		if err != nil {
+			return err
+		}
+		index = append(append(index, e...), '\n')
 	}
-	res := purge.Result{TenantID: tenant, Locations: []purge.Location{{Bucket: TenantBucket, Prefix: prefix}}, Status: purge.StatusPurged,
-		Counts: purge.Counts{Objects: int64(n), Versions: int64(n), Bytes: int64(n*100 + n*(n-1)/2)}, FirstDeletion: issued.Add(-20 * time.Minute), LastDeletion: issued.Add(-time.Minute),
-		ManifestSHA256: purge.ManifestDigest(lines), ManifestKeys: parts}
-	cert, err := certificate.New(certificate.Input{Result: res, Policies: cfg.Backup.Policies, Zone: cfg.Location(), Issuer: "Pledge tenant-purger (" + cfg.Region + ")", IssuedAt: issued})
+	if err := store.PutObject(ctx, layout.Index(), "application/x-ndjson", index); err != nil {
+		return fmt.Errorf("seed month: manifest index: %w", err)
+	}
+	sealed := purge.Sealed{IndexKey: layout.Index(), IndexSHA256: purge.ManifestDigest(index), SHA256: purge.ManifestDigest(all), Lines: n, Parts: 2}
+	res := purge.Result{TenantID: tenant, Locations: []purge.Location{{Bucket: TenantBucket, Prefix: prefix}}, Status: purge.StatusPurged, Layout: layout,
+		Counts: purge.Counts{Objects: n, Versions: n, Bytes: int64(n*100 + n*(n-1)/2)}, FirstDeletion: issued.Add(-20 * time.Minute), LastDeletion: issued.Add(-time.Minute),
+		ManifestSHA256: sealed.SHA256}
+	cert, err := certificate.New(certificate.Input{Result: res, Manifest: sealed, Policies: cfg.Backup.Policies, Zone: cfg.Location(), Issuer: "Pledge tenant-purger (" + cfg.Region + ")", IssuedAt: issued})
 	if err != nil {
 		return err
 	}
@@ -326,7 +337,7 @@ func seedPurge(ctx context.Context, store *evidence.Store, signer certificate.Si
 	if err != nil {
 		return fmt.Errorf("seed month: sign certificate: %w", err)
 	}
-	base := fmt.Sprintf("%s/%s/%s/", purger.KindCertificate, tenant, stamp)
+	base := fmt.Sprintf("%s/%s/%s/", purger.KindCertificate, tenant, layout.PurgeID)
 	for _, f := range []struct {
 		name string
 		b    []byte
@@ -336,7 +347,7 @@ func seedPurge(ctx context.Context, store *evidence.Store, signer certificate.Si
 		}
 	}
 	_, err = store.Put(ctx, evidence.Record{Kind: purger.KindRun, Time: issued, Subject: tenant, Body: purger.Outcome{TenantID: tenant, Action: purger.ActionPurged,
-		Status: purge.StatusPurged, Counts: res.Counts, ManifestSHA256: res.ManifestSHA256, ManifestKeys: parts, Certificate: []string{base + certificate.FileJSON}, Emailed: 1}})
+		Status: purge.StatusPurged, Counts: res.Counts, ManifestSHA256: res.ManifestSHA256, Certificate: []string{base + certificate.FileJSON}, Emailed: 1}})
 	return err
 }
 

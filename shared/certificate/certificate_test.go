@@ -415,8 +415,10 @@ func TestSignBytes(t *testing.T) {
 		t.Errorf("another key: %v, want ErrBadSignature", err)
 	}
 	k.spec = kmstypes.KeySpecRsa2048
-	if _, err := (certificate.Signer{KMS: k, KeyID: "rsa"}).SignBytes(ctx, body); err == nil || !strings.Contains(err.Error(), "want ECC_NIST_P256") {
+	if _, err := (certificate.Signer{KMS: k, KeyID: "rsa"}).SignBytes(ctx, body); err == nil || !strings.Contains(err.Error(), "KeySpec ECC_NIST_P256") {
 		t.Errorf("an RSA key: %v, want an error naming the key spec needed", err)
+	}
+}
 
 func TestSigner_Preflight(t *testing.T) {
 	ctx := context.Background()

@@ -45,7 +45,7 @@ func monthStep(ctx context.Context, d *demoRun) ([]string, error) {
 	if runErr != nil {
 		return lines, runErr
 	}
-	lines = append(lines, fmt.Sprintf("pack %s: %d evidence objects indexed and signed, %d problems", res.Prefix, res.Objects, res.Problems))
+	lines = append(lines, fmt.Sprintf("pack %s: %d objects indexed and signed (the month's evidence and the pack's own 3 files), %d problems", res.Prefix, res.Objects, res.Problems))
 	if _, err := d.saveEvidence(ctx); err != nil {
 		return lines, err
 	}

@@ -18,9 +18,10 @@ import (
 )
 
 // Certificate is what the pack reads of a deletion certificate. Its layout
-// grows (the purger adds fields), so the reader takes the fields it needs
-// and ignores the rest; the deadline is read from whichever of the known
-// places states it, and left zero when none does.
+// grows, so the reader takes the fields it needs and ignores the rest; the
+// deadline is read from the promised window ("promise": {"purge_deadline"})
+// or whichever other known place states it, and left zero when none does
+// (certificates issued before the window was stated).
 type Certificate struct {
 	// Key is the certificate.json key; the signature and public key are
 	// beside it.
@@ -64,8 +65,8 @@ type Location struct {
 // level or inside a window object, under these names.
 var (
 	deadlineNames = []string{"purge_deadline", "deadline", "deadline_at", "must_complete_by"}
-	windowNames   = []string{"window", "promised_window", "promise", "purge_window"}
-	windowEnds    = []string{"deadline", "closes", "closes_at", "end", "to", "until"}
+	windowNames   = []string{"promise", "window", "promised_window", "purge_window"}
+	windowEnds    = []string{"purge_deadline", "deadline", "closes", "closes_at", "end", "to", "until"}
 	terminatedAt  = []string{"terminated", "terminated_at", "contract_end", "contract_ended"}
 )
 

@@ -73,8 +73,10 @@ func (w *world) rotate(t *testing.T) {
 	var clock time.Time
 	now := func() time.Time { return clock }
 	src := newRDS(now)
+	// The wall clock is fast-forwarded too: a real run acts for the slot of
+	// the real time.
 	r := &snapshot.Rotator{Source: src, Evidence: w.store, Metrics: metrics.New(io.Discard, nil, now), Log: slog.New(slog.DiscardHandler),
-		Now: now, Location: w.cfg.Location()}
+		Now: now, WallClock: now, Location: w.cfg.Location()}
 	p := w.cfg.Backup.Policies[0]
 	for slot := at(time.October, 1, 0, 0); slot.Before(at(time.December, 1, 0, 0)); slot = slot.Add(time.Hour) {
 		if slot.Equal(missedSlot) {
@@ -131,9 +133,9 @@ func (w *world) notices(t *testing.T) {
 // purge writes what a completed purge leaves, in the purger's layout:
 // manifest parts and their index under deletion-manifest/<tenant>/<purge
 // id>/, the certificate signed by the certificate signer under
-// deletion-certificate/<tenant>/<purge id>/ (with a deadline added as the
-// purger is adding it, when deadline is not zero), and a purge-run
-// record. The purge began a day before it was issued.
+// deletion-certificate/<tenant>/<purge id>/ (stating its promised window
+// when deadline is not zero), and a purge-run record. The purge began a
+// day before it was issued.
 func (w *world) purge(t *testing.T, tenant string, issued, deadline time.Time, keys ...string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -187,7 +189,11 @@ func writeManifest(ctx context.Context, store *evidence.Store, signer certificat
 	res := purge.Result{TenantID: tenant, Locations: []purge.Location{{Bucket: bucket, Prefix: cfg.Tenants.Prefix(tenant)}}, Status: purge.StatusPurged, Layout: layout,
 		Counts: purge.Counts{Objects: int64(len(keys)), Versions: int64(len(keys)), Bytes: int64(10 * len(keys))}, FirstDeletion: issued.Add(-time.Hour), LastDeletion: issued.Add(-time.Minute),
 		ManifestSHA256: sealed.SHA256}
-	cert, err := certificate.New(certificate.Input{Result: res, Manifest: sealed, Policies: cfg.Backup.Policies, Zone: cfg.Location(), Issuer: "Pledge test", IssuedAt: issued})
+	in := certificate.Input{Result: res, Manifest: sealed, Policies: cfg.Backup.Policies, Zone: cfg.Location(), Issuer: "Pledge test", IssuedAt: issued}
+	if !deadline.IsZero() {
+		in.Promise = certificate.PromiseOf(deadline.AddDate(0, 0, -60), deadline.AddDate(0, 0, -30), deadline)
+	}
+	cert, err := certificate.New(in)
 	if err != nil {
 		return "", err
 	}
@@ -196,14 +202,6 @@ func writeManifest(ctx context.Context, store *evidence.Store, signer certificat
 		return "", err
 	}
 	body, sig := signed.JSON, signed.Signature
-	if !deadline.IsZero() {
-		body = append(bytes.TrimSuffix(body, []byte("}")), []byte(fmt.Sprintf(`,"window":{"deadline":%q,"terminated":%q}}`, deadline.UTC().Format(time.RFC3339), deadline.AddDate(0, 0, -60).UTC().Format(time.RFC3339)))...)
-		d, err := signer.SignBytes(ctx, body)
-		if err != nil {
-			return "", err
-		}
-		sig = d.Signature
-	}
 	base := fmt.Sprintf("%s/%s/%s/", purger.KindCertificate, tenant, layout.PurgeID)
 	for name, b := range map[string][]byte{certificate.FileJSON: body, certificate.FileSignature: sig, certificate.FilePublicKey: signed.PublicKeyPEM} {
 		if err := store.PutObject(ctx, base+name, "application/octet-stream", b); err != nil {

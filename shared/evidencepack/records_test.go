@@ -121,6 +121,7 @@ func TestReadCertificate_Defensive(t *testing.T) {
 		terminated  time.Time
 	}{
 		{"no deadline", "", time.Time{}, time.Time{}},
+		{"the purger's promise", `,"promise":{"terminated":"2026-09-13T00:00:00Z","purge_due":"2026-10-13T00:00:00Z","purge_deadline":"2026-11-12T00:00:00Z"}`, time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 13, 0, 0, 0, 0, time.UTC)},
 		{"top level", `,"purge_deadline":"2026-11-12T00:00:00Z","terminated_at":"2026-09-13T00:00:00Z"`, time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 13, 0, 0, 0, 0, time.UTC)},
 		{"window", `,"window":{"opens":"2026-10-13T00:00:00Z","deadline":"2026-11-12T00:00:00Z","terminated":"2026-09-13T00:00:00Z"}`, time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 13, 0, 0, 0, 0, time.UTC)},
 		{"promised window closes", `,"promised_window":{"closes":"2026-11-12T09:00:00+09:00"}`, time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC), time.Time{}},

@@ -79,9 +79,8 @@ func (c *simClock) now() time.Time { return c.t }
 //     72-hour deadline (LateNotice) and a reminder;
 //   - three completed purges: manifests, certificates signed by the
 //     simulator's KMS key, purge-run records; one finished a day and a
-//     half before its deadline (NearPurge). The certificates carry their
-//     deadline in a "window" object, the layout the purger is adding (its
-//     current certificates state none).
+//     half before its deadline (NearPurge); the certificates state their
+//     promised window as the purger's do.
 //
 // The functions' binaries cannot be run for a past month: destructive runs
 // use the real clock. The evidence-reporter then runs as a binary on it.
@@ -109,7 +108,10 @@ func SeedMonth(ctx context.Context, sb *sandbox.Sandbox, d TenantDeps, cfg confi
 
 	// Backups.
 	src := &monthRDS{now: clock.now, snapshots: map[string][]snapshot.Snapshot{}}
-	rot := &snapshot.Rotator{Source: src, Evidence: store, Metrics: metrics.New(io.Discard, nil, clock.now), Log: slog.New(slog.DiscardHandler), Now: clock.now, Location: loc}
+	// The rotator's wall clock is the simulated one: a real run acts for
+	// the slot of the real time, which is what fast-forwarding replaces.
+	rot := &snapshot.Rotator{Source: src, Evidence: store, Metrics: metrics.New(io.Discard, nil, clock.now), Log: slog.New(slog.DiscardHandler),
+		Now: clock.now, WallClock: clock.now, Location: loc}
 	// A day of history before the month, unrecorded: the first slots of
 	// the month then find snapshots to keep.
 	for slot := start.AddDate(0, 0, -1); slot.Before(end); slot = slot.Add(time.Hour) {
@@ -279,7 +281,7 @@ func monthVerifier(ctx context.Context, sb *sandbox.Sandbox, d TenantDeps, cfg c
 // seedPurge writes what a completed purge leaves, in the purger's layout:
 // two manifest parts and their index under deletion-manifest/<tenant>/<purge
 // id>/ (the purge began a day before it was issued), the signed certificate
-// (with its promised window) under deletion-certificate/<tenant>/<purge
+// (stating its promised window) under deletion-certificate/<tenant>/<purge
 // id>/, and a purge-run record.
 func seedPurge(ctx context.Context, store *evidence.Store, signer certificate.Signer, cfg config.Config, tenant string, issued, terminated, deadline time.Time) error {
 	prefix := cfg.Tenants.Prefix(tenant)
@@ -322,7 +324,8 @@ func seedPurge(ctx context.Context, store *evidence.Store, signer certificate.Si
 	res := purge.Result{TenantID: tenant, Locations: []purge.Location{{Bucket: TenantBucket, Prefix: prefix}}, Status: purge.StatusPurged, Layout: layout,
 		Counts: purge.Counts{Objects: n, Versions: n, Bytes: int64(n*100 + n*(n-1)/2)}, FirstDeletion: issued.Add(-20 * time.Minute), LastDeletion: issued.Add(-time.Minute),
 		ManifestSHA256: sealed.SHA256}
-	cert, err := certificate.New(certificate.Input{Result: res, Manifest: sealed, Policies: cfg.Backup.Policies, Zone: cfg.Location(), Issuer: "Pledge tenant-purger (" + cfg.Region + ")", IssuedAt: issued})
+	cert, err := certificate.New(certificate.Input{Result: res, Manifest: sealed, Policies: cfg.Backup.Policies, Zone: cfg.Location(), Issuer: "Pledge tenant-purger (" + cfg.Region + ")", IssuedAt: issued,
+		Promise: certificate.PromiseOf(terminated, deadline.AddDate(0, 0, -cfg.Tenants.DeadlineDays), deadline)})
 	if err != nil {
 		return err
 	}
@@ -330,18 +333,11 @@ func seedPurge(ctx context.Context, store *evidence.Store, signer certificate.Si
 	if err != nil {
 		return fmt.Errorf("seed month: sign certificate: %w", err)
 	}
-	// The promised window, as the purger is adding it to certificates.
-	body := append(bytes.TrimSuffix(signed.JSON, []byte("}")), []byte(fmt.Sprintf(`,"window":{"deadline":%q,"terminated":%q}}`,
-		deadline.UTC().Format(time.RFC3339), terminated.UTC().Format(time.RFC3339)))...)
-	sig, err := signer.SignBytes(ctx, body)
-	if err != nil {
-		return fmt.Errorf("seed month: sign certificate: %w", err)
-	}
 	base := fmt.Sprintf("%s/%s/%s/", purger.KindCertificate, tenant, layout.PurgeID)
 	for _, f := range []struct {
 		name string
 		b    []byte
-	}{{certificate.FileJSON, body}, {certificate.FileSignature, sig.Signature}, {certificate.FilePublicKey, sig.PublicKeyPEM}} {
+	}{{certificate.FileJSON, signed.JSON}, {certificate.FileSignature, signed.Signature}, {certificate.FilePublicKey, signed.PublicKeyPEM}} {
 		if err := store.PutObject(ctx, base+f.name, "application/octet-stream", f.b); err != nil {
 			return fmt.Errorf("seed month: certificate: %w", err)
 		}

@@ -97,6 +97,7 @@ func monthStep(ctx context.Context, d *demoRun) ([]string, error) {
 	}
 	lines = append(lines, fmt.Sprintf("(cd %s && sha256sum -c --quiet %s%s): %s", dir, p, evidencepack.FileIndex, status))
 	lines = append(lines, fmt.Sprintf("HTML: %s, %s", filepath.Join(dir, filepath.FromSlash(p+evidencepack.FileHTMLJA)), filepath.Join(dir, filepath.FromSlash(p+evidencepack.FileHTMLEN))))
+	lines = append(lines, fmt.Sprintf("this step took %.1fs (simulating the month, the reporter's run, copying the evidence out and verifying it)", time.Since(began).Seconds()))
 	if len(wrong) > 0 {
 		return lines, fmt.Errorf("%s", strings.Join(wrong, "; "))
 	}

@@ -89,26 +89,22 @@ func (w *world) rotate(t *testing.T) {
 	}
 }
 
-// noticeRecord is notify.NoticeRecord with the fields the notifier is
-// adding (a per-notice deadline, and the mark of a finding that arrived
-// late), as a newer notifier writes them.
-type noticeRecord struct {
-	notify.NoticeRecord
-	Deadline *time.Time `json:"deadline,omitempty"`
-	Late     bool       `json:"late,omitempty"`
-}
-
 func (w *world) notice(t *testing.T, id, tenant string, kind notify.Kind, detected, sent time.Time, deadline *time.Time, late bool) {
 	t.Helper()
 	rec := notify.NoticeRecord{FindingID: id, TenantID: tenant, FindingType: "UnauthorizedAccess:EC2/SSHBruteForce", Band: finding.High, Severity: 8, Count: 1, Seq: 1,
 		Kind: kind, Detected: detected.UTC(), PromiseFrom: detected.UTC(), Queued: detected.UTC(), Sent: sent.UTC(),
 		LatencySeconds: sent.Sub(detected).Seconds(), PromiseHours: float64(w.cfg.Notifications.NoticeHours), Promised: kind != notify.KindReminder}
 	rec.WithinPromise = !rec.Promised || !sent.After(detected.Add(72*time.Hour))
-	var body any = rec
-	if deadline != nil || late {
-		body = noticeRecord{NoticeRecord: rec, Deadline: deadline, Late: late}
+	rec.Deadline = "72h"
+	if deadline != nil {
+		rec.Due, rec.Deadline = *deadline, "6h; business hours"
 	}
-	if _, err := w.store.Put(context.Background(), evidence.Record{Kind: notify.EvidenceKind, Time: sent, Subject: id + "/" + tenant, Body: body}); err != nil {
+	if late {
+		// A finding that arrived after its notice was due: the notifier
+		// records it as not promised, late arrival.
+		rec.Promised, rec.LateArrival = false, true
+	}
+	if _, err := w.store.Put(context.Background(), evidence.Record{Kind: notify.EvidenceKind, Time: sent, Subject: id + "/" + tenant, Body: rec}); err != nil {
 		t.Fatal(err)
 	}
 }

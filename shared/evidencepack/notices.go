@@ -67,12 +67,12 @@ func buildNotices(ev *Evidence, cfg config.Config) *Notices {
 		n.keys = append(n.keys, x.Key)
 		n.Sent++
 		switch {
-		case !x.Promised:
-			it.Status = None
 		case x.Late:
 			it.Status = None
 			n.Late++
 			n.Promised++
+		case !x.Promised:
+			it.Status = None
 		case x.Breached():
 			it.Status = Breached
 			n.Breached++

@@ -143,12 +143,15 @@ type Notice struct {
 	// notifier's later start for upgrades).
 	PromiseFrom time.Time `json:"promiseFrom"`
 	Sent        time.Time `json:"sent"`
-	// Deadline is when the notice was due: the record's own deadline when
-	// it states one, else PromiseFrom plus the promised hours it records,
-	// else PromiseFrom plus the configured noticeHours (DeadlineFrom says
-	// which).
+	// Deadline is when the notice was due: the record's own due time when
+	// it states one (the notifier's "due", computed from its promise, a
+	// business-hours rule included), else PromiseFrom plus the promised
+	// hours it records, else PromiseFrom plus the configured noticeHours
+	// (DeadlineFrom says which). Rule is the promise as the record words it
+	// ("72h", "6h; business hours ...").
 	Deadline     time.Time `json:"deadline"`
 	DeadlineFrom string    `json:"deadlineFrom"`
+	Rule         string    `json:"rule,omitempty"`
 	// Promised is false for reminders, which no promise covers.
 	Promised bool `json:"promised"`
 	// Late marks a finding that was already past its deadline when it
@@ -183,7 +186,9 @@ func ReadNotice(b []byte, noticeHours int) (Notice, error) {
 		Sent         time.Time  `json:"sent"`
 		PromiseHours float64    `json:"promise_hours"`
 		Promised     *bool      `json:"promised"`
-		Deadline     *time.Time `json:"deadline"`
+		Due          *time.Time `json:"due"`
+		Rule         any        `json:"deadline"`
+		LateArrival  bool       `json:"late_arrival"`
 		Late         bool       `json:"late"`
 	}
 	if err := json.Unmarshal(e.Body, &body); err != nil {
@@ -193,7 +198,10 @@ func ReadNotice(b []byte, noticeHours int) (Notice, error) {
 		return Notice{}, fmt.Errorf("notice body names no finding or sending time")
 	}
 	n := Notice{FindingID: body.FindingID, TenantID: body.TenantID, FindingType: body.FindingType, Band: body.Band, Kind: body.Kind,
-		Detected: body.Detected.UTC(), PromiseFrom: body.PromiseFrom.UTC(), Sent: body.Sent.UTC(), Late: body.Late}
+		Detected: body.Detected.UTC(), PromiseFrom: body.PromiseFrom.UTC(), Sent: body.Sent.UTC(), Late: body.Late || body.LateArrival}
+	if rule, ok := body.Rule.(string); ok {
+		n.Rule = rule
+	}
 	n.Promised = body.Kind != "reminder"
 	if body.Promised != nil {
 		n.Promised = *body.Promised
@@ -202,8 +210,8 @@ func ReadNotice(b []byte, noticeHours int) (Notice, error) {
 		n.PromiseFrom = n.Detected
 	}
 	switch {
-	case body.Deadline != nil && !body.Deadline.IsZero():
-		n.Deadline, n.DeadlineFrom = body.Deadline.UTC(), "record"
+	case body.Due != nil && !body.Due.IsZero():
+		n.Deadline, n.DeadlineFrom = body.Due.UTC(), "record"
 	case body.PromiseHours > 0:
 		n.Deadline, n.DeadlineFrom = n.PromiseFrom.Add(time.Duration(body.PromiseHours*float64(time.Hour))), "promise_hours"
 	default:

@@ -91,7 +91,7 @@ func TestReadNotice_Deadlines(t *testing.T) {
 		return evidencepack.Notice{}
 	}
 	own := read("f-own")
-	if own.DeadlineFrom != "record" || !own.Deadline.Equal(deadline) || !own.Breached() || own.Latency() != 3*time.Hour {
+	if own.DeadlineFrom != "record" || !own.Deadline.Equal(deadline) || own.Rule != "6h; business hours" || !own.Breached() || own.Latency() != 3*time.Hour {
 		t.Errorf("own deadline: %+v", own)
 	}
 	hours := read("f-hours")

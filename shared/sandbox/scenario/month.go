@@ -155,6 +155,10 @@ func SeedMonth(ctx context.Context, sb *sandbox.Sandbox, d TenantDeps, cfg confi
 			Kind: x.kind, Detected: x.detected.UTC(), PromiseFrom: x.detected.UTC(), Queued: x.detected.UTC(), Sent: sent.UTC(), LatencySeconds: x.after.Seconds(),
 			PromiseHours: float64(cfg.Notifications.NoticeHours), Promised: x.kind != notify.KindReminder, MessageIDs: []string{fmt.Sprintf("demo-%d", i)}}
 		rec.WithinPromise = !rec.Promised || x.after <= time.Duration(cfg.Notifications.NoticeHours)*time.Hour
+		rec.Deadline = fmt.Sprintf("%dh", cfg.Notifications.NoticeHours)
+		if rec.Promised {
+			rec.Due = x.detected.Add(time.Duration(cfg.Notifications.NoticeHours) * time.Hour).UTC()
+		}
 		if _, err := store.Put(ctx, evidence.Record{Kind: notify.EvidenceKind, Time: sent, Subject: x.id + "/" + x.tenant, Body: rec}); err != nil {
 			return w, fmt.Errorf("seed month: notice: %w", err)
 		}

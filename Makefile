@@ -6,7 +6,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-FUNCTIONS := snapshot-rotator tenant-purger finding-notifier compliance-verifier
+FUNCTIONS := snapshot-rotator tenant-purger finding-notifier compliance-verifier evidence-reporter
 TOOLS     := $(CURDIR)/.tools/bin
 NODE_BIN  := $(CURDIR)/infra/node_modules/.bin
 CDK       := $(NODE_BIN)/cdk
@@ -140,6 +140,10 @@ sandbox: tools build-local ## start the local stand-ins for AWS and print their 
 .PHONY: demo
 demo: tools build-local ## run every function end to end on local stand-ins, summary on stdout, artifacts in out/
 	go run ./shared/sandbox/cmd/sandbox demo -bin bin/local -out out
+
+.PHONY: screenshots
+screenshots: ## render out/'s HTML (evidence pack, verification report, emails) in headless Chromium into out/screenshots/ (after make demo)
+	shared/sandbox/screenshots.sh out
 
 .PHONY: clean
 clean: ## remove build output (keeps the pinned tools)

@@ -131,10 +131,21 @@ type s3Calls struct {
 	listObjectsV2       func(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 	getObject           func(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	putObject           func(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	getBucketVersioning func(context.Context, *s3.GetBucketVersioningInput, ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	getBucketLifecycle  func(context.Context, *s3.GetBucketLifecycleConfigurationInput, ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error)
 }
 
 func newS3Calls(c *s3.Client) s3Calls {
-	return s3Calls{getBucketEncryption: c.GetBucketEncryption, getBucketPolicy: c.GetBucketPolicy, listObjectsV2: c.ListObjectsV2, getObject: c.GetObject, putObject: c.PutObject}
+	return s3Calls{getBucketEncryption: c.GetBucketEncryption, getBucketPolicy: c.GetBucketPolicy, listObjectsV2: c.ListObjectsV2, getObject: c.GetObject, putObject: c.PutObject,
+		getBucketVersioning: c.GetBucketVersioning, getBucketLifecycle: c.GetBucketLifecycleConfiguration}
+}
+
+func (c s3Calls) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, o ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error) {
+	return c.getBucketVersioning(ctx, in, o...)
+}
+
+func (c s3Calls) GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, o ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error) {
+	return c.getBucketLifecycle(ctx, in, o...)
 }
 
 func (c s3Calls) GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, o ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error) {

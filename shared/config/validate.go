@@ -351,6 +351,7 @@ var CheckIDs = []string{
 	"rds.snapshot-fresh",
 	"rds.pitr-retention",
 	"logs.retention",
+	"s3.noncurrent-version-retention",
 }
 
 // The clock-offset thresholds verification.clockOffsetThreshold accepts.
@@ -375,6 +376,7 @@ func (v Verification) validate(k *checker) {
 			k.fail("verification.instanceTags", key, "tag keys of 1-128 characters not starting with \"aws:\"")
 		}
 	}
+	v.validatePromises(k)
 }
 
 // Location returns the configured zone. Call after Validate.

@@ -75,7 +75,7 @@ func (w *world) rotate(t *testing.T) {
 	src := newRDS(now)
 	// The wall clock is fast-forwarded too: a real run acts for the slot of
 	// the real time.
-	r := &snapshot.Rotator{Source: src, Evidence: w.store, Metrics: metrics.New(io.Discard, nil, now), Log: slog.New(slog.DiscardHandler),
+	r := &snapshot.Rotator{Stage: w.cfg.Stage, Source: src, Evidence: w.store, Metrics: metrics.New(io.Discard, nil, now), Log: slog.New(slog.DiscardHandler),
 		Now: now, WallClock: now, Location: w.cfg.Location()}
 	p := w.cfg.Backup.Policies[0]
 	for slot := at(time.October, 1, 0, 0); slot.Before(at(time.December, 1, 0, 0)); slot = slot.Add(time.Hour) {

@@ -110,7 +110,7 @@ func SeedMonth(ctx context.Context, sb *sandbox.Sandbox, d TenantDeps, cfg confi
 	src := &monthRDS{now: clock.now, snapshots: map[string][]snapshot.Snapshot{}}
 	// The rotator's wall clock is the simulated one: a real run acts for
 	// the slot of the real time, which is what fast-forwarding replaces.
-	rot := &snapshot.Rotator{Source: src, Evidence: store, Metrics: metrics.New(io.Discard, nil, clock.now), Log: slog.New(slog.DiscardHandler),
+	rot := &snapshot.Rotator{Stage: cfg.Stage, Source: src, Evidence: store, Metrics: metrics.New(io.Discard, nil, clock.now), Log: slog.New(slog.DiscardHandler),
 		Now: clock.now, WallClock: clock.now, Location: loc}
 	// A day of history before the month, unrecorded: the first slots of
 	// the month then find snapshots to keep.

@@ -131,8 +131,26 @@ lint: $(TOOLS)/staticcheck ## gofmt, go vet, staticcheck
 	go vet ./...
 	staticcheck ./...
 
+# Cold starts: every functions/* bootstrap and the bare aws-lambda-go peer,
+# built for this machine with the Lambda flags, each started 20 times
+# against a fake Runtime API (shared/runtimeapi); medians per function.
+HOST_FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
+
+bin/host/peer-echo/bootstrap: FORCE
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $@ ./shared/runtimeapi/testdata/echo
+
+bin/host/%/bootstrap: FORCE
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+.PHONY: bench-coldstart
+bench-coldstart: $(addprefix bin/host/,$(addsuffix /bootstrap,$(HOST_FUNCTIONS) peer-echo)) ## cold-start medians of 20 starts per function (init, invocation, peak RSS)
+	@echo "load average: $$(cut -d' ' -f1-3 /proc/loadavg) on $$(nproc) cores"
+	PLEDGE_BOOTSTRAPS=$(CURDIR)/bin/host go test -run '^$$' -bench ColdStart -benchtime 20x -count 1 ./shared/runtimeapi
+
 .PHONY: bench
-bench: $(TOOLS)/minio $(TOOLS)/s5cmd ## run the benchmarks (Go benchmarks, then the purge engine against s5cmd on MinIO)
+bench: bench-coldstart $(TOOLS)/minio $(TOOLS)/s5cmd ## run the benchmarks (cold starts, Go benchmarks, then the purge engine against s5cmd on MinIO)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 ./shared/retention ./shared/snapshot ./shared/notify ./shared/verify ./shared/purge
 	shared/purge/bench.sh
 

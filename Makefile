@@ -109,7 +109,12 @@ size: ## build every function for Lambda and fail when a bootstrap exceeds its b
 	done; exit $$fail
 
 .PHONY: build-local
-build-local: $(addprefix bin/local/,$(FUNCTIONS)) ## build every function for this machine (for invoke and the demo)
+build-local: $(addprefix bin/local/,$(FUNCTIONS)) bin/local/preflight ## build every function (and preflight) for this machine (for invoke and the demo)
+
+# preflight is a command of its own, never linked into a function.
+bin/local/preflight: FORCE
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 go build -trimpath -o $@ ./shared/preflight/cmd/preflight
 
 bin/local/%: FORCE
 	@mkdir -p $(@D)
@@ -123,7 +128,9 @@ FORCE:
 .PHONY: test
 test: tools check-generated size ## run every test (unit, CDK assertions, cdk-nag, sandbox integration) and the size budgets
 	go test -count=1 ./...
-	go test -count=1 -tags $(LAMBDA_TAGS) ./shared/awsconfig
+	# The Lambda build's configuration (FromEnvironment) under Load's tests;
+	# the profile cases do not apply to it: it reads no profile.
+	go test -count=1 -tags $(LAMBDA_TAGS) -skip 'TestLoad_RetrySettings/^Profile' ./shared/awsconfig
 
 .PHONY: lint
 lint: $(TOOLS)/staticcheck ## gofmt, go vet, staticcheck
@@ -165,8 +172,12 @@ diff: build infra/node_modules/.package-lock.json ## show what a deploy would ch
 	$(CDK) diff $(CDK_ARGS)
 
 .PHONY: deploy
-deploy: build infra/node_modules/.package-lock.json ## deploy with cdk deploy (CDK_ARGS="-c pledge:configFile=...")
-	$(CDK) deploy $(CDK_ARGS)
+deploy: build infra/node_modules/.package-lock.json ## deploy the stage's stacks (CDK_ARGS="-c pledge:configFile=..."), outputs in cdk-outputs.json
+	$(CDK) deploy --all --outputs-file cdk-outputs.json $(CDK_ARGS)
+
+.PHONY: preflight
+preflight: ## check, read-only, that the account is ready for the configuration (CDK_ARGS as for deploy; PREFLIGHT_ARGS="-outputs cdk-outputs.json" after deploying)
+	go run ./shared/preflight/cmd/preflight $(CDK_ARGS) $(PREFLIGHT_ARGS)
 
 # ---- local -----------------------------------------------------------------
 

@@ -1,6 +1,10 @@
 // Command infra is Pledge's CDK app: `cdk synth` (cdk.json's "app" is
-// `go run ./infra`) reads the configuration from context, validates it, and
-// synthesizes the Pledge stack with cdk-nag's AwsSolutions checks applied.
+// `go run ./infra`) reads the configuration from context, validates it
+// (config.Config.Validate and ValidateDeployment: a stage and an ops
+// destination are required), and synthesizes the stage's stack
+// "Pledge-<stage>", plus "Pledge-<stage>-global" in us-east-1 when
+// forwardGlobalEvents is set, with cdk-nag's AwsSolutions and Serverless
+// checks applied.
 //
 // Without the CDK CLI, `go run ./infra` reads cdk.json from the working
 // directory and writes the cloud assembly to cdk.out. Context keys:
@@ -54,9 +58,22 @@ func run() error {
 	if acct := os.Getenv("CDK_DEFAULT_ACCOUNT"); acct != "" {
 		sp.Env = &awscdk.Environment{Account: jsii.String(acct)}
 	}
-	root, _ := app.Node().TryGetContext(jsii.String(codeRootKey)).(string)
-	if _, err := stack.NewPledgeStack(app, "Pledge", &stack.PledgeStackProps{StackProps: sp, Config: cfg, CodeRoot: root}); err != nil {
+	if err := cfg.ValidateDeployment(); err != nil {
 		return err
+	}
+	root, _ := app.Node().TryGetContext(jsii.String(codeRootKey)).(string)
+	names := stack.NamingFor(cfg)
+	if _, err := stack.NewPledgeStack(app, names.StackName(), &stack.PledgeStackProps{StackProps: sp, Config: cfg, CodeRoot: root}); err != nil {
+		return err
+	}
+	if cfg.ForwardGlobalEvents {
+		gsp := awscdk.StackProps{}
+		if sp.Env != nil {
+			gsp.Env = &awscdk.Environment{Account: sp.Env.Account}
+		}
+		if _, err := stack.NewGlobalEventsStack(app, names.GlobalStackName(), &stack.GlobalEventsStackProps{StackProps: gsp, Config: cfg}); err != nil {
+			return err
+		}
 	}
 	stack.ApplyNag(app)
 	app.Synth(nil)

@@ -177,6 +177,16 @@ func TestVerifier_Sandbox(t *testing.T) {
 	}
 	report := w.report(t, first.ReportKey)
 	verdicts(t, report, w.vw.Expected)
+	// chronyc went out with the stack's own document, never the shell one.
+	invs := w.sb.Sim.SSM().State().Invocations
+	if len(invs) == 0 {
+		t.Error("no SSM command was sent")
+	}
+	for _, inv := range invs {
+		if inv.DocumentName != scenario.TimeSyncDocument {
+			t.Errorf("command %s sent with document %s, want %s", inv.CommandId, inv.DocumentName, scenario.TimeSyncDocument)
+		}
+	}
 	if dry.Totals != first.Totals {
 		t.Errorf("dry run totals %+v, real run %+v", dry.Totals, first.Totals)
 	}

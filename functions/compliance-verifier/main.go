@@ -60,7 +60,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 		RDS: newRdsCalls(rds.NewFromConfig(aws)), EC2: newEc2Calls(ec2.NewFromConfig(aws)), SSM: newSsmCalls(ssm.NewFromConfig(aws)), S3: s3c,
 		KMS: newKmsCalls(kms.NewFromConfig(aws)), CloudTrail: newCloudtrailCalls(cloudtrail.NewFromConfig(aws)), GuardDuty: newGuarddutyCalls(guardduty.NewFromConfig(aws)),
 		ELB: newElbv2Calls(elbv2.NewFromConfig(aws)), Logs: newCloudwatchlogsCalls(cloudwatchlogs.NewFromConfig(aws)), Lambda: newLambdaCalls(lambda.NewFromConfig(aws)),
-		Log: env.Logger,
+		Log: env.Logger, TimeSyncDocument: env.Getenv("PLEDGE_TIMESYNC_DOCUMENT"),
 	}
 	v := &verify.Verifier{
 		Checks:      checks,

@@ -307,32 +307,19 @@ func TestPurger_SandboxEndToEnd(t *testing.T) {
 
 	// Certificates: in the evidence bucket, verified by openssl, naming
 	// the manifest digest the purge reported.
-	c := w.deps.S3
 	for _, id := range w.tw.Purged {
 		o := outcomes[id]
 		if len(o.Certificate) != 3 {
 			t.Fatalf("%s: certificate keys %v", id, o.Certificate)
 		}
-		files := map[string][]byte{}
 		for _, k := range o.Certificate {
 			if !strings.HasPrefix(k, purger.KindCertificate+"/"+id+"/") {
 				t.Errorf("certificate key %s is not under %s/%s/", k, purger.KindCertificate, id)
 			}
-			files[k[strings.LastIndex(k, "/")+1:]] = w.evidence(t, c, k)
 		}
-		verifyWithOpenSSL(t, files)
-		cert, err := certificate.Parse(files[certificate.FileJSON])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cert.TenantID != id || cert.Manifest.SHA256 != o.ManifestSHA256 || cert.Counts != o.Counts || len(cert.Manifest.Keys) == 0 {
+		a := audit(t, w, o.Certificate)
+		if cert := a.cert; cert.TenantID != id || cert.Manifest.SHA256 != o.ManifestSHA256 || cert.Counts != o.Counts || cert.Manifest.Parts == 0 {
 			t.Errorf("%s: certificate %+v does not match the purge %+v", id, cert, o)
-		}
-		for _, k := range cert.Manifest.Keys {
-			if !strings.HasPrefix(k, purger.KindManifest+"/") {
-				t.Errorf("manifest part %s is not under %s/", k, purger.KindManifest)
-			}
-			w.evidence(t, c, k)
 		}
 		if o.Evidence == "" || !strings.HasPrefix(o.Evidence, purger.KindRun+"/") {
 			t.Errorf("%s: purge-run evidence %q", id, o.Evidence)

@@ -8,13 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -148,34 +149,45 @@ func newFunction(c constructs.Construct, p *FunctionProps, s functionSpec) (*fun
 		Environment:                  &env,
 	})
 
-	errorsAlarm := awscloudwatch.NewAlarm(c, jsii.String("ErrorsAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String("Pledge " + s.name + " returned an error: read its log group."),
-		Metric:             f.fn.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
-	f.addAlarm(errorsAlarm)
-	f.alarmOnQueue("DeadLetterQueueAlarm", f.dlq, "an invocation of Pledge "+s.name+" failed every retry and waits in its dead-letter queue")
+	if _, err := f.alarm(alarmSpec{
+		id: "ErrorsAlarm", name: "errors", what: s.name + " returned an error: read its log group.",
+		metric:    f.fn.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+		threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		missing: MissingIsSilence,
+	}); err != nil {
+		return nil, err
+	}
+	if err := f.alarmOnQueue("DeadLetterQueueAlarm", "dead-letters", f.dlq, "an invocation of Pledge "+s.name+" failed every retry and waits in its dead-letter queue"); err != nil {
+		return nil, err
+	}
+	suppress(f.fn, true,
+		suppression{id: "Serverless-LambdaTracing",
+			reason: "The functions carry no X-Ray SDK, so active tracing would record only Lambda's own segment, for X-Ray's price and a wildcard xray:Put* grant; each run is traced by its JSON logs with the request id, EMF metrics and its evidence record."})
 	return f, nil
 }
 
-func (f *function) addAlarm(a awscloudwatch.Alarm) {
-	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(f.found.OpsTopic()))
-	f.alarms = append(f.alarms, a)
+// alarmOnQueue alarms as soon as a message is visible in q, a dead-letter
+// queue, and records on q why it has no dead-letter queue of its own. SQS
+// stops sending metrics for a queue that stays empty and idle, so missing
+// data is silence.
+func (f *function) alarmOnQueue(id, name string, q awssqs.IQueue, what string) error {
+	suppress(q, true, suppression{id: "Serverless-SQSRedrivePolicy",
+		reason: "This is a dead-letter queue: a queue behind it would only move the failed message again; its alarm notifies ops at the first message, which stays 14 days for replay."})
+	_, err := f.alarm(alarmSpec{
+		id: id, name: name, what: what + ".",
+		metric:    q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum")}),
+		threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		missing: MissingIsSilence,
+	})
+	return err
 }
 
-// alarmOnQueue alarms as soon as a message is visible in q (a DLQ).
-func (f *function) alarmOnQueue(id string, q awssqs.IQueue, what string) {
-	f.addAlarm(awscloudwatch.NewAlarm(f.construct, jsii.String(id), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String("Pledge: " + what + "."),
-		Metric:             q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum")}),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	}))
+// addQueueSource makes q an event source of the function and records why
+// the mapping has no on-failure destination.
+func (f *function) addQueueSource(q awssqs.IQueue, props *awslambdaeventsources.SqsEventSourceProps) {
+	f.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(q, props))
+	suppress(f.fn, true, suppression{id: "Serverless-LambdaEventSourceMappingDestination",
+		reason: "Lambda supports on-failure destinations for stream and Kafka sources only; this SQS source's failed messages go to the queue's redrive dead-letter queue after five receives, which alarms."})
 }
 
 // pledgeMetric is an EMF metric the function emits (namespace Pledge,
@@ -213,10 +225,14 @@ func (f *function) allow(sid string, actions []string, resources *[]*string, con
 	f.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
 }
 
-// allowOpsPublish lets the function publish to the encrypted ops topic.
+// allowOpsPublish lets the function publish to the ops topic, and use the
+// key of the stack's own topic (an imported topic's key is the
+// operator's to grant).
 func (f *function) allowOpsPublish() {
 	f.allow("PublishToOps", []string{"sns:Publish"}, &[]*string{f.found.OpsTopic().TopicArn()}, nil)
-	f.allow("EncryptForOpsTopic", []string{"kms:GenerateDataKey", "kms:Decrypt"}, &[]*string{f.found.OpsTopicKey().KeyArn()}, nil)
+	if key := f.found.OpsTopicKey(); key != nil {
+		f.allow("EncryptForOpsTopic", []string{"kms:GenerateDataKey", "kms:Decrypt"}, &[]*string{key.KeyArn()}, nil)
+	}
 }
 
 // allowEvidence lets the function write (and, with read, read) evidence of
@@ -266,15 +282,29 @@ func scheduleInput(region, schedule string, detail map[string]string) (string, e
 	return string(bytes.TrimSpace(b.Bytes())), nil
 }
 
-// addSchedule creates an EventBridge Scheduler schedule that invokes the
-// function in the configured timezone, retrying and then dead-lettering.
+// ScheduleName is a schedule's name in the stage's group: the function's
+// name and job joined with '-' ("snapshot-rotator-gfs-24h-7d-4w").
+func ScheduleName(job string) string { return strings.ReplaceAll(job, "/", "-") }
+
+// addSchedule creates an EventBridge Scheduler schedule named
+// ScheduleName(name) in the stage's group, that invokes the function in
+// the configured timezone, retrying and then dead-lettering. The role it
+// assumes trusts the scheduler service only for this function's schedules
+// (aws:SourceArn) in this account (aws:SourceAccount).
 func (f *function) addSchedule(id, name, expr string, detail map[string]string) (awsscheduler.CfnSchedule, error) {
 	cfg := f.found.Config()
+	group := f.found.ScheduleGroup()
+	scheduleName := ScheduleName(name)
+	arn := arnPattern("arn:{partition}:scheduler:" + cfg.Region + ":{account}:schedule/" + f.found.Naming().ScheduleGroup() + "/" + scheduleName).String()
+	trust := func() *map[string]interface{} {
+		return &map[string]interface{}{
+			"StringEquals": map[string]interface{}{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
+			"ArnEquals":    map[string]interface{}{"aws:SourceArn": arn},
+		}
+	}
 	if f.scheduleRole == nil {
 		f.scheduleRole = awsiam.NewRole(f.construct, jsii.String("SchedulerRole"), &awsiam.RoleProps{
-			AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-				Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
-			}),
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{Conditions: trust()}),
 			Description: jsii.String("Pledge " + f.name + ": lets EventBridge Scheduler invoke the function"),
 		})
 		f.scheduleRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -287,12 +317,21 @@ func (f *function) addSchedule(id, name, expr string, detail map[string]string) 
 			Actions:   jsii.Strings("sqs:SendMessage"),
 			Resources: &[]*string{f.dlq.QueueArn()},
 		}))
+	} else {
+		// One more schedule of the same function: trust it too.
+		f.scheduleRole.AssumeRolePolicy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings("sts:AssumeRole"),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), nil)},
+			Conditions: trust(),
+		}))
 	}
 	input, err := scheduleInput(cfg.Region, name, detail)
 	if err != nil {
 		return nil, err
 	}
-	return awsscheduler.NewCfnSchedule(f.construct, jsii.String(id), &awsscheduler.CfnScheduleProps{
+	sc := awsscheduler.NewCfnSchedule(f.construct, jsii.String(id), &awsscheduler.CfnScheduleProps{
+		Name:                       jsii.String(scheduleName),
+		GroupName:                  group.Name(),
 		Description:                jsii.String("Pledge " + name),
 		ScheduleExpression:         jsii.String(expr),
 		ScheduleExpressionTimezone: jsii.String(cfg.Timezone),
@@ -308,7 +347,9 @@ func (f *function) addSchedule(id, name, expr string, detail map[string]string) 
 			},
 			DeadLetterConfig: &awsscheduler.CfnSchedule_DeadLetterConfigProperty{Arn: f.dlq.QueueArn()},
 		},
-	}), nil
+	})
+	sc.AddResourceDependency(group, jsii.String("the schedule lives in the stage's group"))
+	return sc, nil
 }
 
 // staleAlarmShape returns the period, evaluation periods and datapoints to

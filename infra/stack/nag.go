@@ -30,10 +30,15 @@ func suppress(c constructs.IConstruct, children bool, ss ...suppression) {
 	cdknag.NagSuppressions_AddResourceSuppressions(c, &out, jsii.Bool(children))
 }
 
-// ApplyNag runs cdk-nag's AwsSolutions pack over scope (the app), with
-// findings as annotations and a CSV report in the cloud assembly.
+// NagPacks are the cdk-nag packs ApplyNag runs, by their rule prefix.
+var NagPacks = []string{"AwsSolutions", "Serverless"}
+
+// ApplyNag runs cdk-nag's AwsSolutions and Serverless packs over scope (the
+// app), with findings as annotations and a CSV report per pack in the
+// cloud assembly.
 func ApplyNag(scope constructs.IConstruct) {
 	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	awscdk.Aspects_Of(scope).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
 func strs(ss ...string) []interface{} {

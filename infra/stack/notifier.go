@@ -133,7 +133,11 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		description: "routes GuardDuty and CloudTrail findings to the affected tenants and notifies them within the promised time",
 		memoryMB:    512,
 		timeout:     timeout,
-		env:         map[string]string{config.EnvVar: cfg.Only(config.SectionNotifications, config.SectionTenants).Encode()},
+		// The notice queue's consumers plus room for finding events
+		// (config.Config.ReservedConcurrency); a burst beyond it waits in
+		// Lambda's asynchronous queue (retried for up to six hours).
+		reserved: float64(cfg.ReservedConcurrency()[FindingNotifierName]),
+		env:      map[string]string{config.EnvVar: cfg.Only(config.SectionNotifications, config.SectionTenants).Encode()},
 		envToken: map[string]*string{
 			EnvRegistryTable:  props.Registry.TableName(),
 			EnvLedgerTable:    n.ledger.TableName(),
@@ -145,11 +149,11 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		return nil, err
 	}
 	n.f = f
-	f.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(n.queue, &awslambdaeventsources.SqsEventSourceProps{
+	f.addQueueSource(n.queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(10),
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(2),
-	}))
+	})
 
 	calls := props.Calls
 	if calls == nil {
@@ -184,11 +188,7 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		DetailType: jsii.Strings("AWS API Call via CloudTrail"),
 		Detail:     &map[string]interface{}{"eventSource": eventSources, "eventName": names},
 	})
-	rule("RootSignInRule", "console sign-in as the root user", &awsevents.EventPattern{
-		Source:     jsii.Strings("aws.signin"),
-		DetailType: jsii.Strings("AWS Console Sign In via CloudTrail"),
-		Detail:     &map[string]interface{}{"userIdentity": map[string]interface{}{"type": []string{"Root"}}},
-	})
+	rule("RootSignInRule", "console sign-in as the root user", rootSignInPattern())
 
 	// Routing reads the registry through shared/tenant: GetItem for one
 	// tenant, Query on the by_status index to list the tenants whose data is
@@ -205,7 +205,7 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		return nil, err
 	}
 	// Notices are SES v2 SendEmail with simple content: ses:SendEmail.
-	f.allow("SendNotices", []string{"ses:SendEmail"}, arns(sesIdentities...), nil)
+	f.allow("SendNotices", []string{"ses:SendEmail"}, arns(sesIdentities...), fromSender(cfg))
 	f.allowOpsPublish()
 	kinds := props.EvidenceKinds
 	if kinds == nil {
@@ -213,15 +213,17 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 	}
 	evidenceNag := f.allowEvidence(kinds, false)
 
-	f.addAlarm(awscloudwatch.NewAlarm(c, jsii.String("NoticeAtRiskAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String("Pledge: a tenant notice is at risk of missing the promised notice time."),
-		Metric:             f.pledgeMetric("NoticeAtRisk", "Maximum", 5*time.Minute, nil),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	}))
-	f.alarmOnQueue("NoticeDeadLetterQueueAlarm", noticeDLQ, "a tenant notice failed five times and waits in the notice dead-letter queue")
+	if _, err := f.alarm(alarmSpec{
+		id: "NoticeAtRiskAlarm", name: "notice-at-risk", what: "a tenant notice is at risk of missing the promised notice time.",
+		metric:    f.pledgeMetric("NoticeAtRisk", "Maximum", 5*time.Minute, nil),
+		threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		missing: MissingIsSilence,
+	}); err != nil {
+		return nil, err
+	}
+	if err := f.alarmOnQueue("NoticeDeadLetterQueueAlarm", "notice-dead-letters", noticeDLQ, "a tenant notice failed five times and waits in the notice dead-letter queue"); err != nil {
+		return nil, err
+	}
 
 	suppress(f.role, true, suppression{
 		id:        "AwsSolutions-IAM5",

@@ -27,8 +27,6 @@ const (
 	TenantLifecycleSource = "pledge.tenant-lifecycle"
 	// RegistryStatusIndex is the registry's index by status and purge due date.
 	RegistryStatusIndex = "by_status"
-	// SigningKeyAlias names the deletion-certificate signing key.
-	SigningKeyAlias = "alias/pledge-deletion-certificates"
 )
 
 // TenantLifecycleDetailTypes are the lifecycle events the purger consumes.
@@ -120,7 +118,7 @@ func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps
 		Description:   jsii.String("Pledge: signs tenant deletion certificates (ECDSA P-256, SHA-256)"),
 		KeySpec:       awskms.KeySpec_ECC_NIST_P256,
 		KeyUsage:      awskms.KeyUsage_SIGN_VERIFY,
-		Alias:         jsii.String(SigningKeyAlias),
+		Alias:         jsii.String(props.Foundation.Naming().SigningKeyAlias()),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 
@@ -129,7 +127,10 @@ func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps
 		description: "purges terminated tenants' data after the grace period and issues signed deletion certificates",
 		memoryMB:    1024,
 		timeout:     timeout,
-		env:         map[string]string{config.EnvVar: cfg.Only(config.SectionTenants, config.SectionBackup, config.SectionNotifications).Encode()},
+		// The purge queue's consumers plus one for the sweep and
+		// lifecycle events (config.Config.ReservedConcurrency).
+		reserved: float64(cfg.ReservedConcurrency()[TenantPurgerName]),
+		env:      map[string]string{config.EnvVar: cfg.Only(config.SectionTenants, config.SectionBackup, config.SectionNotifications).Encode()},
 		envToken: map[string]*string{
 			EnvRegistryTable: p.registry.TableName(),
 			EnvPurgeQueueURL: p.queue.QueueUrl(),
@@ -142,12 +143,12 @@ func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps
 	}
 	p.f = f
 
-	concurrency := max(2, cfg.Tenants.Concurrency)
-	f.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(p.queue, &awslambdaeventsources.SqsEventSourceProps{
+	concurrency := purgeQueueConcurrency(cfg)
+	f.addQueueSource(p.queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(1),
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(float64(concurrency)),
-	}))
+	})
 	if _, err := f.addSchedule("Schedule", TenantPurgerName+"/sweep", cfg.Tenants.Schedule, nil); err != nil {
 		return nil, err
 	}
@@ -186,7 +187,12 @@ func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps
 	f.allow("DeleteTenantObjects", []string{
 		"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObjectRetention", "s3:GetObjectLegalHold",
 	}, arns(objects...), nil)
-	f.allow("SignCertificates", []string{"kms:Sign", "kms:GetPublicKey"}, &[]*string{p.key.KeyArn()}, nil)
+	// shared/certificate signs the manifest's SHA-256 digest with
+	// ECDSA_SHA_256: nothing else may be signed with the key.
+	f.allow("SignCertificates", []string{"kms:Sign"}, &[]*string{p.key.KeyArn()}, map[string]interface{}{
+		"StringEquals": map[string]interface{}{"kms:SigningAlgorithm": SigningAlgorithm, "kms:MessageType": SigningMessageType},
+	})
+	f.allow("ReadSigningKey", []string{"kms:GetPublicKey"}, &[]*string{p.key.KeyArn()}, nil)
 	// SendMessageBatch (the sweep) is authorised as sqs:SendMessage.
 	f.allow("EnqueuePurges", []string{"sqs:SendMessage"}, &[]*string{p.queue.QueueArn()}, nil)
 	sesIdentities, err := sesIdentityArns(cfg)
@@ -196,7 +202,7 @@ func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps
 	// Certificates go out as SES v2 SendEmail with raw MIME content (the
 	// certificate attached), which SES authorises as ses:SendRawEmail;
 	// ses:SendEmail is the operation itself.
-	f.allow("MailCertificates", []string{"ses:SendEmail", "ses:SendRawEmail"}, arns(sesIdentities...), nil)
+	f.allow("MailCertificates", []string{"ses:SendEmail", "ses:SendRawEmail"}, arns(sesIdentities...), fromSender(cfg))
 	f.allowOpsPublish()
 	kinds := props.EvidenceKinds
 	if kinds == nil {
@@ -204,15 +210,12 @@ func NewTenantPurger(scope constructs.Construct, id string, props *FunctionProps
 	}
 	evidenceNag := f.allowEvidence(kinds, false)
 
-	f.addAlarm(awscloudwatch.NewAlarm(c, jsii.String("DeadlineAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String(fmt.Sprintf("Pledge: an unfinished tenant purge is fewer than %d days from its promised deadline.", cfg.Tenants.DeadlineAlarmDays)),
-		Metric:             f.pledgeMetric("PurgeDeadlineDaysLeftMin", "Minimum", 24*time.Hour, nil),
-		Threshold:          jsii.Number(float64(cfg.Tenants.DeadlineAlarmDays)),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	}))
-	f.alarmOnQueue("PurgeDeadLetterQueueAlarm", queueDLQ, "a tenant purge failed five times and waits in the purge dead-letter queue")
+	if err := f.deadlineAlarm(cfg); err != nil {
+		return nil, err
+	}
+	if err := f.alarmOnQueue("PurgeDeadLetterQueueAlarm", "purge-dead-letters", queueDLQ, "a tenant purge failed five times and waits in the purge dead-letter queue"); err != nil {
+		return nil, err
+	}
 
 	var objectNag []string
 	for _, o := range objects {

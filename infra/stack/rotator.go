@@ -65,7 +65,7 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 		description: "creates and rotates RDS and Aurora snapshots under the backup policies",
 		memoryMB:    256,
 		timeout:     5 * time.Minute,
-		reserved:    1,
+		reserved:    float64(cfg.ReservedConcurrency()[SnapshotRotatorName]),
 		env:         map[string]string{config.EnvVar: cfg.Only(config.SectionBackup).Encode()},
 	})
 	if err != nil {
@@ -106,19 +106,30 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 		}
 	}
 	instances, clusters = uniqueSorted(instances), uniqueSorted(clusters)
+	var policies []string
+	for _, p := range cfg.Backup.Policies {
+		policies = append(policies, p.Name)
+	}
+	// Every create (and the tagging RDS authorises with it) must carry
+	// exactly the managed tags, pledge:managed=true and a configured
+	// policy: a snapshot made without them could never be deleted, and one
+	// made with other tags could pass for another policy's.
+	withTags := func(extra map[string]interface{}, policies ...string) map[string]interface{} {
+		return managedTagConditions(extra, policies)
+	}
 	if len(instances) > 0 {
 		var res []arnPattern
 		for _, id := range instances {
 			res = append(res, rds("db:"+id))
 		}
-		f.allow("SnapshotConfiguredInstances", []string{"rds:CreateDBSnapshot"}, arns(res...), nil)
+		f.allow("SnapshotConfiguredInstances", []string{"rds:CreateDBSnapshot"}, arns(res...), withTags(nil, policies...))
 	}
 	if len(clusters) > 0 {
 		var res []arnPattern
 		for _, id := range clusters {
 			res = append(res, rds("cluster:"+id))
 		}
-		f.allow("SnapshotConfiguredClusters", []string{"rds:CreateDBClusterSnapshot"}, arns(res...), nil)
+		f.allow("SnapshotConfiguredClusters", []string{"rds:CreateDBClusterSnapshot"}, arns(res...), withTags(nil, policies...))
 	}
 	for i, t := range tagged {
 		// A database matches a tag target when it carries every listed tag.
@@ -127,17 +138,21 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 			dbCond["rds:db-tag/"+k] = v
 			clCond["rds:cluster-tag/"+k] = v
 		}
-		f.allow(fmt.Sprintf("SnapshotTaggedInstances%d", i), []string{"rds:CreateDBSnapshot"}, arns(rds("db:*")), map[string]interface{}{"StringEquals": dbCond})
-		f.allow(fmt.Sprintf("SnapshotTaggedClusters%d", i), []string{"rds:CreateDBClusterSnapshot"}, arns(rds("cluster:*")), map[string]interface{}{"StringEquals": clCond})
+		f.allow(fmt.Sprintf("SnapshotTaggedInstances%d", i), []string{"rds:CreateDBSnapshot"}, arns(rds("db:*")), withTags(dbCond, t.policy))
+		f.allow(fmt.Sprintf("SnapshotTaggedClusters%d", i), []string{"rds:CreateDBClusterSnapshot"}, arns(rds("cluster:*")), withTags(clCond, t.policy))
 	}
 	if len(tagged) > 0 {
 		nagOf(rds("db:*"), rds("cluster:*"))
 	}
 	snap, clSnap := rds("snapshot:"+SnapshotPrefix+"*"), rds("cluster-snapshot:"+SnapshotPrefix+"*")
 	nagOf(snap, clSnap)
-	f.allow("CreateManagedSnapshots", []string{"rds:CreateDBSnapshot"}, arns(snap), nil)
-	f.allow("CreateManagedClusterSnapshots", []string{"rds:CreateDBClusterSnapshot"}, arns(clSnap), nil)
-	f.allow("TagManagedSnapshots", []string{"rds:AddTagsToResource"}, arns(snap, clSnap), nil)
+	f.allow("CreateManagedSnapshots", []string{"rds:CreateDBSnapshot"}, arns(snap), withTags(nil, policies...))
+	f.allow("CreateManagedClusterSnapshots", []string{"rds:CreateDBClusterSnapshot"}, arns(clSnap), withTags(nil, policies...))
+	// RDS authorises tags given to a create as rds:AddTagsToResource on
+	// the new snapshot. The rotator never tags otherwise, and this grant
+	// allows only the managed tag set (see doc.go for what IAM cannot
+	// tell apart here, and what the code does about it).
+	f.allow("TagManagedSnapshotsOnCreate", []string{"rds:AddTagsToResource"}, arns(snap, clSnap), withTags(nil, policies...))
 	// The service authorization reference lists both keys for the snapshot
 	// and cluster-snapshot resource types; both must say "managed".
 	f.allow("DeleteOnlyManagedSnapshots", []string{"rds:DeleteDBSnapshot"}, arns(snap), map[string]interface{}{
@@ -172,15 +187,16 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 			return nil, fmt.Errorf("backup.policies[%d].schedule: %q has no interval to alarm on", i, p.Schedule)
 		}
 		period, n := staleAlarmShape(interval)
-		f.addAlarm(awscloudwatch.NewAlarm(c, jsii.String("StaleSnapshotAlarm-"+p.Name), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(fmt.Sprintf("Pledge: the newest available snapshot under backup policy %s is older than twice its schedule interval (%s), or the rotator reported nothing.", p.Name, 2*interval)),
-			Metric:             f.pledgeMetric("NewestSnapshotAgeSecondsMax", "Maximum", period, map[string]string{"Policy": p.Name}),
-			Threshold:          jsii.Number((2 * interval).Seconds()),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(float64(n)),
-			DatapointsToAlarm:  jsii.Number(float64(n)),
-			TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
-		}))
+		if _, err := f.alarm(alarmSpec{
+			id: "StaleSnapshotAlarm-" + p.Name, name: "stale-" + p.Name,
+			what:      fmt.Sprintf("the newest available snapshot under backup policy %s is older than twice its schedule interval (%s).", p.Name, 2*interval),
+			metric:    f.pledgeMetric("NewestSnapshotAgeSecondsMax", "Maximum", period, map[string]string{"Policy": p.Name}),
+			threshold: (2 * interval).Seconds(), comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			periods: n, datapoints: n,
+			missing: MissingIsFailure,
+		}); err != nil {
+			return nil, err
+		}
 	}
 
 	suppress(f.role, true, suppression{
@@ -203,4 +219,32 @@ func uniqueSorted(ss []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// RotatorTagKeys are the tags a managed snapshot is created with, as
+// shared/snapshot.Tags writes them; IAM allows creating a snapshot only
+// with exactly these (an infra test compares the two).
+var RotatorTagKeys = []string{ManagedTagKey, "pledge:policy", "pledge:slot", "pledge:target"}
+
+// managedTagConditions returns the conditions of a create or tag-on-create
+// grant: the request carries every RotatorTagKeys tag and no other,
+// pledge:managed is ManagedTagValue and pledge:policy one of policies;
+// extra are StringEquals conditions of the grant's own (database tags).
+func managedTagConditions(extra map[string]interface{}, policies []string) map[string]interface{} {
+	eq := map[string]interface{}{
+		"aws:RequestTag/" + ManagedTagKey: ManagedTagValue,
+		"aws:RequestTag/pledge:policy":    policies,
+	}
+	for k, v := range extra {
+		eq[k] = v
+	}
+	present := map[string]interface{}{}
+	for _, k := range RotatorTagKeys {
+		present["aws:RequestTag/"+k] = "false"
+	}
+	return map[string]interface{}{
+		"StringEquals":              eq,
+		"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": RotatorTagKeys},
+		"Null":                      present,
+	}
 }

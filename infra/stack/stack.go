@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/preflight"
 )
 
 // DefaultCodeRoot is where the Makefile puts each function's bootstrap:
@@ -67,6 +68,9 @@ func NewPledgeStack(scope constructs.Construct, id string, props *PledgeStackPro
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.ValidateDeployment(); err != nil {
+		return nil, err
+	}
 	if _, err := logRetention(cfg.LogRetentionDays); err != nil {
 		return nil, err
 	}
@@ -106,5 +110,33 @@ func NewPledgeStack(scope constructs.Construct, id string, props *PledgeStackPro
 	if s.verifier, err = NewComplianceVerifier(st, "ComplianceVerifier", fp(ComplianceVerifierName)); err != nil {
 		return nil, err
 	}
+	s.addOutputs()
 	return s, nil
+}
+
+// The stack's outputs, by key (`cdk deploy --outputs-file` writes them
+// under the stack's name): what preflight and an operator's local runs
+// need to find the resources the stack named or created.
+const (
+	OutputStage            = "Stage"
+	OutputEvidenceBucket   = preflight.OutputEvidenceBucket
+	OutputOpsTopicArn      = preflight.OutputOpsTopicArn
+	OutputSigningKeyArn    = preflight.OutputSigningKeyArn
+	OutputRegistryTable    = "RegistryTable"
+	OutputTimeSyncDocument = "TimeSyncDocument"
+)
+
+func (s *pledgeStack) addOutputs() {
+	out := func(key, desc string, value *string) {
+		awscdk.NewCfnOutput(s, jsii.String(key), &awscdk.CfnOutputProps{Description: jsii.String(desc), Value: value})
+	}
+	cfg := s.foundation.Config()
+	out(OutputStage, "The stage every physical name derives from", jsii.String(cfg.Stage))
+	out(OutputEvidenceBucket, "Evidence bucket (Object Lock): PLEDGE_EVIDENCE_BUCKET", s.foundation.EvidenceBucket().BucketName())
+	out(OutputOpsTopicArn, "Ops topic alarms and ops messages go to: PLEDGE_OPS_TOPIC_ARN", s.foundation.OpsTopic().TopicArn())
+	out(OutputSigningKeyArn, "Deletion-certificate signing key (ECC_NIST_P256, SIGN_VERIFY): PLEDGE_SIGNING_KEY_ID", s.purger.SigningKey().KeyArn())
+	out(OutputRegistryTable, "Tenant registry table: PLEDGE_REGISTRY_TABLE", s.purger.Registry().TableName())
+	if doc := s.verifier.TimeSyncDocument(); doc != "" {
+		out(OutputTimeSyncDocument, "SSM document that runs chronyc -c tracking: PLEDGE_TIMESYNC_DOCUMENT", jsii.String(doc))
+	}
 }

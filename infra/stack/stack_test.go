@@ -272,7 +272,7 @@ func TestPledgeStack_FunctionsRunBootstrapOnArmWithJSONLogs(t *testing.T) {
 		{stack.FindingNotifierName, s.stack.FindingNotifier().Function(), []config.Section{config.SectionNotifications, config.SectionTenants},
 			[]string{"PLEDGE_CONFIG", "PLEDGE_EVIDENCE_BUCKET", "PLEDGE_LEDGER_TABLE", "PLEDGE_NOTICE_QUEUE_URL", "PLEDGE_OPS_TOPIC_ARN", "PLEDGE_REGISTRY_TABLE"}, 60},
 		{stack.ComplianceVerifierName, s.stack.ComplianceVerifier().Function(), []config.Section{config.SectionVerification, config.SectionBackup, config.SectionTenants},
-			[]string{"PLEDGE_CONFIG", "PLEDGE_EVIDENCE_BUCKET", "PLEDGE_OPS_TOPIC_ARN"}, 300},
+			[]string{"PLEDGE_CONFIG", "PLEDGE_EVIDENCE_BUCKET", "PLEDGE_OPS_TOPIC_ARN", "PLEDGE_TIMESYNC_DOCUMENT"}, 300},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -547,8 +547,12 @@ func TestSnapshotRotator_CreatesSnapshotsOnlyOfConfiguredTargets(t *testing.T) {
 		var got []string
 		for _, st := range s.roleStatements(t, s.idOf(s.stack.SnapshotRotator().Role())) {
 			if st.allows("rds:CreateDBSnapshot") || st.allows("rds:CreateDBClusterSnapshot") {
-				if st.Conditions != nil {
-					t.Errorf("unexpected conditional create grant %s: %v", st.Sid, st.Conditions)
+				// Only the managed-tag conditions (tested on their own).
+				eq, _ := st.Conditions["StringEquals"].(map[string]interface{})
+				for k := range eq {
+					if !strings.HasPrefix(k, "aws:RequestTag/") {
+						t.Errorf("unexpected create condition %s in %s: %v", k, st.Sid, st.Conditions)
+					}
 				}
 				got = append(got, st.Resources...)
 			}
@@ -579,8 +583,17 @@ func TestSnapshotRotator_CreatesSnapshotsOnlyOfConfiguredTargets(t *testing.T) {
 					key = "rds:cluster-tag/pledge:backup"
 				}
 				eq, _ := st.Conditions["StringEquals"].(map[string]interface{})
-				if len(st.Conditions) != 1 || len(eq) != 1 || eq[key] != "gfs-24h-7d-4w" {
-					t.Errorf("%s on %s: condition %v, want only %s = gfs-24h-7d-4w", st.Sid, r, st.Conditions, key)
+				var dbConds []string
+				for k := range eq {
+					if !strings.HasPrefix(k, "aws:RequestTag/") {
+						dbConds = append(dbConds, k)
+					}
+				}
+				if len(dbConds) != 1 || eq[key] != "gfs-24h-7d-4w" {
+					t.Errorf("%s on %s: condition %v, want only %s = gfs-24h-7d-4w (besides the managed tags)", st.Sid, r, st.Conditions, key)
+				}
+				if fmt.Sprint(eq["aws:RequestTag/pledge:policy"]) != "[gfs-24h-7d-4w]" && eq["aws:RequestTag/pledge:policy"] != "gfs-24h-7d-4w" {
+					t.Errorf("%s: tag-selected databases of policy gfs-24h-7d-4w may be snapshotted for policy %v", st.Sid, eq["aws:RequestTag/pledge:policy"])
 				}
 			}
 		}
@@ -688,9 +701,13 @@ func TestTenantPurger_DeletesOnlyUnderTenantPrefixes(t *testing.T) {
 			"Properties":     assertions.Match_ObjectLike(&map[string]interface{}{"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"}),
 		}))
 	})
+	// A daily sweep: two one-day periods must both breach (one late sweep
+	// is no alarm), so the threshold is one day higher to warn 7 days
+	// ahead; silence alarms.
 	check(t, "deadline alarm", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), assertions.Match_ObjectLike(&map[string]interface{}{
-			"MetricName": "PurgeDeadlineDaysLeftMin", "Threshold": 7, "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "notBreaching",
+			"MetricName": "PurgeDeadlineDaysLeftMin", "Threshold": 8, "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "breaching",
+			"Period": 86400, "EvaluationPeriods": 2, "DatapointsToAlarm": 2, "AlarmName": "pledge-prod-tenant-purger-deadline",
 		}))
 	})
 }
@@ -778,7 +795,7 @@ func TestFindingNotifier_RulesFilterTheCatalogue(t *testing.T) {
 	})
 }
 
-func TestComplianceVerifier_SendCommandOnlyShellDocumentOnTaggedInstances(t *testing.T) {
+func TestComplianceVerifier_SendCommandOnlyOwnDocumentOnTaggedInstances(t *testing.T) {
 	s := example(t)
 	var got []string
 	for _, st := range s.roleStatements(t, s.idOf(s.stack.ComplianceVerifier().Role())) {
@@ -801,7 +818,7 @@ func TestComplianceVerifier_SendCommandOnlyShellDocumentOnTaggedInstances(t *tes
 	sort.Strings(got)
 	want := []string{
 		"arn:<AWS::Partition>:ec2:ap-northeast-1:<AWS::AccountId>:instance/*",
-		"arn:<AWS::Partition>:ssm:ap-northeast-1::document/AWS-RunShellScript",
+		"arn:<AWS::Partition>:ssm:ap-northeast-1:<AWS::AccountId>:document/pledge-prod-chronyc-tracking",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("SendCommand on %v, want %v", got, want)
@@ -813,7 +830,7 @@ func TestPledgeStack_HasNoUnsuppressedNagFindings(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			st := s(t).stack
 			ann := assertions.Annotations_FromStack(st)
-			pattern := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+			pattern := assertions.Match_StringLikeRegexp(jsii.String("(AwsSolutions|Serverless)-.*"))
 			for _, find := range []struct {
 				level string
 				msgs  func() []string

@@ -10,9 +10,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/pledge-dev/pledge/shared/check"
 	"github.com/pledge-dev/pledge/shared/config"
 )
 
@@ -78,12 +80,18 @@ type ComplianceVerifier interface {
 	Role() awsiam.Role
 	// Alarms are its alarms.
 	Alarms() []awscloudwatch.Alarm
+	// TimeSyncDocument is the name of the SSM document that runs chronyc,
+	// or "" when the stack grants no ssm:SendCommand.
+	TimeSyncDocument() string
 }
 
 type complianceVerifier struct {
 	constructs.Construct
-	f *function
+	f   *function
+	doc string
 }
+
+func (v *complianceVerifier) TimeSyncDocument() string { return v.doc }
 
 func (v *complianceVerifier) Function() awslambda.Function  { return v.f.fn }
 func (v *complianceVerifier) Role() awsiam.Role             { return v.f.role }
@@ -95,8 +103,9 @@ func (v *complianceVerifier) Alarms() []awscloudwatch.Alarm { return v.f.alarms 
 //
 // The calls and their grants, by check family: time sync
 // (ec2:DescribeInstances, ssm:DescribeInstanceInformation,
-// ssm:ListCommandInvocations, and ssm:SendCommand limited to the
-// AWS-RunShellScript document on instances carrying every
+// ssm:ListCommandInvocations, and ssm:SendCommand limited to the stack's
+// own SSM document, which runs `chronyc -c tracking` and nothing else and
+// takes no parameters, on instances carrying every
 // config.Verification.InstanceTags); managed clocks (lambda:ListFunctions
 // and the database reads); databases (rds:Describe* in the region); EBS
 // (ec2:GetEbsEncryptionByDefault, ec2:GetEbsDefaultKmsKeyId); buckets
@@ -212,10 +221,13 @@ func NewComplianceVerifier(scope constructs.Construct, id string, props *Functio
 			for _, k := range keys {
 				cond["ssm:resourceTag/"+k] = cfg.Verification.InstanceTags[k]
 			}
-			f.allow("RunChronycWithShellDocument", []string{"ssm:SendCommand"}, arns(arnPattern("arn:{partition}:ssm:"+region+"::document/AWS-RunShellScript")), nil)
+			doc := newTimeSyncDocument(c, props.Foundation.Naming())
+			v.doc = props.Foundation.Naming().TimeSyncDocument()
+			f.fn.AddEnvironment(jsii.String(EnvTimeSyncDocument), doc.Name(), nil)
+			f.allow("RunChronycDocument", []string{"ssm:SendCommand"}, arns(arnPattern("arn:{partition}:ssm:"+region+":{account}:document/"+props.Foundation.Naming().TimeSyncDocument())), nil)
 			f.allow("RunChronycOnTaggedInstances", []string{"ssm:SendCommand"}, arns(pat("arn:{partition}:ec2:"+region+":{account}:instance/*")),
 				map[string]interface{}{"StringEquals": cond})
-			sendCommand = fmt.Sprintf("only instances tagged %v and only with AWS-RunShellScript", cfg.Verification.InstanceTags)
+			sendCommand = fmt.Sprintf("only instances tagged %v and only with the stack's document %s, which runs %q and nothing else", cfg.Verification.InstanceTags, props.Foundation.Naming().TimeSyncDocument(), check.ChronycCommand)
 		} else {
 			awscdk.Annotations_Of(v).AddWarningV2(jsii.String(WarningNoInstanceTags), jsii.String(
 				"verification.instanceTags is empty, so the verifier's "+TimeSyncCheckID+" check would run chronyc on every running EC2 instance; "+
@@ -246,4 +258,33 @@ func NewComplianceVerifier(scope constructs.Construct, id string, props *Functio
 		appliesTo: appliesTo,
 	})
 	return v, nil
+}
+
+// EnvTimeSyncDocument names the SSM document the verifier sends chronyc
+// with (check.AWS.TimeSyncDocument).
+const EnvTimeSyncDocument = "PLEDGE_TIMESYNC_DOCUMENT"
+
+// newTimeSyncDocument creates the SSM Command document that runs
+// check.ChronycCommand and nothing else: no parameters, one
+// aws:runShellScript step. Its output (the tracking report: reference id
+// and name, offsets, leap status) is all the time-sync check reads,
+// including which source the clock follows.
+func newTimeSyncDocument(scope constructs.Construct, n Naming) awsssm.CfnDocument {
+	return awsssm.NewCfnDocument(scope, jsii.String("TimeSyncDocument"), &awsssm.CfnDocumentProps{
+		Name:           jsii.String(n.TimeSyncDocument()),
+		DocumentType:   jsii.String("Command"),
+		DocumentFormat: jsii.String("JSON"),
+		UpdateMethod:   jsii.String("NewVersion"),
+		TargetType:     jsii.String("/AWS::EC2::Instance"),
+		Content: map[string]interface{}{
+			"schemaVersion": "2.2",
+			"description":   "Pledge " + n.Stage + ": prints chrony's tracking report for the compliance verifier (ISO/IEC 27017 A.12.4.4). Runs nothing else and takes no parameters.",
+			"mainSteps": []interface{}{map[string]interface{}{
+				"action":       "aws:runShellScript",
+				"name":         "chronycTracking",
+				"precondition": map[string]interface{}{"StringEquals": []interface{}{"platformType", "Linux"}},
+				"inputs":       map[string]interface{}{"runCommand": []interface{}{check.ChronycCommand}, "timeoutSeconds": "30"},
+			}},
+		},
+	})
 }

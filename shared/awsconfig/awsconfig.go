@@ -12,31 +12,51 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// MaxAttempts is how many times a call is tried before its error is returned.
+// MaxAttempts is how many times a call is tried before its error is
+// returned, unless the environment or profile sets its own retry settings.
 const MaxAttempts = 6
 
-// MaxBackoff bounds the wait between two tries.
+// MaxBackoff bounds the wait between two tries under Pledge's default
+// retryer.
 const MaxBackoff = 10 * time.Second
 
 // Load returns the SDK configuration. region is used when the environment
 // names none (AWS_REGION, AWS_DEFAULT_REGION or the profile's region).
+//
+// Retries follow the SDK's own settings when any is given:
+// AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, or the profile's max_attempts and
+// retry_mode. Only when none is set does Pledge's default apply: the
+// standard retryer with MaxAttempts tries and waits of at most MaxBackoff.
 func Load(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := loadBase(ctx, func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = MaxAttempts
-			o.MaxBackoff = MaxBackoff
-		})
-	})
+	cfg, err := loadBase(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = region
 	}
+	ApplyDefaultRetryer(&cfg)
 	if anyEndpointSet(os.Environ()) {
 		cfg.HTTPClient = HTTPClient(cfg.HTTPClient)
 	}
 	return cfg, nil
+}
+
+// ApplyDefaultRetryer gives cfg Pledge's retryer (standard mode,
+// MaxAttempts tries, MaxBackoff) unless cfg already carries a retryer or
+// retry settings from the environment or the shared config profile
+// (cfg.RetryMaxAttempts, cfg.RetryMode), which then win, as the SDK's
+// documentation promises.
+func ApplyDefaultRetryer(cfg *aws.Config) {
+	if cfg.Retryer != nil || cfg.RetryMaxAttempts != 0 || cfg.RetryMode != "" {
+		return
+	}
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = MaxAttempts
+			o.MaxBackoff = MaxBackoff
+		})
+	}
 }
 
 func anyEndpointSet(environ []string) bool {

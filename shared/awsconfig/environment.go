@@ -16,7 +16,8 @@ import (
 // region, the execution role's credentials (AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and the rest of the SDK's
 // environment variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
-// FIPS and dual-stack endpoints, app id, checksum settings), read by the
+// FIPS and dual-stack endpoints, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, app id,
+// checksum settings), read by the
 // SDK's own config.NewEnvConfig. It reads no shared config or credentials
 // file and knows no other credential source.
 //
@@ -28,7 +29,7 @@ import (
 //
 // It fails when the environment holds no credentials, naming the variables,
 // and when AWS_PROFILE is set, since a profile is not read here.
-func FromEnvironment(_ context.Context, retryer func() aws.Retryer) (aws.Config, error) {
+func FromEnvironment(_ context.Context) (aws.Config, error) {
 	env, err := config.NewEnvConfig()
 	if err != nil {
 		return aws.Config{}, err
@@ -41,12 +42,15 @@ func FromEnvironment(_ context.Context, retryer func() aws.Retryer) (aws.Config,
 	}
 	creds := env.Credentials
 	cfg := aws.Config{
-		Region:        env.Region,
-		Credentials:   aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: creds}),
-		Retryer:       retryer,
-		Logger:        logging.NewStandardLogger(os.Stderr),
-		ConfigSources: []any{env},
-		AppID:         env.AppID,
+		Region:      env.Region,
+		Credentials: aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: creds}),
+		// Load's ApplyDefaultRetryer gives way to these, as with
+		// config.LoadDefaultConfig.
+		RetryMaxAttempts: env.RetryMaxAttempts,
+		RetryMode:        env.RetryMode,
+		Logger:           logging.NewStandardLogger(os.Stderr),
+		ConfigSources:    []any{env},
+		AppID:            env.AppID,
 
 		AccountIDEndpointMode:      env.AccountIDEndpointMode,
 		RequestChecksumCalculation: env.RequestChecksumCalculation,

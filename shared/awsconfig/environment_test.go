@@ -9,13 +9,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/pledge-dev/pledge/shared/awsconfig"
 )
-
-func retryer() aws.Retryer { return retry.NewStandard() }
 
 // lambdaEnv sets what Lambda sets, and clears what would let a test pass
 // by reading a developer's own files or profile.
@@ -25,7 +22,7 @@ func lambdaEnv(t *testing.T) {
 		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
 		"AWS_REGION": "ap-northeast-1", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_DEFAULT_PROFILE": "",
 		"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-		"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_S3": "", "AWS_SDK_UA_APP_ID": "",
+		"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_S3": "", "AWS_SDK_UA_APP_ID": "", "AWS_MAX_ATTEMPTS": "", "AWS_RETRY_MODE": "",
 	} {
 		t.Setenv(k, v)
 	}
@@ -35,7 +32,7 @@ func TestFromEnvironment_LambdaVariables(t *testing.T) {
 	lambdaEnv(t)
 	t.Setenv("AWS_SDK_UA_APP_ID", "pledge")
 	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-	cfg, err := awsconfig.FromEnvironment(context.Background(), retryer)
+	cfg, err := awsconfig.FromEnvironment(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +46,13 @@ func TestFromEnvironment_LambdaVariables(t *testing.T) {
 	if cfg.Region != "ap-northeast-1" || cfg.AppID != "pledge" || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:9" {
 		t.Errorf("region %q, app id %q, base endpoint %q: want the environment's", cfg.Region, cfg.AppID, aws.ToString(cfg.BaseEndpoint))
 	}
-	if cfg.Retryer == nil || cfg.Retryer().MaxAttempts() != retry.DefaultMaxAttempts {
-		t.Error("the retryer passed in is not used")
+	if cfg.RetryMaxAttempts != 0 || cfg.RetryMode != "" {
+		t.Errorf("retry settings %d %q without AWS_MAX_ATTEMPTS or AWS_RETRY_MODE", cfg.RetryMaxAttempts, cfg.RetryMode)
+	}
+	t.Setenv("AWS_MAX_ATTEMPTS", "2")
+	t.Setenv("AWS_RETRY_MODE", "adaptive")
+	if cfg, err = awsconfig.FromEnvironment(context.Background()); err != nil || cfg.RetryMaxAttempts != 2 || cfg.RetryMode != aws.RetryModeAdaptive {
+		t.Errorf("retry settings %d %q (%v), want the environment's 2 adaptive", cfg.RetryMaxAttempts, cfg.RetryMode, err)
 	}
 }
 
@@ -68,7 +70,7 @@ func TestFromEnvironment_ServiceEndpoint(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
-	cfg, err := awsconfig.FromEnvironment(context.Background(), retryer)
+	cfg, err := awsconfig.FromEnvironment(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ func TestFromEnvironment_Errors(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			_, err := awsconfig.FromEnvironment(context.Background(), retryer)
+			_, err := awsconfig.FromEnvironment(context.Background())
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("err = %v, want %q", err, tt.wantErr)
 			}

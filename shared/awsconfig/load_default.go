@@ -12,6 +12,6 @@ import (
 // loadBase, outside the Lambda build, follows the SDK's whole default chain
 // (environment, profiles, SSO, assume-role, instance metadata, ...), so a
 // local run can use AWS_PROFILE.
-func loadBase(ctx context.Context, retryer func() aws.Retryer) (aws.Config, error) {
-	return config.LoadDefaultConfig(ctx, config.WithRetryer(retryer))
+func loadBase(ctx context.Context) (aws.Config, error) {
+	return config.LoadDefaultConfig(ctx)
 }

@@ -10,6 +10,6 @@ import (
 
 // loadBase, in the Lambda build, reads only what Lambda provides: see
 // FromEnvironment.
-func loadBase(ctx context.Context, retryer func() aws.Retryer) (aws.Config, error) {
-	return FromEnvironment(ctx, retryer)
+func loadBase(ctx context.Context) (aws.Config, error) {
+	return FromEnvironment(ctx)
 }

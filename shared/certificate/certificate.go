@@ -15,7 +15,7 @@ import (
 )
 
 // Format names this certificate format and its version.
-const Format = "pledge-deletion-certificate/1"
+const Format = "pledge-deletion-certificate/2"
 
 // File names under which a certificate, its signature and the public key
 // are published and attached; the verification command uses them.
@@ -77,19 +77,31 @@ type Certificate struct {
 
 // Manifest points at the manifest of deleted versions.
 type Manifest struct {
-	// SHA256 is the hex SHA-256 of the uncompressed JSON lines.
+	// SHA256 is the hex SHA-256 of the uncompressed JSON lines, every
+	// part in index order.
 	SHA256 string `json:"sha256"`
 	// Lines is the number of lines: versions plus delete markers deleted.
 	Lines int64 `json:"lines"`
+	// Parts is the number of parts that hold them.
+	Parts int64 `json:"parts"`
 	// Encoding describes the stored parts.
 	Encoding string `json:"encoding"`
-	// Keys are the evidence-bucket keys of the parts, in order; their
-	// concatenation is one gzip stream.
-	Keys []string `json:"keys"`
+	// Index names the index of the parts; its SHA-256 ties every part to
+	// this signed certificate.
+	Index Index `json:"index"`
+}
+
+// Index is the evidence object that lists a manifest's parts, one JSON
+// line each (purge.IndexEntry): key, lines, SHA-256 of the uncompressed
+// lines, and for parts that are not part of the manifest why they were
+// superseded.
+type Index struct {
+	Key    string `json:"key"`
+	SHA256 string `json:"sha256"`
 }
 
 // ManifestEncoding describes the manifest parts.
-const ManifestEncoding = "gzip members of JSON lines, concatenated in key order"
+const ManifestEncoding = "gzip members of JSON lines; the parts the index lists without \"superseded\", concatenated in index order"
 
 // Reasons a version was retained.
 const (
@@ -123,7 +135,11 @@ type Signing struct {
 
 // Input is what New needs.
 type Input struct {
+	// Result is the completed purge; for a sharded purge, the shards'
+	// results combined (counts summed, deletion times spanning all).
 	Result purge.Result
+	// Manifest is the sealed manifest (purge.Seal).
+	Manifest purge.Sealed
 	// Policies are the backup policies whose snapshots may still hold the
 	// tenant's data; Zone is the configured time zone their periods and
 	// schedules use.
@@ -145,8 +161,12 @@ func New(in Input) (Certificate, error) {
 		return Certificate{}, errors.New("certificate: purge result has no tenant id")
 	case len(r.Locations) == 0:
 		return Certificate{}, fmt.Errorf("certificate for tenant %s: no locations", r.TenantID)
-	case !hexSHA256.MatchString(r.ManifestSHA256):
-		return Certificate{}, fmt.Errorf("certificate for tenant %s: manifest digest %q is not a hex SHA-256", r.TenantID, r.ManifestSHA256)
+	case !hexSHA256.MatchString(in.Manifest.SHA256) || !hexSHA256.MatchString(in.Manifest.IndexSHA256) || in.Manifest.IndexKey == "":
+		return Certificate{}, fmt.Errorf("certificate for tenant %s: sealed manifest %+v lacks a digest or its index", r.TenantID, in.Manifest)
+	case r.ManifestSHA256 != "" && r.ManifestSHA256 != in.Manifest.SHA256:
+		return Certificate{}, fmt.Errorf("certificate for tenant %s: the stored manifest hashes to %s, the purge counted %s", r.TenantID, in.Manifest.SHA256, r.ManifestSHA256)
+	case in.Manifest.Lines != r.Counts.Versions+r.Counts.DeleteMarkers:
+		return Certificate{}, fmt.Errorf("certificate for tenant %s: the stored manifest has %d lines, the purge deleted %d versions and delete markers", r.TenantID, in.Manifest.Lines, r.Counts.Versions+r.Counts.DeleteMarkers)
 	case in.Issuer == "":
 		return Certificate{}, fmt.Errorf("certificate for tenant %s: no issuer", r.TenantID)
 	case in.IssuedAt.IsZero():
@@ -169,7 +189,7 @@ func New(in Input) (Certificate, error) {
 	c := Certificate{
 		Format: Format, TenantID: r.TenantID, Locations: slices.Clone(r.Locations), Counts: r.Counts,
 		FirstDeletion: At(r.FirstDeletion), LastDeletion: At(r.LastDeletion),
-		Manifest: Manifest{SHA256: r.ManifestSHA256, Lines: r.Counts.Versions + r.Counts.DeleteMarkers, Encoding: ManifestEncoding, Keys: append([]string{}, r.ManifestKeys...)},
+		Manifest: Manifest{SHA256: in.Manifest.SHA256, Lines: in.Manifest.Lines, Parts: in.Manifest.Parts, Encoding: ManifestEncoding, Index: Index{Key: in.Manifest.IndexKey, SHA256: in.Manifest.IndexSHA256}},
 		Retained: []Retained{}, Backups: backups, Issuer: in.Issuer, IssuedAt: At(in.IssuedAt),
 	}
 	if r.Counts.Versions+r.Counts.DeleteMarkers == 0 {
@@ -206,9 +226,6 @@ func (c Certificate) Canonical() ([]byte, error) {
 func (c *Certificate) normalise() {
 	if c.Locations == nil {
 		c.Locations = []purge.Location{}
-	}
-	if c.Manifest.Keys == nil {
-		c.Manifest.Keys = []string{}
 	}
 	if c.Retained == nil {
 		c.Retained = []Retained{}

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/pledge-dev/pledge/shared/certificate"
 	"github.com/pledge-dev/pledge/shared/config"
@@ -34,8 +35,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 type fakeKMS struct {
 	key     *ecdsa.PrivateKey
 	spec    kmstypes.KeySpec
+	usage   kmstypes.KeyUsageType
 	signs   []*kms.SignInput
 	corrupt bool
+	// denySign answers Sign with AccessDeniedException.
+	denySign bool
 }
 
 func newFakeKMS(t *testing.T) *fakeKMS {
@@ -53,12 +57,19 @@ func (f *fakeKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, _
 	if err != nil {
 		return nil, err
 	}
-	return &kms.GetPublicKeyOutput{KeyId: aws.String(keyARN), PublicKey: der, KeySpec: f.spec, KeyUsage: kmstypes.KeyUsageTypeSignVerify,
+	usage := f.usage
+	if usage == "" {
+		usage = kmstypes.KeyUsageTypeSignVerify
+	}
+	return &kms.GetPublicKeyOutput{KeyId: aws.String(keyARN), PublicKey: der, KeySpec: f.spec, KeyUsage: usage,
 		SigningAlgorithms: []kmstypes.SigningAlgorithmSpec{kmstypes.SigningAlgorithmSpecEcdsaSha256}}, nil
 }
 
 func (f *fakeKMS) Sign(ctx context.Context, in *kms.SignInput, _ ...func(*kms.Options)) (*kms.SignOutput, error) {
 	f.signs = append(f.signs, in)
+	if f.denySign {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform kms:Sign"}
+	}
 	if in.SigningAlgorithm != kmstypes.SigningAlgorithmSpecEcdsaSha256 {
 		return nil, fmt.Errorf("fake KMS: algorithm %s", in.SigningAlgorithm)
 	}
@@ -110,7 +121,6 @@ func purgedResult() purge.Result {
 		Counts:        purge.Counts{Objects: 41234, Versions: 98000, DeleteMarkers: 2000, Bytes: 123456789012},
 		FirstDeletion: deletedAt.Add(-9 * time.Minute), LastDeletion: deletedAt,
 		ManifestSHA256: strings.Repeat("ab", 32),
-		ManifestKeys:   []string{"purge-manifest/tenant-1/20261120T182115.000Z/part-000001-i1.jsonl.gz", "purge-manifest/tenant-1/20261120T182115.000Z/part-000002-i2.jsonl.gz"},
 		Locked: []purge.Locked{
 			{Bucket: "acme-tenant-data", Key: "tenants/tenant-1/contracts/<signed> & \"final\".pdf", VersionID: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", Size: 52344, Mode: "COMPLIANCE", RetainUntil: time.Date(2027, 3, 31, 15, 0, 0, 0, time.UTC)},
 			{Bucket: "acme-tenant-data", Key: "tenants/tenant-1/audit.log", VersionID: "null", Size: 10, LegalHold: true},
@@ -118,9 +128,14 @@ func purgedResult() purge.Result {
 	}
 }
 
+// sealed is the sealed manifest of purgedResult.
+func sealed() purge.Sealed {
+	return purge.Sealed{IndexKey: "deletion-manifest/tenant-1/20261120T182115Z/index.jsonl", IndexSHA256: strings.Repeat("cd", 32), SHA256: strings.Repeat("ab", 32), Lines: 100000, Parts: 100}
+}
+
 func newCert(t *testing.T, policies []config.BackupPolicy) certificate.Certificate {
 	t.Helper()
-	c, err := certificate.New(certificate.Input{Result: purgedResult(), Policies: policies, Zone: jst, Issuer: "Acme SaaS K.K. (Pledge tenant-purger)", IssuedAt: deletedAt.Add(2 * time.Minute)})
+	c, err := certificate.New(certificate.Input{Result: purgedResult(), Manifest: sealed(), Policies: policies, Zone: jst, Issuer: "Acme SaaS K.K. (Pledge tenant-purger)", IssuedAt: deletedAt.Add(2 * time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,18 +249,21 @@ func TestCertificate_Canonical(t *testing.T) {
 func TestNew_RefusesIncompletePurges(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		change func(*purge.Result)
+		change func(*purge.Result, *purge.Sealed)
 		want   string
 	}{
-		{"Incomplete", func(r *purge.Result) { r.Status = purge.StatusIncomplete }, `"incomplete"`},
-		{"NotPurged", func(r *purge.Result) { r.Status = purge.StatusNotPurged }, `"not_purged"`},
-		{"NoDigest", func(r *purge.Result) { r.ManifestSHA256 = "" }, "hex SHA-256"},
-		{"NoTenant", func(r *purge.Result) { r.TenantID = "" }, "no tenant"},
+		{"Incomplete", func(r *purge.Result, _ *purge.Sealed) { r.Status = purge.StatusIncomplete }, `"incomplete"`},
+		{"NotPurged", func(r *purge.Result, _ *purge.Sealed) { r.Status = purge.StatusNotPurged }, `"not_purged"`},
+		{"NoDigest", func(_ *purge.Result, m *purge.Sealed) { m.SHA256 = "" }, "lacks a digest"},
+		{"NoIndex", func(_ *purge.Result, m *purge.Sealed) { m.IndexKey = "" }, "lacks a digest or its index"},
+		{"StoredManifestDiffers", func(_ *purge.Result, m *purge.Sealed) { m.SHA256 = strings.Repeat("ef", 32) }, "the stored manifest hashes to"},
+		{"LinesDiffer", func(_ *purge.Result, m *purge.Sealed) { m.Lines-- }, "99999 lines"},
+		{"NoTenant", func(r *purge.Result, _ *purge.Sealed) { r.TenantID = "" }, "no tenant"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := purgedResult()
-			tc.change(&r)
-			_, err := certificate.New(certificate.Input{Result: r, Policies: gfs(), Zone: jst, Issuer: "x", IssuedAt: deletedAt})
+			r, m := purgedResult(), sealed()
+			tc.change(&r, &m)
+			_, err := certificate.New(certificate.Input{Result: r, Manifest: m, Policies: gfs(), Zone: jst, Issuer: "x", IssuedAt: deletedAt})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want one mentioning %s", err, tc.want)
 			}
@@ -334,11 +352,11 @@ func TestSummary_Golden(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	c, _ := certificate.New(certificate.Input{Result: purgedResult(), Policies: gfs(), Zone: jst, Issuer: "x", IssuedAt: deletedAt})
+	c, _ := certificate.New(certificate.Input{Result: purgedResult(), Manifest: sealed(), Policies: gfs(), Zone: jst, Issuer: "x", IssuedAt: deletedAt})
 	b, _ := c.Canonical()
 	f.Add(b)
 	f.Add([]byte(`{}`))
-	f.Add([]byte(`{"format":"pledge-deletion-certificate/1","issued_at":"2026-01-01T00:00:00+09:00"}`))
+	f.Add([]byte(`{"format":"pledge-deletion-certificate/2","issued_at":"2026-01-01T00:00:00+09:00"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := certificate.Parse(b)
 		if err != nil {
@@ -366,5 +384,64 @@ func TestSummaryIn_ContactLanguageFirst(t *testing.T) {
 	}
 	if got := certificate.SummaryIn(signed.Certificate, jst, []string{"fr"}); got != def {
 		t.Errorf("an unknown language should give the default order")
+	}
+}
+
+func TestSigner_Preflight(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeKMS(t)
+	if err := (certificate.Signer{KMS: f, KeyID: "k"}).Preflight(ctx); err != nil {
+		t.Fatalf("good key: %v", err)
+	}
+	if len(f.signs) != 1 || !bytes.Equal(f.signs[0].Message, certificate.PreflightDigest[:]) || f.signs[0].MessageType != kmstypes.MessageTypeDigest {
+		t.Errorf("preflight signs %+v, want one DIGEST of PreflightDigest", f.signs)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*fakeKMS)
+		want   []string
+	}{
+		{"WrongSpec", func(f *fakeKMS) { f.spec = kmstypes.KeySpecEccNistP384 }, []string{"ECC_NIST_P384", "KeySpec ECC_NIST_P256", "SIGN_VERIFY", "ECDSA_SHA_256"}},
+		{"WrongUsage", func(f *fakeKMS) { f.usage = kmstypes.KeyUsageTypeEncryptDecrypt }, []string{"ENCRYPT_DECRYPT", "KeyUsage SIGN_VERIFY"}},
+		{"SignDenied", func(f *fakeKMS) { f.denySign = true }, []string{"kms:Sign", "AccessDenied"}},
+		{"SignatureBad", func(f *fakeKMS) { f.corrupt = true }, []string{"does not verify"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeKMS(t)
+			tc.change(f)
+			err := (certificate.Signer{KMS: f, KeyID: "alias/x"}).Preflight(ctx)
+			if !errors.Is(err, certificate.ErrSigningKey) {
+				t.Fatalf("err = %v, want ErrSigningKey", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("err %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSigner_SignStored(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeKMS(t)
+	s := certificate.Signer{KMS: f, KeyID: "k"}
+	signed, err := s.Sign(ctx, newCert(t, gfs()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.SignStored(ctx, signed.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.JSON, signed.JSON) {
+		t.Error("SignStored changed the certificate")
+	}
+	if err := certificate.Verify(signed.JSON, again.Signature, again.PublicKeyPEM); err != nil {
+		t.Errorf("new signature: %v", err)
+	}
+	other := certificate.Signer{KMS: newFakeKMS(t), KeyID: "k2"}
+	if _, err := other.SignStored(ctx, signed.JSON); err == nil || !strings.Contains(err.Error(), "names public key") {
+		t.Errorf("another key: %v, want a refusal", err)
 	}
 }

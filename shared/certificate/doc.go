@@ -6,11 +6,21 @@
 //   - A certificate is issued only for a purge whose final listing found
 //     nothing but locked versions (purge.StatusPurged). It states the
 //     tenant, the locations, the counts of objects, versions and delete
-//     markers, the bytes, the first and last deletion time, the SHA-256 and
-//     evidence keys of the manifest, every version retained and why (Object
-//     Lock retention with its retain-until date, or legal hold), the date
-//     by which backups that may still hold the tenant's data expire, the
-//     issuer, the time of issue and the signing key.
+//     markers, the bytes, the first and last deletion time, the manifest
+//     (the SHA-256 of all its lines, their count, the number of parts, and
+//     the key and SHA-256 of its index, which lists every part with its
+//     own SHA-256: the certificate stays small at any tenant size and
+//     still ties every part to the signature), every version retained and
+//     why (Object Lock retention with its retain-until date, or legal
+//     hold, as the final listing found it), the date by which backups that
+//     may still hold the tenant's data expire, the issuer, the time of
+//     issue and the signing key.
+//   - Signing key preflight: Signer.Preflight checks, before a purge
+//     deletes anything, the key's spec (ECC_NIST_P256), usage
+//     (SIGN_VERIFY), algorithm (ECDSA_SHA_256) and that this role may sign
+//     (a test signature over PreflightDigest, verified); errors wrap
+//     ErrSigningKey and name what is needed. SignStored signs again a
+//     certificate already stored whose signature was lost.
 //   - Canonical form, which the signature covers byte for byte: UTF-8 JSON
 //     with object keys sorted by their UTF-8 bytes at every level, no
 //     insignificant whitespace and no trailing newline; strings escaped as

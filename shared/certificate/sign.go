@@ -40,18 +40,76 @@ type Signed struct {
 	PublicKeyPEM []byte
 }
 
+// ErrSigningKey marks a signing key that cannot sign certificates: of the
+// wrong spec or usage, or one this role may not use.
+var ErrSigningKey = errors.New("the certificate signing key cannot be used")
+
+// publicKey fetches the key's public key and checks that it is an
+// ECC_NIST_P256 SIGN_VERIFY key offering ECDSA_SHA_256.
+func (s Signer) publicKey(ctx context.Context) (*kms.GetPublicKeyOutput, error) {
+	pub, err := s.KMS.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(s.KeyID)})
+	if err != nil {
+		return nil, fmt.Errorf("%w: get public key of %s: %w", ErrSigningKey, s.KeyID, err)
+	}
+	if pub.KeySpec != kmstypes.KeySpecEccNistP256 || pub.KeyUsage != kmstypes.KeyUsageTypeSignVerify || !slices.Contains(pub.SigningAlgorithms, kmstypes.SigningAlgorithmSpecEcdsaSha256) {
+		return nil, fmt.Errorf("%w: key %s is %s for %s with %v; certificates need an asymmetric KMS key with KeySpec %s, KeyUsage %s and signing algorithm %s (the stack creates %s)",
+			ErrSigningKey, s.KeyID, pub.KeySpec, pub.KeyUsage, pub.SigningAlgorithms, kmstypes.KeySpecEccNistP256, kmstypes.KeyUsageTypeSignVerify, kmstypes.SigningAlgorithmSpecEcdsaSha256, "alias/pledge-deletion-certificates")
+	}
+	if _, err := parseP256(pub.PublicKey); err != nil {
+		return nil, fmt.Errorf("%w: key %s: %w", ErrSigningKey, s.KeyID, err)
+	}
+	return pub, nil
+}
+
+// sign has KMS sign the SHA-256 of body and checks the signature.
+func (s Signer) sign(ctx context.Context, body, publicKeyDER []byte) ([]byte, error) {
+	digest := sha256.Sum256(body)
+	out, err := s.KMS.Sign(ctx, &kms.SignInput{
+		KeyId:            aws.String(s.KeyID),
+		Message:          digest[:],
+		MessageType:      kmstypes.MessageTypeDigest,
+		SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sign with %s: %w", s.KeyID, err)
+	}
+	key, _ := parseP256(publicKeyDER)
+	if !ecdsa.VerifyASN1(key, digest[:], out.Signature) {
+		return nil, fmt.Errorf("%w: KMS signature by %s does not verify with its public key", ErrBadSignature, s.KeyID)
+	}
+	return out.Signature, nil
+}
+
+// PreflightDigest is the SHA-256 Preflight has KMS sign.
+var PreflightDigest = sha256.Sum256([]byte("Pledge signing-key preflight: no certificate is signed with this"))
+
+// Preflight checks, before a purge deletes anything, that the key can
+// sign its certificate: its spec, usage and algorithm (GetPublicKey), and
+// that this role may sign with it (a Sign of PreflightDigest, verified).
+// The error wraps ErrSigningKey and says what key is needed.
+func (s Signer) Preflight(ctx context.Context) error {
+	pub, err := s.publicKey(ctx)
+	if err != nil {
+		return err
+	}
+	digest := PreflightDigest
+	out, err := s.KMS.Sign(ctx, &kms.SignInput{KeyId: aws.String(s.KeyID), Message: digest[:], MessageType: kmstypes.MessageTypeDigest, SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256})
+	if err != nil {
+		return fmt.Errorf("%w: test signature with %s (the role needs kms:Sign on it): %w", ErrSigningKey, s.KeyID, err)
+	}
+	key, _ := parseP256(pub.PublicKey)
+	if !ecdsa.VerifyASN1(key, digest[:], out.Signature) {
+		return fmt.Errorf("%w: the test signature by %s does not verify with its public key", ErrSigningKey, s.KeyID)
+	}
+	return nil
+}
+
 // Sign fills in c.Signing, canonicalises c, has KMS sign the SHA-256
 // digest of those bytes, and verifies the signature before returning it.
 func (s Signer) Sign(ctx context.Context, c Certificate) (Signed, error) {
-	pub, err := s.KMS.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(s.KeyID)})
+	pub, err := s.publicKey(ctx)
 	if err != nil {
-		return Signed{}, fmt.Errorf("sign certificate for tenant %s: get public key of %s: %w", c.TenantID, s.KeyID, err)
-	}
-	if pub.KeySpec != kmstypes.KeySpecEccNistP256 || !slices.Contains(pub.SigningAlgorithms, kmstypes.SigningAlgorithmSpecEcdsaSha256) {
-		return Signed{}, fmt.Errorf("sign certificate for tenant %s: key %s is %s with %v, want %s with %s", c.TenantID, s.KeyID, pub.KeySpec, pub.SigningAlgorithms, kmstypes.KeySpecEccNistP256, kmstypes.SigningAlgorithmSpecEcdsaSha256)
-	}
-	if _, err := parseP256(pub.PublicKey); err != nil {
-		return Signed{}, fmt.Errorf("sign certificate for tenant %s: key %s: %w", c.TenantID, s.KeyID, err)
+		return Signed{}, fmt.Errorf("sign certificate for tenant %s: %w", c.TenantID, err)
 	}
 	keySum := sha256.Sum256(pub.PublicKey)
 	keyID := aws.ToString(pub.KeyId)
@@ -64,21 +122,41 @@ func (s Signer) Sign(ctx context.Context, c Certificate) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	digest := sha256.Sum256(body)
-	out, err := s.KMS.Sign(ctx, &kms.SignInput{
-		KeyId:            aws.String(s.KeyID),
-		Message:          digest[:],
-		MessageType:      kmstypes.MessageTypeDigest,
-		SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256,
-	})
+	sig, err := s.sign(ctx, body, pub.PublicKey)
 	if err != nil {
-		return Signed{}, fmt.Errorf("sign certificate for tenant %s with %s: %w", c.TenantID, s.KeyID, err)
+		return Signed{}, fmt.Errorf("sign certificate for tenant %s: %w", c.TenantID, err)
 	}
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub.PublicKey})
-	if err := Verify(body, out.Signature, pemBytes); err != nil {
+	if err := Verify(body, sig, pemBytes); err != nil {
 		return Signed{}, fmt.Errorf("sign certificate for tenant %s: KMS signature does not verify: %w", c.TenantID, err)
 	}
-	return Signed{Certificate: c, JSON: body, Signature: out.Signature, PublicKeyPEM: pemBytes}, nil
+	return Signed{Certificate: c, JSON: body, Signature: sig, PublicKeyPEM: pemBytes}, nil
+}
+
+// SignStored signs a certificate that is already canonical and names this
+// signer's key: one an earlier attempt stored before it was stopped and
+// whose signature was lost. The certificate stays byte for byte as stored.
+func (s Signer) SignStored(ctx context.Context, body []byte) (Signed, error) {
+	c, err := Parse(body)
+	if err != nil {
+		return Signed{}, fmt.Errorf("sign stored certificate: %w", err)
+	}
+	pub, err := s.publicKey(ctx)
+	if err != nil {
+		return Signed{}, fmt.Errorf("sign stored certificate for tenant %s: %w", c.TenantID, err)
+	}
+	if sum := sha256.Sum256(pub.PublicKey); c.Signing.PublicKeySHA256 != hexString(sum[:]) {
+		return Signed{}, fmt.Errorf("sign stored certificate for tenant %s: it names public key %s, key %s is %s", c.TenantID, c.Signing.PublicKeySHA256, s.KeyID, hexString(sum[:]))
+	}
+	sig, err := s.sign(ctx, body, pub.PublicKey)
+	if err != nil {
+		return Signed{}, fmt.Errorf("sign stored certificate for tenant %s: %w", c.TenantID, err)
+	}
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub.PublicKey})
+	if err := Verify(body, sig, pemBytes); err != nil {
+		return Signed{}, fmt.Errorf("sign stored certificate for tenant %s: %w", c.TenantID, err)
+	}
+	return Signed{Certificate: c, JSON: body, Signature: sig, PublicKeyPEM: pemBytes}, nil
 }
 
 // ErrBadSignature reports a signature that does not match.

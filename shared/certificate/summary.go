@@ -50,7 +50,9 @@ func SummaryIn(c Certificate, loc *time.Location, langs []string) string {
 		ja("  %s 〜 %s", jaTime(c.FirstDeletion), jaTime(c.LastDeletion))
 		ja("■ 削除したバージョンの一覧(マニフェスト)")
 		ja("  SHA-256: %s", c.Manifest.SHA256)
-		ja("  %s 行、%d 個のファイルに分けて保管しております。", group(c.Manifest.Lines), len(c.Manifest.Keys))
+		ja("  %s 行、%s 個のファイルに分けて保管しております。", group(c.Manifest.Lines), group(c.Manifest.Parts))
+		ja("  ファイルの一覧(索引): %s", c.Manifest.Index.Key)
+		ja("  索引の SHA-256: %s", c.Manifest.Index.SHA256)
 		ja("■ 削除せずに保持しているデータ")
 		if len(c.Retained) == 0 {
 			ja("  ございません。")
@@ -92,7 +94,9 @@ func SummaryIn(c Certificate, loc *time.Location, langs []string) string {
 		ja("  %s to %s", enTime(c.FirstDeletion), enTime(c.LastDeletion))
 		ja("- Manifest of deleted versions")
 		ja("  SHA-256: %s", c.Manifest.SHA256)
-		ja("  %s lines, stored in %d parts.", group(c.Manifest.Lines), len(c.Manifest.Keys))
+		ja("  %s lines, stored in %s parts.", group(c.Manifest.Lines), group(c.Manifest.Parts))
+		ja("  Index of the parts: %s", c.Manifest.Index.Key)
+		ja("  Index SHA-256: %s", c.Manifest.Index.SHA256)
 		ja("- Retained")
 		if len(c.Retained) == 0 {
 			ja("  Nothing.")

@@ -34,10 +34,14 @@ const (
 )
 
 // ChronycCommand is the shell command the verifier runs on instances
-// through SSM's AWS-RunShellScript document.
+// through SSM: the only line of the stack's own document
+// (AWS.TimeSyncDocument), or the commands parameter of AWS-RunShellScript
+// when no such document is named.
 const ChronycCommand = "chronyc -c tracking"
 
-// ShellDocument is the SSM document ChronycCommand is sent with.
+// ShellDocument is the SSM document ChronycCommand is sent with when
+// AWS.TimeSyncDocument is empty (a local run against an account without
+// the stack).
 const ShellDocument = "AWS-RunShellScript"
 
 // STSAPI is the part of the STS client ResolveScope calls.
@@ -169,6 +173,11 @@ type AWS struct {
 
 	// Scope names the account and region.
 	Scope Scope
+	// TimeSyncDocument names an SSM Command document that runs
+	// ChronycCommand and nothing else, taking no parameters (the stack
+	// creates one and grants ssm:SendCommand on it alone). Empty sends
+	// ChronycCommand as AWS-RunShellScript's commands parameter.
+	TimeSyncDocument string
 	// Concurrency bounds the API calls in flight (DefaultConcurrency when 0).
 	Concurrency int
 	// CommandPoll is the wait between reads of SSM command results and

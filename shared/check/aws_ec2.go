@@ -25,7 +25,8 @@ type EC2API interface {
 
 // SSMAPI is the part of the SSM client the time-sync check calls:
 // DescribeInstanceInformation (which instances' agents are online),
-// SendCommand (AWS-RunShellScript with ChronycCommand, up to SSMBatchSize
+// SendCommand (AWS.TimeSyncDocument, or AWS-RunShellScript with
+// ChronycCommand, up to SSMBatchSize
 // instances a call) and ListCommandInvocations (Details=true, paginated).
 type SSMAPI interface {
 	ssm.DescribeInstanceInformationAPIClient
@@ -176,12 +177,18 @@ func (r *run) chronyBatch(ctx context.Context, batch []instance) []Result {
 
 	var sent *ssm.SendCommandOutput
 	err := r.call(ctx, func(ctx context.Context) (err error) {
-		sent, err = r.a.SSM.SendCommand(ctx, &ssm.SendCommandInput{
+		in := &ssm.SendCommandInput{
 			DocumentName: aws.String(ShellDocument),
 			InstanceIds:  send,
 			Parameters:   map[string][]string{"commands": {ChronycCommand}, "executionTimeout": {"30"}},
 			Comment:      aws.String("pledge compliance-verifier: clock synchronisation (ISO/IEC 27017 A.12.4.4)"),
-		})
+		}
+		if r.a.TimeSyncDocument != "" {
+			// The stack's document runs ChronycCommand only and takes no
+			// parameters: the role may send nothing else.
+			in.DocumentName, in.Parameters = aws.String(r.a.TimeSyncDocument), nil
+		}
+		sent, err = r.a.SSM.SendCommand(ctx, in)
 		return err
 	})
 	if err != nil {

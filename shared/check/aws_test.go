@@ -580,3 +580,34 @@ func TestRequestFromConfig(t *testing.T) {
 		t.Errorf("request %+v", r)
 	}
 }
+
+// TestAWS_TimeSync_UsesTheStacksDocument: with a document named, the
+// command names it and passes no parameters (the role may send nothing
+// else); an account whose document differs refuses the command, and every
+// instance reports ERROR.
+func TestAWS_TimeSync_UsesTheStacksDocument(t *testing.T) {
+	for _, tc := range []struct {
+		name, accountDoc, verifierDoc string
+		want                          check.Status
+	}{
+		{"OwnDocument", "pledge-prod-chronyc-tracking", "pledge-prod-chronyc-tracking", check.Pass},
+		{"ShellDocumentRefused", "pledge-prod-chronyc-tracking", "", check.Error},
+		{"WrongDocument", "pledge-prod-chronyc-tracking", "pledge-staging-chronyc-tracking", check.Error},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := fleet(t, 2)
+			a.TimeSyncDocument = tc.accountDoc
+			c := a.AWS()
+			c.TimeSyncDocument = tc.verifierDoc
+			rs := c.Collect(context.Background(), check.Request{Checks: []string{check.TimeSyncChrony}, MaxClockOffset: 100 * time.Millisecond}, now)
+			if n := countFor(rs, check.TimeSyncChrony); n != 2 {
+				t.Fatalf("%d results, want 2", n)
+			}
+			for _, r := range rs {
+				if r.Status != tc.want {
+					t.Errorf("%s: %s (%s), want %s", r.Resource, r.Status, r.Reason, tc.want)
+				}
+			}
+		})
+	}
+}

@@ -20,8 +20,19 @@ const DefaultLogRetentionDays = 180
 
 // Config is the whole of one operator's configuration.
 type Config struct {
+	// Stage names this deployment ("prod", "staging"): the stack's name and
+	// every physical name it gives (key alias, schedule group and
+	// schedules, alarms, SSM document) derive from it, so that several
+	// stages deploy side by side in one account and region. Required at
+	// synth (ValidateDeployment); the functions never read it.
+	Stage string `json:"stage,omitempty"`
 	// Region is the AWS region the stack is deployed to, e.g. "ap-northeast-1".
 	Region string `json:"region"`
+	// ForwardGlobalEvents adds a second stack in us-east-1 that forwards the
+	// CloudTrail events of global services (IAM, console sign-in) that the
+	// notifier's catalogue covers to this region's default event bus: AWS
+	// delivers them to EventBridge in us-east-1 only.
+	ForwardGlobalEvents bool `json:"forwardGlobalEvents,omitempty"`
 	// Timezone is an IANA zone name for schedules and customer-facing times.
 	Timezone string `json:"timezone,omitempty"`
 	// LogRetentionDays is how long the functions' log groups keep logs.
@@ -120,8 +131,17 @@ type Notifications struct {
 	QuietPeriodHours int `json:"quietPeriodHours,omitempty"`
 	// SendRatePerSecond paces SES sending.
 	SendRatePerSecond int `json:"sendRatePerSecond,omitempty"`
-	// OpsEmails receive the ops topic by email (optional).
+	// OpsEmails receive the ops topic by email. The stack needs an ops
+	// destination (OpsEmails or OpsTopicArn) unless NoOpsDestination says
+	// otherwise.
 	OpsEmails []string `json:"opsEmails,omitempty"`
+	// OpsTopicArn names an existing SNS topic (a pager, a chat bridge) that
+	// alarms and ops messages go to instead of a topic the stack creates.
+	OpsTopicArn string `json:"opsTopicArn,omitempty"`
+	// NoOpsDestination, when true, lets the stack deploy with neither
+	// OpsEmails nor OpsTopicArn: alarms then reach nobody until someone
+	// subscribes to the ops topic by hand.
+	NoOpsDestination bool `json:"noOpsDestination,omitempty"`
 	// Operator names the operator or service in notices, by language
 	// ("ja", "en"). Empty: a generic "our service".
 	Operator map[string]string `json:"operator,omitempty"`

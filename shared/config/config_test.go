@@ -2,10 +2,12 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pledge-dev/pledge/shared/config"
 )
@@ -159,7 +161,7 @@ func TestValidate_Errors(t *testing.T) {
 			c.Notifications.Catalogue.Severities = map[string]float64{"cloudtrail/LoggingStopped": 11}
 		}, `notifications.catalogue.severities.cloudtrail/LoggingStopped: 11 is not valid: want a severity from 1.0 to 10.0`},
 		{"check id", func(c *config.Config) { c.Verification.Checks = []string{"rds.encrypted"} }, `verification.checks[0]: "rds.encrypted" is not valid: want one of timesync.chrony`},
-		{"clock offset", func(c *config.Config) { c.Verification.ClockOffsetThreshold = "100" }, `verification.clockOffsetThreshold: "100" is not valid: want a positive duration up to 1m`},
+		{"clock offset", func(c *config.Config) { c.Verification.ClockOffsetThreshold = "100" }, `verification.clockOffsetThreshold: "100" is not valid: want a duration from 1ms to 1s`},
 		{"verification schedule", func(c *config.Config) { c.Verification.Schedule = "cron(0 * * * *)" }, `verification.schedule: "cron(0 * * * *)" is not valid: want an EventBridge Scheduler expression`},
 		{"instance tag", func(c *config.Config) { c.Verification.InstanceTags = map[string]string{"": "x"} }, `verification.instanceTags: "" is not valid: want tag keys`},
 	} {
@@ -215,5 +217,114 @@ func TestTenants_Prefix(t *testing.T) {
 	tn := config.Tenants{PrefixTemplate: "tenants/{tenant}/"}
 	if got, want := tn.Prefix("tenant-1"), "tenants/tenant-1/"; got != want {
 		t.Errorf("Prefix = %q, want %q", got, want)
+	}
+}
+
+// TestValidate_RefusesWhatFailsLater covers the values that used to
+// validate and then fail only at run time, or silently.
+func TestValidate_RefusesWhatFailsLater(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*config.Config)
+		want   string
+	}{
+		{"duplicate tenant bucket", func(c *config.Config) { c.Tenants.Buckets = []string{"a-bucket", "b-bucket", "a-bucket"} },
+			`tenants.buckets[2]: "a-bucket" is not valid: want each bucket listed once`},
+		{"evidence bucket is a tenant bucket", func(c *config.Config) { c.Evidence.Bucket = c.Tenants.Buckets[0] },
+			`evidence.bucket: "example-saas-tenant-data" is not valid: want a bucket that is not also a tenant bucket`},
+		{"prefix dot segment", func(c *config.Config) { c.Tenants.PrefixTemplate = "./{tenant}/" },
+			`tenants.prefixTemplate: "./{tenant}/" is not valid: want a prefix without "." segments`},
+		{"prefix inner dot segment", func(c *config.Config) { c.Tenants.PrefixTemplate = "tenants/./{tenant}/" },
+			`tenants.prefixTemplate: "tenants/./{tenant}/" is not valid: want a prefix without "." segments`},
+		{"prefix control character", func(c *config.Config) { c.Tenants.PrefixTemplate = "tenants\x01/{tenant}/" },
+			`tenants.prefixTemplate: "tenants\x01/{tenant}/" is not valid: want a prefix of printable UTF-8 characters`},
+		{"prefix DEL", func(c *config.Config) { c.Tenants.PrefixTemplate = "t\x7f/{tenant}/" },
+			`tenants.prefixTemplate: "t\x7f/{tenant}/" is not valid: want a prefix of printable UTF-8 characters`},
+		{"instance id with capitals", func(c *config.Config) { c.Backup.Policies[0].Targets.Instances = []string{"Orders-DB"} },
+			`backup.policies[0].targets.instances[0]: "Orders-DB" is not valid: want a DB instance identifier as RDS stores it`},
+		{"cluster id with capitals", func(c *config.Config) { c.Backup.Policies[0].Targets.Clusters = []string{"billingAurora"} },
+			`backup.policies[0].targets.clusters[0]: "billingAurora" is not valid: want a DB cluster identifier as RDS stores it`},
+		{"instance id double hyphen", func(c *config.Config) { c.Backup.Policies[0].Targets.Instances = []string{"orders--db"} },
+			`backup.policies[0].targets.instances[0]: "orders--db" is not valid`},
+		{"cron 31 February", func(c *config.Config) { c.Backup.Policies[0].Schedule = "cron(0 3 31 2 ? *)" },
+			`backup.policies[0].schedule: "cron(0 3 31 2 ? *)" is not valid: want a schedule that fires within the next 5 years`},
+		{"cron past year", func(c *config.Config) { c.Tenants.Schedule = "cron(0 3 * * ? 2020)" },
+			`tenants.schedule: "cron(0 3 * * ? 2020)" is not valid: want a schedule that fires within the next 5 years`},
+		{"cron far-future year", func(c *config.Config) { c.Verification.Schedule = "cron(0 3 * * ? 2099)" },
+			`verification.schedule: "cron(0 3 * * ? 2099)" is not valid: want a schedule that fires within the next 5 years`},
+		{"clock offset 59s", func(c *config.Config) { c.Verification.ClockOffsetThreshold = "59s" },
+			`verification.clockOffsetThreshold: "59s" is not valid: want a duration from 1ms to 1s`},
+		{"clock offset below chrony's bound", func(c *config.Config) { c.Verification.ClockOffsetThreshold = "500us" },
+			`verification.clockOffsetThreshold: "500us" is not valid: want a duration from 1ms to 1s`},
+		{"stage", func(c *config.Config) { c.Stage = "Prod" }, `stage: "Prod" is not valid: want 1-16 lower-case letters`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := example(t)
+			tc.mutate(&c)
+			err := c.Validate()
+			var verr *config.ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("Validate() = %v, want a *ValidationError", err)
+			}
+			if len(verr.Fields) != 1 {
+				t.Errorf("want exactly one field error, got %d: %v", len(verr.Fields), err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, tc.want)
+			}
+		})
+	}
+	// Values at the edges stay valid.
+	c := example(t)
+	c.Verification.ClockOffsetThreshold = "1s"
+	c.Tenants.Schedule = fmt.Sprintf("cron(0 3 1 1 ? %d)", time.Now().Year()+1)
+	c.Tenants.PrefixTemplate = "data.v1/{tenant}/"
+	c.Backup.Policies[0].Targets.Instances = []string{"orders-db-2"}
+	if err := c.Validate(); err != nil {
+		t.Errorf("edge values refused: %v", err)
+	}
+}
+
+func TestValidateDeployment(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*config.Config)
+		want   string
+	}{
+		{"Shipped", func(*config.Config) {}, ""},
+		{"TopicInsteadOfEmails", func(c *config.Config) {
+			c.Notifications.OpsEmails = nil
+			c.Notifications.OpsTopicArn = "arn:aws:sns:ap-northeast-1:111122223333:ops-pager"
+		}, ""},
+		{"OptedOut", func(c *config.Config) { c.Notifications.OpsEmails = nil; c.Notifications.NoOpsDestination = true }, ""},
+		{"ErrNoStage", func(c *config.Config) { c.Stage = "" }, `stage: "" is not valid: want a stage name`},
+		{"ErrStageTooLong", func(c *config.Config) { c.Stage = "production-eu-west-1" }, `stage: "production-eu-west-1" is not valid`},
+		{"ErrNoDestination", func(c *config.Config) { c.Notifications.OpsEmails = nil },
+			`notifications.opsEmails: nothing is not valid: want at least one address (or opsTopicArn naming an existing topic) so that alarms reach a person; if nobody should be told, say so with "noOpsDestination": true`},
+		{"ErrBadTopic", func(c *config.Config) { c.Notifications.OpsEmails = nil; c.Notifications.OpsTopicArn = "ops-pager" },
+			`notifications.opsTopicArn: "ops-pager" is not valid: want the ARN of an existing SNS topic`},
+		{"ErrTopicAndEmails", func(c *config.Config) {
+			c.Notifications.OpsTopicArn = "arn:aws:sns:ap-northeast-1:111122223333:ops-pager"
+		},
+			`notifications.opsEmails: "ops@example.co.jp" is not valid: want no addresses when opsTopicArn names the ops topic`},
+		{"ErrOptOutWithDestination", func(c *config.Config) { c.Notifications.NoOpsDestination = true },
+			`notifications.noOpsDestination: true is not valid: want false (or left out)`},
+		{"ErrForwardFromUSEast1", func(c *config.Config) { c.Region = "us-east-1"; c.ForwardGlobalEvents = true },
+			`forwardGlobalEvents: true is not valid: want false in us-east-1`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := example(t)
+			tc.mutate(&c)
+			err := c.ValidateDeployment()
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("ValidateDeployment() = %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, tc.want)
+			}
+		})
 	}
 }

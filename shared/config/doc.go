@@ -15,4 +15,14 @@
 //     closes DeadlineDays after that: a purge must finish inside the window.
 //   - Every validation error names the field, the bad value, and what would
 //     be valid.
+//   - Validation refuses what could only fail later or silently: a bucket
+//     listed twice, an evidence bucket that is also a tenant bucket, "."
+//     segments or control characters in the prefix template, RDS
+//     identifiers in capitals (RDS stores them lower-case), a schedule that
+//     does not fire within five years (31 February, a past year), a clock
+//     threshold outside 1 ms to 1 s.
+//   - Validate covers what every function reads. ValidateDeployment adds
+//     what only the CDK app needs: a Stage, an ops destination for alarms
+//     (or the explicit NoOpsDestination), a region global events can be
+//     forwarded to.
 package config

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/pledge-dev/pledge/shared/schedule"
@@ -57,11 +58,13 @@ func (c *checker) fail(field string, value any, want string) {
 var (
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
 	policyNameRE = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,29}$`)
-	dbIDRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,62}$`)
-	bucketRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	tableRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	tagKeyRE     = regexp.MustCompile(`^[\p{L}\p{N}\s_.:/=+\-@]+$`) // and at most 128 characters: see validTagKey
-	checkIDRE    = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9-]+)+$`)
+	// dbIDRE is RDS's rule for instance and cluster identifiers, in the
+	// lower case RDS stores them in (and IAM ARNs and snapshot names use).
+	dbIDRE    = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)
+	bucketRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	tableRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	tagKeyRE  = regexp.MustCompile(`^[\p{L}\p{N}\s_.:/=+\-@]+$`) // and at most 128 characters: see validTagKey
+	checkIDRE = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9-]+)+$`)
 )
 
 // validTagKey says whether key is a tag key AWS accepts and not a reserved
@@ -103,12 +106,18 @@ func (c Config) Validate(sections ...Section) error {
 	if c.Evidence.RetentionDays < 1 || c.Evidence.RetentionDays > 36500 {
 		k.fail("evidence.retentionDays", c.Evidence.RetentionDays, "a number of days from 1 to 36500 for Object Lock retention")
 	}
+	if c.Stage != "" {
+		checkStage(&k, c.Stage)
+	}
 	for _, s := range sections {
 		switch s {
 		case SectionBackup:
 			c.Backup.validate(&k, loc)
 		case SectionTenants:
 			c.Tenants.validate(&k)
+			if c.Evidence.Bucket != "" && slices.Contains(c.Tenants.Buckets, c.Evidence.Bucket) {
+				k.fail("evidence.bucket", c.Evidence.Bucket, "a bucket that is not also a tenant bucket: the purger would delete evidence under the tenant prefixes, which Object Lock then refuses, or worse")
+			}
 		case SectionNotifications:
 			c.Notifications.validate(&k)
 		case SectionVerification:
@@ -127,9 +136,29 @@ func (c Config) Validate(sections ...Section) error {
 var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 func checkSchedule(k *checker, field, expr string) {
-	if _, err := schedule.Parse(expr); err != nil {
+	s, err := schedule.Parse(expr)
+	if err != nil {
 		k.fail(field, expr, "an EventBridge Scheduler expression such as \"rate(1 hour)\" or \"cron(0 3 * * ? *)\" ("+err.Error()+")")
+		return
 	}
+	if !firesSoon(s, time.Now()) {
+		k.fail(field, expr, fmt.Sprintf("a schedule that fires within the next %d years: this one never does (a date that does not exist, such as 31 February, or a year that is past or further ahead)", scheduleHorizonYears))
+	}
+}
+
+// scheduleHorizonYears is how far ahead a schedule must fire at least once.
+const scheduleHorizonYears = 5
+
+// firesSoon reports whether s fires after now and within
+// scheduleHorizonYears. The slot of a time is the latest fire at or before
+// it (looked for up to five years back), so a slot after now at the
+// horizon is a fire in between.
+func firesSoon(s schedule.Schedule, now time.Time) bool {
+	if s.IsRate() {
+		return true
+	}
+	horizon := now.AddDate(scheduleHorizonYears, 0, 0)
+	return s.Slot(horizon, time.UTC).After(now)
 }
 
 func (b Backup) validate(k *checker, loc *time.Location) {
@@ -150,13 +179,13 @@ func (b Backup) validate(k *checker, loc *time.Location) {
 			k.fail(f+".targets", nil, "at least one of instances, clusters or tags")
 		}
 		for j, id := range t.Instances {
-			if !dbIDRE.MatchString(id) {
-				k.fail(fmt.Sprintf("%s.targets.instances[%d]", f, j), id, "a DB instance identifier (a letter, then up to 62 letters, digits or '-')")
+			if !dbIDRE.MatchString(id) || len(id) > 63 {
+				k.fail(fmt.Sprintf("%s.targets.instances[%d]", f, j), id, "a DB instance identifier as RDS stores it: a lower-case letter, then up to 62 lower-case letters, digits or single '-', not ending in '-' (RDS lower-cases identifiers, so IAM and snapshot names never match capitals)")
 			}
 		}
 		for j, id := range t.Clusters {
-			if !dbIDRE.MatchString(id) {
-				k.fail(fmt.Sprintf("%s.targets.clusters[%d]", f, j), id, "a DB cluster identifier (a letter, then up to 62 letters, digits or '-')")
+			if !dbIDRE.MatchString(id) || len(id) > 63 {
+				k.fail(fmt.Sprintf("%s.targets.clusters[%d]", f, j), id, "a DB cluster identifier as RDS stores it: a lower-case letter, then up to 62 lower-case letters, digits or single '-', not ending in '-' (RDS lower-cases identifiers, so IAM and snapshot names never match capitals)")
 			}
 		}
 		for key := range t.Tags {
@@ -204,8 +233,11 @@ func (t Tenants) validate(k *checker) {
 		k.fail("tenants.buckets", nil, "at least one S3 bucket that holds tenant data")
 	}
 	for i, b := range t.Buckets {
-		if !bucketRE.MatchString(b) || strings.Contains(b, "..") {
+		switch {
+		case !bucketRE.MatchString(b) || strings.Contains(b, ".."):
 			k.fail(fmt.Sprintf("tenants.buckets[%d]", i), b, "an S3 bucket name (3-63 lower-case letters, digits, '.', '-')")
+		case slices.Index(t.Buckets, b) != i:
+			k.fail(fmt.Sprintf("tenants.buckets[%d]", i), b, "each bucket listed once: a bucket listed twice is purged twice and its permissions granted twice")
 		}
 	}
 	p := t.PrefixTemplate
@@ -216,6 +248,10 @@ func (t Tenants) validate(k *checker) {
 		k.fail("tenants.prefixTemplate", p, `a template ending in "{tenant}/" so that one tenant's prefix can never match another's (tenant-1/ vs tenant-10/)`)
 	case strings.HasPrefix(p, "/") || strings.Contains(p, "//") || strings.ContainsAny(p, "*?\\ \t\n") || strings.Contains(p, ".."):
 		k.fail("tenants.prefixTemplate", p, `a plain S3 key prefix without leading '/', '//', '..', wildcards or whitespace`)
+	case strings.ContainsFunc(p, unicode.IsControl) || !utf8.ValidString(p):
+		k.fail("tenants.prefixTemplate", p, "a prefix of printable UTF-8 characters: S3 listings cannot return control characters in XML, and IAM resource ARNs cannot match them")
+	case slices.Contains(strings.Split(p, "/"), "."):
+		k.fail("tenants.prefixTemplate", p, `a prefix without "." segments such as "./{tenant}/": S3 keys are not paths, so "./t1/" and "t1/" are different keys and the purger would look in the wrong place`)
 	}
 	if t.GracePeriodDays < 0 || t.GracePeriodDays > 3650 {
 		k.fail("tenants.gracePeriodDays", t.GracePeriodDays, "0 to 3650 days after termination before the purge may start")
@@ -322,6 +358,12 @@ var CheckIDs = []string{
 	"logs.retention",
 }
 
+// The clock-offset thresholds verification.clockOffsetThreshold accepts.
+const (
+	MinClockOffset = time.Millisecond
+	MaxClockOffset = time.Second
+)
+
 func (v Verification) validate(k *checker) {
 	for i, id := range v.Checks {
 		if !checkIDRE.MatchString(id) || !slices.Contains(CheckIDs, id) {
@@ -329,8 +371,8 @@ func (v Verification) validate(k *checker) {
 		}
 	}
 	d, err := time.ParseDuration(v.ClockOffsetThreshold)
-	if err != nil || d <= 0 || d > time.Minute {
-		k.fail("verification.clockOffsetThreshold", v.ClockOffsetThreshold, `a positive duration up to 1m, e.g. "100ms"`)
+	if err != nil || d < MinClockOffset || d > MaxClockOffset {
+		k.fail("verification.clockOffsetThreshold", v.ClockOffsetThreshold, fmt.Sprintf(`a duration from %s to %s, e.g. "100ms": a larger threshold passes clocks far enough off to misorder logs (Amazon Time Sync keeps them within a millisecond), a smaller one fails every clock on chrony's own error bound`, MinClockOffset, MaxClockOffset))
 	}
 	checkSchedule(k, "verification.schedule", v.Schedule)
 	for key := range v.InstanceTags {

@@ -71,14 +71,12 @@ func TestEngine_FakeUninterruptedAndResumedAgree(t *testing.T) {
 	const prefix = "tenants/tenant-1/"
 	want, wantCounts := expectedLines(seedFake(600), prefix)
 	for _, tc := range []struct {
-		name         string
-		interruptAt  []int // checkpoint saves after which the clock passes the deadline, per invocation
-		pagesPerPart int
+		name        string
+		interruptAt []int // checkpoint saves after which the clock passes the deadline, per invocation
 	}{
-		{"Uninterrupted", nil, 1},
-		{"AfterFirstPage", []int{1}, 1},
-		{"SeveralTimes", []int{2, 3, 1, 4}, 1},
-		{"ThreePagesPerPart", []int{1, 2}, 3},
+		{"Uninterrupted", nil},
+		{"AfterFirstPage", []int{2}},
+		{"SeveralTimes", []int{3, 4, 2, 5}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := seedFake(600)
@@ -101,7 +99,6 @@ func TestEngine_FakeUninterruptedAndResumedAgree(t *testing.T) {
 					}
 				}
 				opt := fastOptions()
-				opt.PagesPerPart = tc.pagesPerPart
 				// A small window, so the listing is not all in flight
 				// before the first checkpoint.
 				opt.InitialConcurrency, opt.MaxConcurrency = 1, 2
@@ -127,7 +124,7 @@ func TestEngine_FakeUninterruptedAndResumedAgree(t *testing.T) {
 					t.Fatalf("invocation %d: status %s, want %s", inv, got, want)
 				}
 			}
-			if got := store.manifest(t, res.ManifestKeys); !bytes.Equal(got, want) {
+			if got := store.sealed(t, res); !bytes.Equal(got, want) {
 				t.Errorf("manifest differs from the listing:\n got %d bytes\nwant %d bytes", len(got), len(want))
 			}
 			if got, want := res.ManifestSHA256, purge.ManifestDigest(want); got != want {
@@ -256,8 +253,15 @@ func TestEngine_PerKeyErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res2.Status != purge.StatusPurged || len(res2.Failed) != 0 || len(res2.Locked) != 3 {
-		t.Errorf("retry: status %s, %d failed, %d locked; want purged, 0 failed, 3 locked (still reported)", res2.Status, len(res2.Failed), len(res2.Locked))
+	// The holds were released: the final verify checks again, so the
+	// once-locked versions are deleted now, not reported as retained.
+	if res2.Status != purge.StatusPurged || len(res2.Failed) != 0 || len(res2.Locked) != 0 {
+		t.Errorf("retry: status %s, %d failed, %d locked; want purged, 0 failed, 0 locked (the holds were released)", res2.Status, len(res2.Failed), len(res2.Locked))
+	}
+	for _, v := range f.live() {
+		if strings.HasPrefix(v.key, prefix) {
+			t.Errorf("%s %s left after the holds were released", v.key, v.id)
+		}
 	}
 	if res2.Counts.Versions+res2.Counts.DeleteMarkers <= res.Counts.Versions+res.Counts.DeleteMarkers {
 		t.Errorf("retry did not add the retried versions to the counts")
@@ -310,36 +314,71 @@ func TestEngine_RequestErrorsStopAfterAttempts(t *testing.T) {
 }
 
 func TestEngine_RecheckStopsDeletion(t *testing.T) {
+	const prefix = "tenants/tenant-1/"
 	f := seedFake(200)
-	before := len(f.live())
+	want, wantCounts := expectedLines(f, prefix)
+	before := f.live()
 	calls := 0
 	opt := fastOptions()
 	opt.InitialConcurrency, opt.MaxConcurrency = 1, 1
 	store := &memStore{}
-	e := &purge.Engine{S3: f, Evidence: store, Checkpointer: &memCheckpointer{}, Options: opt, Recheck: func(context.Context) error {
+	cp := &memCheckpointer{}
+	e := &purge.Engine{S3: f, Evidence: store, Checkpointer: cp, Options: opt, Recheck: func(context.Context) error {
 		calls++
 		if calls > 3 {
 			return errReinstated
 		}
 		return nil
 	}}
-	res, err := e.Apply(context.Background(), fakeJob("tenants/tenant-1/"), nil)
+	res, err := e.Apply(context.Background(), fakeJob(prefix), nil)
 	if !errors.Is(err, purge.ErrStopped) || !errors.Is(err, errReinstated) {
 		t.Fatalf("err = %v, want ErrStopped wrapping the re-check's error", err)
 	}
 	if got, want := f.deleteCalls, 3; got != want {
 		t.Errorf("%d DeleteObjects calls, want %d (none after the re-check failed)", got, want)
 	}
-	gone := before - len(f.live())
+	gone := len(before) - len(f.live())
 	if gone < 3*10 || gone > 3*opt.BatchSize {
 		t.Errorf("%d versions deleted by 3 calls of at most %d", gone, opt.BatchSize)
 	}
-	if got, want := res.Counts.Versions+res.Counts.DeleteMarkers, int64(gone); got != want {
-		t.Errorf("counted %d deletions, want %d", got, want)
+	// Every version that went is in a part stored before it went: one
+	// the checkpoint committed, or one written ahead for the next attempt
+	// to replay.
+	stored := map[string]bool{}
+	for _, k := range store.keys {
+		lines, err := gunzip(store.objs[k])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range bytes.Split(lines, []byte("\n")) {
+			stored[string(l)] = true
+		}
 	}
-	lines := bytes.Count(store.manifest(t, res.ManifestKeys), []byte("\n"))
-	if got, want := lines, gone; got != want {
-		t.Errorf("manifest has %d lines, want %d (every deleted version recorded)", got, want)
+	live := map[*fakeVersion]bool{}
+	for _, v := range f.live() {
+		live[v] = true
+	}
+	for _, v := range before {
+		if live[v] || !strings.HasPrefix(v.key, prefix) {
+			continue
+		}
+		l, _ := purge.AppendManifestLine(nil, purge.ManifestLine{Bucket: fakeBucket, Key: v.key, VersionID: v.id, IsDeleteMarker: v.marker, Size: v.size, LastModified: v.modified.UTC().Format(time.RFC3339Nano)})
+		if !stored[string(bytes.TrimSuffix(l, []byte("\n")))] {
+			t.Errorf("%s %s was deleted but no stored part lists it", v.key, v.id)
+		}
+	}
+	if committed := int64(bytes.Count(committedLines(t, store, res), []byte("\n"))); committed != res.Counts.Versions+res.Counts.DeleteMarkers || committed > int64(gone) {
+		t.Errorf("%d lines committed, %+v counted, %d deleted", committed, res.Counts, gone)
+	}
+	// Resumed (the tenant is still being purged after all), the purge
+	// replays what it wrote ahead and ends with the uninterrupted manifest.
+	e.Recheck = func(context.Context) error { return nil }
+	res, err = e.Apply(context.Background(), fakeJob(prefix), cp.last)
+	if err != nil || res.Status != purge.StatusPurged {
+		t.Fatalf("resume: %s, %v", res.Status, err)
+	}
+	if got := store.sealed(t, res); !bytes.Equal(got, want) || res.Counts != wantCounts {
+		t.Errorf("resumed manifest: %d bytes, counts %+v; want %d bytes, %+v", len(got), res.Counts, len(want), wantCounts)
 	}
 }
 
@@ -402,7 +441,7 @@ func TestEngine_RefusesBadJobs(t *testing.T) {
 	t.Run("CheckpointForAnotherTenant", func(t *testing.T) {
 		f := seedFake(5)
 		e := &purge.Engine{S3: f, Evidence: &memStore{}, Checkpointer: &memCheckpointer{}, Recheck: func(context.Context) error { return nil }}
-		blob, _ := purge.Checkpoint{Version: 1, TenantID: "tenant-2", Locations: []purge.Location{good}, StartedAt: time.Now(), Phase: purge.PhaseDeleting}.Encode()
+		blob, _ := purge.Checkpoint{Version: purge.CheckpointVersion, TenantID: "tenant-2", PurgeID: "p1", Locations: []purge.Location{good}, StartedAt: time.Now(), Phase: purge.PhaseDeleting}.Encode()
 		if _, err := e.Apply(context.Background(), fakeJob("tenants/tenant-1/"), blob); !errors.Is(err, purge.ErrRefused) {
 			t.Errorf("err = %v, want ErrRefused", err)
 		}
@@ -453,10 +492,12 @@ func TestLimiter_AIMD(t *testing.T) {
 }
 
 func FuzzDecodeCheckpoint(f *testing.F) {
-	good, _ := purge.Checkpoint{Version: 1, TenantID: "t", Locations: []purge.Location{{"b", "p/"}}, StartedAt: time.Unix(1, 0), Phase: purge.PhaseDeleting, KeyMarker: "p/a"}.Encode()
+	good, _ := purge.Checkpoint{Version: purge.CheckpointVersion, TenantID: "t", PurgeID: "p1", Attempt: "a1", Parts: 3, Replay: &purge.Replay{Attempt: "a0", Next: 2, Last: 4, By: []string{"a9"}},
+		Locations: []purge.Location{{"b", "p/"}}, Shard: &purge.Shard{Name: "s1", After: "p/a", Upto: "p/m"}, StartedAt: time.Unix(1, 0), Phase: purge.PhaseDeleting, KeyMarker: "p/a\x01",
+		Index: purge.IndexState{Segments: 1, Parts: 32, Lines: 90, Pending: []purge.IndexEntry{{Key: "k", Lines: 3, SHA256: strings.Repeat("0", 64)}}}}.Encode()
 	f.Add(good)
-	f.Add([]byte(`{"version":1}`))
-	f.Add([]byte(`{"version":1,"tenant_id":"t","locations":[{"bucket":"b","prefix":"p/"}],"started_at":"2026-01-01T00:00:00Z","phase":"deleting","hash_state":"AAAA"}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`{"version":2,"tenant_id":"t","purge_id":"p","locations":[{"bucket":"b","prefix":"p/"}],"started_at":"2026-01-01T00:00:00Z","phase":"deleting","hash_state":"AAAA","index":{"segments":0,"parts":0,"lines":0}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := purge.DecodeCheckpoint(b)
 		if err != nil {

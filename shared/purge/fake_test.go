@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/pledge-dev/pledge/shared/evidence"
 	"github.com/pledge-dev/pledge/shared/purge"
 )
 
@@ -50,9 +53,18 @@ type fakeS3 struct {
 	requestError func(n int) error
 	attempts     map[string]int
 	deleteCalls  int
-	inFlight     int
-	maxInFlight  int
-	delay        time.Duration
+	// singleDeletes counts DeleteObject calls.
+	singleDeletes int
+	inFlight      int
+	maxInFlight   int
+	delay         time.Duration
+	// ignorePrefix lists the whole bucket whatever the request's Prefix,
+	// as a misbehaving endpoint might.
+	ignorePrefix bool
+	// splice, if set, may change a listing page before it is returned
+	// (n counts ListObjectVersions calls, 1-based).
+	splice    func(n int, in *s3.ListObjectVersionsInput, out *s3.ListObjectVersionsOutput)
+	listCalls int
 }
 
 func newFakeS3(bucket string) *fakeS3 {
@@ -127,25 +139,83 @@ func (f *fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersio
 	out := &s3.ListObjectVersionsOutput{IsTruncated: aws.Bool(false)}
 	n := 0
 	var last *fakeVersion
+	lastCP := ""
 	for i := start; i < len(f.vs); i++ {
 		v := f.vs[i]
-		if v.gone || !strings.HasPrefix(v.key, aws.ToString(in.Prefix)) {
+		if v.gone || (!f.ignorePrefix && !strings.HasPrefix(v.key, aws.ToString(in.Prefix))) {
 			continue
+		}
+		if d := aws.ToString(in.Delimiter); d != "" {
+			rest := strings.TrimPrefix(v.key, aws.ToString(in.Prefix))
+			if j := strings.Index(rest, d); j >= 0 {
+				cp := aws.ToString(in.Prefix) + rest[:j+len(d)]
+				if cp == lastCP || cp <= aws.ToString(in.KeyMarker) {
+					continue
+				}
+				if n == max {
+					out.IsTruncated = aws.Bool(true)
+					out.NextKeyMarker = aws.String(lastCP)
+					break
+				}
+				lastCP = cp
+				out.CommonPrefixes = append(out.CommonPrefixes, s3types.CommonPrefix{Prefix: aws.String(cp)})
+				n++
+				continue
+			}
 		}
 		if n == max {
 			out.IsTruncated = aws.Bool(true)
 			out.NextKeyMarker, out.NextVersionIdMarker = aws.String(last.key), aws.String(last.id)
 			break
 		}
+		key := v.key
+		if in.EncodingType == s3types.EncodingTypeUrl {
+			key = url.QueryEscape(key)
+		}
 		if v.marker {
-			out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified)})
+			out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{Key: aws.String(key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified)})
 		} else {
-			out.Versions = append(out.Versions, s3types.ObjectVersion{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified), Size: aws.Int64(v.size)})
+			out.Versions = append(out.Versions, s3types.ObjectVersion{Key: aws.String(key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified), Size: aws.Int64(v.size)})
 		}
 		last = v
 		n++
 	}
+	if in.EncodingType == s3types.EncodingTypeUrl {
+		out.EncodingType = s3types.EncodingTypeUrl
+		for i := range out.CommonPrefixes {
+			out.CommonPrefixes[i].Prefix = aws.String(url.QueryEscape(*out.CommonPrefixes[i].Prefix))
+		}
+		if out.NextKeyMarker != nil {
+			out.NextKeyMarker = aws.String(url.QueryEscape(*out.NextKeyMarker))
+		}
+	} else {
+		for _, v := range f.vs {
+			if !v.gone && strings.HasPrefix(v.key, aws.ToString(in.Prefix)) && !xmlSafeText(v.key) {
+				return nil, fmt.Errorf("fake: deserialization failed: XML syntax error: illegal character code in key %q", v.key)
+			}
+		}
+	}
+	f.listCalls++
+	if f.splice != nil {
+		f.splice(f.listCalls, in, out)
+	}
 	return out, nil
+}
+
+// versionsUnder returns the live versions under prefix as a listing page
+// would carry them.
+func (f *fakeS3) versionsUnder(prefix string) (vs []s3types.ObjectVersion, ms []s3types.DeleteMarkerEntry) {
+	for _, v := range f.vs {
+		if v.gone || !strings.HasPrefix(v.key, prefix) {
+			continue
+		}
+		if v.marker {
+			ms = append(ms, s3types.DeleteMarkerEntry{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified)})
+		} else {
+			vs = append(vs, s3types.ObjectVersion{Key: aws.String(v.key), VersionId: aws.String(v.id), LastModified: aws.Time(v.modified), Size: aws.Int64(v.size)})
+		}
+	}
+	return vs, ms
 }
 
 func (f *fakeS3) DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
@@ -181,34 +251,75 @@ func (f *fakeS3) DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, o
 	defer f.mu.Unlock()
 	out := &s3.DeleteObjectsOutput{}
 	for _, obj := range in.Delete.Objects {
-		k, id := aws.ToString(obj.Key), aws.ToString(obj.VersionId)
-		f.attempts[k+"\x00"+id]++
-		v := f.idx[k+"\x00"+id]
-		if v != nil && v.gone {
-			v = nil
-		}
-		code := ""
-		if f.keyError != nil {
-			code = f.keyError(k, id, f.attempts[k+"\x00"+id])
-		}
-		if code == "" && v != nil && (v.hold || v.retainUntil.After(time.Now())) {
-			code = "AccessDenied"
-		}
-		if code == "NoSuchVersion" && v != nil {
-			v.gone = true // someone else deleted it first
-		}
-		if code != "" {
+		// The request body is XML: the SDK turns characters XML 1.0
+		// cannot carry into U+FFFD, so S3 reads another key.
+		k, id := xmlBody(aws.ToString(obj.Key)), aws.ToString(obj.VersionId)
+		if code := f.deleteLocked(k, id); code != "" {
 			out.Errors = append(out.Errors, s3types.Error{Key: aws.String(k), VersionId: aws.String(id), Code: aws.String(code), Message: aws.String("fake " + code)})
 			continue
-		}
-		if v != nil {
-			v.gone = true
 		}
 		if !aws.ToBool(in.Delete.Quiet) {
 			out.Deleted = append(out.Deleted, s3types.DeletedObject{Key: aws.String(k), VersionId: aws.String(id)})
 		}
 	}
 	return out, nil
+}
+
+// xmlSafeText reports whether s can appear in an XML 1.0 response.
+func xmlSafeText(s string) bool { return xmlBody(s) == s }
+
+// xmlBody is what becomes of s in an XML request body written by the SDK.
+func xmlBody(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || r >= 0x10000 {
+			return r
+		}
+		return 0xFFFD
+	}, s)
+}
+
+// deleteLocked deletes one version as S3 would (a version that does not
+// exist is a success) and returns the per-key error code, if any.
+func (f *fakeS3) deleteLocked(k, id string) string {
+	f.attempts[k+"\x00"+id]++
+	v := f.idx[k+"\x00"+id]
+	if v != nil && v.gone {
+		v = nil
+	}
+	code := ""
+	if f.keyError != nil {
+		code = f.keyError(k, id, f.attempts[k+"\x00"+id])
+	}
+	if code == "" && v != nil && (v.hold || v.retainUntil.After(time.Now())) {
+		code = "AccessDenied"
+	}
+	if code == "NoSuchVersion" && v != nil {
+		v.gone = true // someone else deleted it first
+	}
+	if code == "" && v != nil {
+		v.gone = true
+	}
+	return code
+}
+
+func (f *fakeS3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	var o s3.Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.RetryMaxAttempts != 1 {
+		return nil, fmt.Errorf("fake: DeleteObject called with the SDK retryer on (RetryMaxAttempts=%d)", o.RetryMaxAttempts)
+	}
+	if in.VersionId == nil {
+		return nil, fmt.Errorf("fake: DeleteObject without a version id would only add a delete marker")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.singleDeletes++
+	if code := f.deleteLocked(aws.ToString(in.Key), aws.ToString(in.VersionId)); code != "" {
+		return nil, apiErr(code)
+	}
+	return &s3.DeleteObjectOutput{}, nil
 }
 
 func (f *fakeS3) find(k, id string) *fakeVersion {
@@ -252,38 +363,86 @@ func (f *fakeS3) GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjec
 
 // memStore is a write-once evidence store in memory.
 type memStore struct {
-	mu   sync.Mutex
-	objs map[string][]byte
-	keys []string
+	mu    sync.Mutex
+	objs  map[string][]byte
+	keys  []string
+	types map[string]string
+	// hook, if set, runs before each call (get is false for a put) and
+	// may fail it.
+	hook func(get bool, key string) error
 }
 
 func (m *memStore) PutObject(ctx context.Context, key, contentType string, body []byte) error {
+	if m.hook != nil {
+		if err := m.hook(false, key); err != nil {
+			return err
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.objs == nil {
-		m.objs = map[string][]byte{}
+		m.objs, m.types = map[string][]byte{}, map[string]string{}
 	}
 	if _, ok := m.objs[key]; ok {
-		return fmt.Errorf("evidence %s already exists", key)
-	}
-	if contentType != "application/gzip" {
-		return fmt.Errorf("manifest part %s stored as %q", key, contentType)
+		return fmt.Errorf("evidence %s: %w", key, evidence.ErrExists)
 	}
 	m.objs[key] = bytes.Clone(body)
+	m.types[key] = contentType
 	m.keys = append(m.keys, key)
 	return nil
 }
 
-// manifest concatenates the named parts (gzip members) and decompresses
-// them as one gzip stream.
-func (m *memStore) manifest(t *testing.T, keys []string) []byte {
-	t.Helper()
-	var all bytes.Buffer
+func (m *memStore) GetObject(ctx context.Context, key string) ([]byte, error) {
+	if m.hook != nil {
+		if err := m.hook(true, key); err != nil {
+			return nil, err
+		}
+	}
 	m.mu.Lock()
-	for _, k := range keys {
-		b, ok := m.objs[k]
+	defer m.mu.Unlock()
+	b, ok := m.objs[key]
+	if !ok {
+		return nil, fmt.Errorf("evidence %s: %w", key, evidence.ErrNotFound)
+	}
+	return bytes.Clone(b), nil
+}
+
+// sealed seals the result's manifest (purge.Seal) and returns its lines as
+// read back from the parts the stored index lists, checking that the
+// sealed digest is the one the purge reported.
+func (m *memStore) sealed(t *testing.T, res purge.Result) []byte {
+	t.Helper()
+	s, err := purge.Seal(context.Background(), m, []purge.Indexed{{Layout: res.Layout, Segments: res.Index.Segments}})
+	if err != nil {
+		t.Fatalf("seal: %v", err)
+	}
+	if s.SHA256 != res.ManifestSHA256 {
+		t.Errorf("stored manifest hashes to %s, the purge reported %s", s.SHA256, res.ManifestSHA256)
+	}
+	return m.readManifest(t, s.IndexKey)
+}
+
+// readManifest follows a stored index: the lines of every part it lists
+// that is not superseded, in order, from one gzip stream of the parts
+// concatenated, as an auditor would read them.
+func (m *memStore) readManifest(t *testing.T, indexKey string) []byte {
+	t.Helper()
+	m.mu.Lock()
+	index := m.objs[indexKey]
+	var all bytes.Buffer
+	for _, line := range bytes.Split(bytes.TrimSuffix(index, []byte("\n")), []byte("\n")) {
+		var e purge.IndexEntry
+		if err := json.Unmarshal(line, &e); err != nil {
+			m.mu.Unlock()
+			t.Fatalf("index line %q: %v", line, err)
+		}
+		if e.Superseded != "" {
+			continue
+		}
+		b, ok := m.objs[e.Key]
 		if !ok {
-			t.Fatalf("manifest part %s was not stored", k)
+			m.mu.Unlock()
+			t.Fatalf("manifest part %s was not stored", e.Key)
 		}
 		all.Write(b)
 	}
@@ -346,3 +505,46 @@ func (c *clock) jumpTo(t time.Time) {
 }
 
 var errReinstated = errors.New("tenant was reinstated")
+
+// committedLines returns the manifest lines a result's checkpoint has
+// committed so far (index segments written, then entries pending), read
+// back from the stored parts.
+func committedLines(t *testing.T, m *memStore, res purge.Result) []byte {
+	t.Helper()
+	st, err := purge.DecodeCheckpoint(res.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []purge.IndexEntry
+	for n := 1; n <= st.Index.Segments; n++ {
+		b, err := m.GetObject(context.Background(), res.Layout.Segment(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
+			var e purge.IndexEntry
+			if err := json.Unmarshal(line, &e); err != nil {
+				t.Fatal(err)
+			}
+			entries = append(entries, e)
+		}
+	}
+	entries = append(entries, st.Index.Pending...)
+	var out []byte
+	for _, e := range entries {
+		if e.Superseded != "" {
+			continue
+		}
+		gz, err := m.GetObject(context.Background(), e.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(zr)
+		out = append(out, b...)
+	}
+	return out
+}

@@ -64,6 +64,48 @@ type Job struct {
 	// Expected are the locations the tenant registry holds for this tenant.
 	// Every location must be exactly one of them, or the job is refused.
 	Expected []Location
+	// PurgeID names this purge in evidence keys (see Layout); the same for
+	// every invocation and shard of one purge. Empty: the time the first
+	// Apply started (PurgeIDAt).
+	PurgeID string
+	// Shard, when set, limits the job to one key range of one location.
+	Shard *Shard
+}
+
+// Shard is one contiguous key range of one location, purged on its own
+// (with its own checkpoint and manifest parts) alongside the others.
+type Shard struct {
+	// Name appears in evidence keys, e.g. "shard-02-of-04".
+	Name string `json:"name"`
+	// Location is the index of the shard's location in Job.Locations.
+	Location int `json:"location"`
+	// After and Upto bound the shard's keys: After < key <= Upto. An
+	// empty After starts at the location's prefix; an empty Upto runs to
+	// its end.
+	After string `json:"after,omitempty"`
+	Upto  string `json:"upto,omitempty"`
+}
+
+// Contains reports whether key falls in the shard's range.
+func (s Shard) Contains(key string) bool { return key > s.After && (s.Upto == "" || key <= s.Upto) }
+
+func (s Shard) validate(locs []Location) error {
+	if err := validName("shard name", s.Name); err != nil {
+		return err
+	}
+	if s.Location < 0 || s.Location >= len(locs) {
+		return fmt.Errorf("shard %s: location index %d out of range 0-%d", s.Name, s.Location, len(locs)-1)
+	}
+	p := locs[s.Location].Prefix
+	for _, b := range []string{s.After, s.Upto} {
+		if b != "" && !strings.HasPrefix(b, p) {
+			return fmt.Errorf("shard %s: boundary %q is outside the location's prefix %q", s.Name, b, p)
+		}
+	}
+	if s.After != "" && s.Upto != "" && s.After >= s.Upto {
+		return fmt.Errorf("shard %s: empty range (%q, %q]", s.Name, s.After, s.Upto)
+	}
+	return nil
 }
 
 // ErrRefused marks a job refused before anything was listed or deleted.
@@ -98,6 +140,19 @@ func (j Job) Validate() error {
 			if o.Bucket == l.Bucket && (strings.HasPrefix(o.Prefix, l.Prefix) || strings.HasPrefix(l.Prefix, o.Prefix)) {
 				return fmt.Errorf("%w: tenant %s: locations %s and %s overlap", ErrRefused, j.TenantID, o, l)
 			}
+		}
+	}
+	if err := validName("tenant id", j.TenantID); err != nil {
+		return fmt.Errorf("%w: %v", ErrRefused, err)
+	}
+	if j.PurgeID != "" {
+		if err := validName("purge id", j.PurgeID); err != nil {
+			return fmt.Errorf("%w: tenant %s: %v", ErrRefused, j.TenantID, err)
+		}
+	}
+	if j.Shard != nil {
+		if err := j.Shard.validate(j.Locations); err != nil {
+			return fmt.Errorf("%w: tenant %s: %v", ErrRefused, j.TenantID, err)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package purge
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
@@ -9,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"io"
+	"sync"
 	"time"
 )
 
@@ -50,20 +53,18 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// manifest accumulates one part's lines, gzipped, and the running hash of
-// every line written so far, across parts and invocations.
-type manifest struct {
-	h     hash.Hash
-	buf   bytes.Buffer
-	gz    *gzip.Writer
-	lines int
-	line  []byte
+func (en *entry) line(bucket string) ManifestLine {
+	return ManifestLine{Bucket: bucket, Key: en.key, VersionID: en.versionID, IsDeleteMarker: en.marker, Size: en.size, LastModified: formatTime(en.modified)}
 }
 
-func newManifest(state []byte) (*manifest, error) {
-	m := &manifest{h: sha256.New()}
+// hasher is the running SHA-256 of every committed manifest line, across
+// parts and invocations; its state travels in the checkpoint.
+type hasher struct{ h hash.Hash }
+
+func newHasher(state []byte) (*hasher, error) {
+	h := sha256.New()
 	if len(state) > 0 {
-		u, ok := m.h.(encoding.BinaryUnmarshaler)
+		u, ok := h.(encoding.BinaryUnmarshaler)
 		if !ok {
 			return nil, fmt.Errorf("restore manifest hash: sha256 cannot restore its state")
 		}
@@ -71,41 +72,12 @@ func newManifest(state []byte) (*manifest, error) {
 			return nil, fmt.Errorf("restore manifest hash from checkpoint: %w", err)
 		}
 	}
-	m.gz, _ = gzip.NewWriterLevel(&m.buf, gzip.BestSpeed)
-	return m, nil
+	return &hasher{h: h}, nil
 }
 
-func (m *manifest) add(l ManifestLine) error {
-	var err error
-	m.line, err = AppendManifestLine(m.line[:0], l)
-	if err != nil {
-		return err
-	}
-	m.h.Write(m.line)
-	if _, err := m.gz.Write(m.line); err != nil {
-		return fmt.Errorf("compress manifest: %w", err)
-	}
-	m.lines++
-	return nil
-}
+func (m *hasher) write(lines []byte) { m.h.Write(lines) }
 
-// take closes the current part and returns its gzip bytes (nil when it
-// holds no lines), starting a new part.
-func (m *manifest) take() ([]byte, error) {
-	if m.lines == 0 {
-		return nil, nil
-	}
-	if err := m.gz.Close(); err != nil {
-		return nil, fmt.Errorf("compress manifest: %w", err)
-	}
-	out := bytes.Clone(m.buf.Bytes())
-	m.buf.Reset()
-	m.gz.Reset(&m.buf)
-	m.lines = 0
-	return out, nil
-}
-
-func (m *manifest) hashState() ([]byte, error) {
+func (m *hasher) state() ([]byte, error) {
 	b, err := m.h.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("save manifest hash state: %w", err)
@@ -113,4 +85,76 @@ func (m *manifest) hashState() ([]byte, error) {
 	return b, nil
 }
 
-func (m *manifest) digest() string { return hex.EncodeToString(m.h.Sum(nil)) }
+func (m *hasher) digest() string { return hex.EncodeToString(m.h.Sum(nil)) }
+
+// gzipWriters keeps compressors: each holds about a megabyte of tables,
+// too much to allocate for every part.
+var gzipWriters = sync.Pool{New: func() any { zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return zw }}
+
+// gzipLines compresses manifest lines into one gzip member, so that parts
+// concatenated in order form one valid gzip stream of the manifest.
+func gzipLines(lines []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
+	if _, err := zw.Write(lines); err != nil {
+		return nil, fmt.Errorf("compress manifest part: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress manifest part: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// MaxPartBytes bounds a manifest part's uncompressed lines when it is
+// read back: 1,000 lines of at most a 1,024-byte key each, JSON-escaped.
+const MaxPartBytes = 8 << 20
+
+// gunzipLines decompresses a stored part.
+func gunzipLines(part []byte) ([]byte, error) {
+	if len(part) == 0 {
+		return nil, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(part))
+	if err != nil {
+		return nil, fmt.Errorf("manifest part is not gzip: %w", err)
+	}
+	lines, err := io.ReadAll(io.LimitReader(zr, MaxPartBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("decompress manifest part: %w", err)
+	}
+	if len(lines) > MaxPartBytes {
+		return nil, fmt.Errorf("manifest part holds more than %d bytes of lines", MaxPartBytes)
+	}
+	return lines, nil
+}
+
+// parseLines reads manifest lines back into entries, checking each line
+// re-encodes to exactly its stored bytes.
+func parseLines(lines []byte) ([]ManifestLine, error) {
+	var out []ManifestLine
+	sc := bufio.NewScanner(bytes.NewReader(lines))
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	var again []byte
+	for n := 1; sc.Scan(); n++ {
+		var l ManifestLine
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			return nil, fmt.Errorf("manifest line %d: %w", n, err)
+		}
+		var err error
+		if again, err = AppendManifestLine(again[:0], l); err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(again[:len(again)-1], sc.Bytes()) {
+			return nil, fmt.Errorf("manifest line %d is not in the form the engine writes", n)
+		}
+		out = append(out, l)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read manifest lines: %w", err)
+	}
+	return out, nil
+}

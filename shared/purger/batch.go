@@ -10,12 +10,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/smithy-go"
 
-	"github.com/pledge-dev/pledge/shared/certificate"
 	"github.com/pledge-dev/pledge/shared/evidence"
 	"github.com/pledge-dev/pledge/shared/logging"
 	"github.com/pledge-dev/pledge/shared/metrics"
@@ -53,14 +50,21 @@ type Outcome struct {
 	Status  purge.Status `json:"purge_status,omitempty"`
 	// Counts are cumulative over the whole purge; Deleted is this
 	// invocation's share.
-	Counts         purge.Counts     `json:"counts"`
-	Deleted        purge.Counts     `json:"deleted"`
+	Counts  purge.Counts `json:"counts"`
+	Deleted purge.Counts `json:"deleted"`
+	// ManifestSHA256 is the engine's running digest of the lines
+	// committed so far; Index counts the index segments written.
 	ManifestSHA256 string           `json:"manifest_sha256,omitempty"`
-	ManifestKeys   []string         `json:"manifest_keys,omitempty"`
-	Locked         []purge.Locked   `json:"locked,omitempty"`
-	Failed         int              `json:"failed,omitempty"`
-	Remaining      int64            `json:"remaining,omitempty"`
-	Concurrency    purge.LimitStats `json:"concurrency"`
+	Index          purge.IndexState `json:"index"`
+	// Manifest is the sealed manifest the certificate states.
+	Manifest    *purge.Sealed    `json:"manifest,omitempty"`
+	Locked      []purge.Locked   `json:"locked,omitempty"`
+	Failed      int64            `json:"failed,omitempty"`
+	Remaining   int64            `json:"remaining,omitempty"`
+	Concurrency purge.LimitStats `json:"concurrency"`
+	// ProgressBytes is the largest progress this invocation saved on the
+	// tenant's registry item.
+	ProgressBytes int `json:"progress_bytes,omitempty"`
 	// Certificate are the evidence keys of certificate.json,
 	// certificate.sig and public-key.pem.
 	Certificate []string `json:"certificate_keys,omitempty"`
@@ -68,6 +72,10 @@ type Outcome struct {
 	// attempts); MailFailed those SES refused for good.
 	Emailed    int      `json:"emailed"`
 	MailFailed []string `json:"mail_failed_sha256,omitempty"`
+	// Resent are the contacts (SHA-256 of the address) mailed again,
+	// marked as a resend, because an earlier attempt stopped while their
+	// mail was going out.
+	Resent []string `json:"resent_sha256,omitempty"`
 	// Plan is the dry run (dry run only).
 	Plan     *purge.Plan `json:"plan,omitempty"`
 	Evidence string      `json:"evidence_key,omitempty"`
@@ -132,6 +140,12 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 		return o, nil
 	}
 
+	// Nothing is claimed, let alone deleted, unless the certificate can
+	// be signed at the end.
+	if err := p.preflight(ctx); err != nil {
+		log.Error("purge not started: the signing key cannot sign certificates", logging.KeyError, err)
+		return o, err
+	}
 	owner := p.owner(ctx)
 	t, err := p.Registry.StartPurge(ctx, m.TenantID, owner, p.now())
 	if err != nil {
@@ -153,6 +167,7 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 	if err != nil {
 		return o, err
 	}
+	job.PurgeID = purge.PurgeIDAt(t.PurgeStarted)
 	sv := &saver{reg: p.Registry, id: t.ID, owner: owner, prog: &prog}
 	opts := p.Options
 	opts.ManifestPrefix = KindManifest
@@ -163,7 +178,7 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 		}
 	}
 	eng := &purge.Engine{
-		S3: p.S3, Evidence: p.Evidence, Checkpointer: sv, Logger: log, Options: opts,
+		S3: p.S3, Evidence: p.Evidence, Checkpointer: sv, Logger: log, Options: opts, Now: p.Now,
 		Recheck: func(ctx context.Context) error {
 			cur, err := p.Registry.Get(ctx, t.ID)
 			if err != nil {
@@ -177,9 +192,13 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 	}
 	res, err := eng.Apply(ctx, job, prog.Purge)
 	o.fill(res, before)
+	defer func() { o.ProgressBytes = sv.largest }()
 	p.put("ObjectsDeleted", float64(o.Deleted.Versions+o.Deleted.DeleteMarkers), metrics.Count)
 	p.put("BytesDeleted", float64(o.Deleted.Bytes), metrics.Bytes)
 	if err != nil {
+		if errors.Is(err, purge.ErrOutsidePrefix) {
+			p.guardTripped(ctx, t.ID, err, log)
+		}
 		if errors.Is(err, tenant.ErrConflict) || errors.Is(err, purge.ErrStopped) {
 			o.Action, o.Reason = ActionSuperseded, err.Error()
 			log.Warn("purge stopped: the tenant is no longer this invocation's to purge", logging.KeyError, err)
@@ -203,7 +222,7 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 		p.record(ctx, &o)
 		return o, nil
 	case purge.StatusPurged:
-		if err := p.finish(ctx, t, res, sv, &o, log); err != nil {
+		if err := p.finish(ctx, t, []purge.Result{res}, sv, &o, log); err != nil {
 			return o, err
 		}
 		o.Action = ActionPurged
@@ -214,7 +233,28 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 	default:
 		p.put("PurgeIncomplete", 1, metrics.Count)
 		p.record(ctx, &o)
-		return o, fmt.Errorf("purge tenant %s: %s: %d versions left, %d could not be deleted", t.ID, res.Status, res.Remaining, len(res.Failed))
+		return o, fmt.Errorf("purge tenant %s: %s: %d versions left, %d could not be deleted", t.ID, res.Status, res.Remaining, res.FailedCount)
+	}
+}
+
+// guardTripped raises the ops alarm for a listing that returned a key
+// outside the tenant's prefix: the PrefixGuardTripped metric (the stack
+// alarms on it) and a message on the ops topic naming the key. The purge
+// itself has already halted and deleted nothing from that page.
+func (p *Purger) guardTripped(ctx context.Context, id string, cause error, log *slog.Logger) {
+	p.put("PrefixGuardTripped", 1, metrics.Count)
+	log.Error("purge halted: the S3 listing returned a key outside the tenant's prefix", logging.KeyError, cause)
+	if p.Ops == nil || p.OpsTopicARN == "" || p.DryRun {
+		return
+	}
+	msg := fmt.Sprintf("【緊急】テナント %s のデータ削除を停止しました。S3 の一覧にテナントのプレフィックス外のキーが含まれていました。そのページからは何も削除していません。\n"+
+		"URGENT: the purge of tenant %s halted because the S3 listing returned a key outside the tenant's prefix. Nothing from that page was deleted. Check the S3 endpoint and any proxy in front of it before the purge is retried.\n\n%v\n", id, id, cause)
+	if _, err := p.Ops.Publish(ctx, &sns.PublishInput{
+		TopicArn: aws.String(p.OpsTopicARN),
+		Subject:  aws.String("Pledge: purge of tenant " + id + " halted: key outside its prefix"),
+		Message:  aws.String(msg),
+	}); err != nil {
+		log.Error("publish the prefix-guard alarm to ops", logging.KeyError, err)
 	}
 }
 
@@ -250,7 +290,7 @@ func progressed(before purge.Checkpoint, res purge.Result) bool {
 		return false
 	}
 	return after.Counts != before.Counts || after.Phase != before.Phase || after.Location != before.Location ||
-		after.KeyMarker != before.KeyMarker || len(after.ManifestKeys) != len(before.ManifestKeys)
+		after.KeyMarker != before.KeyMarker || after.Index.Parts+int64(len(after.Index.Pending)) != before.Index.Parts+int64(len(before.Index.Pending))
 }
 
 func (o *Outcome) fill(res purge.Result, before purge.Checkpoint) {
@@ -261,8 +301,8 @@ func (o *Outcome) fill(res purge.Result, before purge.Checkpoint) {
 		DeleteMarkers: res.Counts.DeleteMarkers - before.Counts.DeleteMarkers,
 		Bytes:         res.Counts.Bytes - before.Counts.Bytes,
 	}
-	o.ManifestSHA256, o.ManifestKeys = res.ManifestSHA256, res.ManifestKeys
-	o.Locked, o.Failed, o.Remaining, o.Concurrency = res.Locked, len(res.Failed), res.Remaining, res.Concurrency
+	o.ManifestSHA256, o.Index = res.ManifestSHA256, res.Index
+	o.Locked, o.Failed, o.Remaining, o.Concurrency = res.Locked, res.FailedCount, res.Remaining, res.Concurrency
 }
 
 // record writes the run's evidence; a failure is logged, not fatal: the
@@ -274,111 +314,4 @@ func (p *Purger) record(ctx context.Context, o *Outcome) {
 		return
 	}
 	o.Evidence = key
-}
-
-// finish issues, stores and mails the certificate and marks the tenant
-// purged, resuming from whatever an earlier attempt recorded.
-func (p *Purger) finish(ctx context.Context, t tenant.Tenant, res purge.Result, sv *saver, o *Outcome, log *slog.Logger) error {
-	prog := sv.prog
-	if prog.Certificate == nil {
-		at := p.now().UTC()
-		cert, err := certificate.New(certificate.Input{Result: res, Policies: p.Backups, Zone: p.zone(), Issuer: p.Issuer, IssuedAt: at})
-		if err != nil {
-			return err
-		}
-		signed, err := p.Signer.Sign(ctx, cert)
-		if err != nil {
-			return fmt.Errorf("sign the certificate of tenant %s: %w", t.ID, err)
-		}
-		base := fmt.Sprintf("%s/%s/%s/", KindCertificate, t.ID, at.Format("20060102T150405Z"))
-		iss := &issued{IssuedAt: cert.IssuedAt.Time, JSON: signed.JSON, Signature: signed.Signature, PublicKeyPEM: signed.PublicKeyPEM}
-		for _, f := range []struct {
-			name, ctype string
-			body        []byte
-		}{{certificate.FileJSON, "application/json", signed.JSON}, {certificate.FileSignature, "application/octet-stream", signed.Signature}, {certificate.FilePublicKey, "application/x-pem-file", signed.PublicKeyPEM}} {
-			if err := p.Evidence.PutObject(ctx, base+f.name, f.ctype, f.body); err != nil {
-				return fmt.Errorf("store the certificate of tenant %s: %w", t.ID, err)
-			}
-			iss.Keys = append(iss.Keys, base+f.name)
-		}
-		prog.Certificate = iss
-		if err := sv.persist(ctx); err != nil {
-			return fmt.Errorf("record the certificate of tenant %s: %w", t.ID, err)
-		}
-		log.Info("certificate issued", logging.KeyEvidence, base+certificate.FileJSON)
-	}
-	o.Certificate = prog.Certificate.Keys
-	cert, err := certificate.Parse(prog.Certificate.JSON)
-	if err != nil {
-		return fmt.Errorf("tenant %s: stored certificate: %w", t.ID, err)
-	}
-	for _, c := range t.Contacts {
-		if prog.mailed(c.Email) {
-			continue
-		}
-		id, err := p.mailCertificate(ctx, t, c, cert, prog.Certificate)
-		if err != nil {
-			var ae smithy.APIError
-			if errors.As(err, &ae) && permanentMailError(ae.ErrorCode()) {
-				// Retrying cannot help and the data is gone: report it
-				// and carry on to mark the tenant purged.
-				o.MailFailed = append(o.MailFailed, hashAddress(c.Email))
-				if p.Metrics != nil {
-					p.Metrics.Put("CertificateMailFailures", 1, metrics.Count, map[string]string{"Reason": ae.ErrorCode()})
-				}
-				log.Error("certificate mail refused by SES", "contact_sha256", hashAddress(c.Email), logging.KeyError, err)
-				continue
-			}
-			return fmt.Errorf("mail the certificate of tenant %s: %w", t.ID, err)
-		}
-		prog.Mailed = append(prog.Mailed, hashAddress(c.Email))
-		if err := sv.persist(ctx); err != nil {
-			return fmt.Errorf("record the certificate mail of tenant %s: %w", t.ID, err)
-		}
-		log.Info("certificate mailed", "contact_sha256", hashAddress(c.Email), "ses_message_id", id)
-	}
-	o.Emailed = len(prog.Mailed)
-	if err := p.Registry.MarkPurged(ctx, t.ID, prog.Certificate.IssuedAt); err != nil {
-		return fmt.Errorf("mark tenant %s purged: %w", t.ID, err)
-	}
-	return nil
-}
-
-func permanentMailError(code string) bool {
-	switch code {
-	case "MessageRejected", "BadRequestException", "NotFoundException", "MailFromDomainNotVerifiedException":
-		return true
-	}
-	return false
-}
-
-// mailCertificate sends one contact the certificate, in their zone.
-func (p *Purger) mailCertificate(ctx context.Context, t tenant.Tenant, c tenant.Contact, cert certificate.Certificate, iss *issued) (string, error) {
-	loc := c.Location()
-	name := t.Name
-	if name == "" {
-		name = t.ID
-	}
-	subject := fmt.Sprintf("【データ削除証明書】%s 様 / Data deletion certificate for %s", name, name)
-	raw, err := Mail{
-		From: p.Sender, To: c.Email, Subject: subject, Date: p.now().In(loc),
-		Text: certificate.SummaryIn(cert, loc, []string{c.Language}),
-		Attachments: []Attachment{
-			{Name: certificate.FileJSON, ContentType: "application/json", Data: iss.JSON},
-			{Name: certificate.FileSignature, ContentType: "application/octet-stream", Data: iss.Signature},
-			{Name: certificate.FilePublicKey, ContentType: "application/x-pem-file", Data: iss.PublicKeyPEM},
-		},
-	}.Raw()
-	if err != nil {
-		return "", err
-	}
-	out, err := p.Mail.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(p.Sender),
-		Destination:      &sestypes.Destination{ToAddresses: []string{c.Email}},
-		Content:          &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: raw}},
-	})
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.MessageId), nil
 }

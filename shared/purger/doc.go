@@ -35,6 +35,11 @@
 //     the same owner; progress is checkpointed on the tenant's registry item,
 //     written only while this invocation still owns the purge.
 //
+// A listing that returns a key outside the tenant's prefix halts the purge
+// (purge.ErrOutsidePrefix): the message fails and is redelivered, the
+// PrefixGuardTripped metric (which the stack alarms on) and a message on the
+// ops topic name the key.
+//
 // When the invocation's time runs short the engine stops cleanly
 // (purge.StatusIncomplete): the purger sends the tenant's message again with
 // a short delay and reports this message as done. It does not return a batch
@@ -46,16 +51,28 @@
 // a batch item failure: SQS redelivers it after the visibility timeout and,
 // after five failures, the dead-letter queue's alarm fires.
 //
+// Before a purge message claims its tenant, the signing key is checked once
+// per process (certificate.Signer.Preflight: spec, usage and a test
+// signature): with a key that cannot sign, nothing is claimed or deleted
+// and the message fails with an error naming the key needed.
+//
 // When the final listing proves the prefixes empty (apart from versions
-// Object Lock keeps, which the certificate lists), the purger issues the
-// deletion certificate: it is signed with the KMS key, written to the
-// evidence bucket (kind "deletion-certificate": certificate.json,
-// certificate.sig, public-key.pem), and mailed to each of the tenant's
-// contacts through SES v2 as a raw MIME message (bilingual, Japanese first;
-// times in the contact's zone; the three files attached). Only then is the
-// tenant marked purged. Each of these steps is recorded in the purger's
-// checkpoint, so a retried final step reuses the same certificate and never
-// mails a contact twice.
+// Object Lock keeps, which the certificate lists), the purger seals the
+// manifest (purge.Seal: the index object, re-hashing every stored part) and
+// issues the deletion certificate: it is signed with the KMS key and stored
+// under deletion-certificate/<tenant>/<purge id>/ (certificate.json,
+// certificate.sig, public-key.pem), a place fixed for the purge, so a retry
+// after a kill finds the certificate already stored there (signing it again
+// if only its signature was lost) and never issues a second one. It is then
+// mailed to each of the tenant's contacts through SES v2 as a raw MIME
+// message (bilingual, the contact's language first; times in the contact's
+// zone; the three files attached). Only then is the tenant marked purged.
+//
+// Mail is at-least-once, not exactly once: before each send the purger
+// records on the registry item that the mail is about to go, and after SES
+// accepts it that it went. A retry that finds a mail recorded as about to
+// go but not as gone cannot know whether it went out, so it sends it again
+// with the subject and first line marked as a resend (Outcome.Resent).
 //
 // Every purge invocation leaves a "purge-run" evidence record, and so does
 // every sweep; the manifest parts go under "deletion-manifest". Dry run plans

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -70,13 +71,19 @@ type MailAPI interface {
 
 // Signer signs certificates; certificate.Signer matches.
 type Signer interface {
+	// Preflight checks that the key can sign, before anything is deleted.
+	Preflight(ctx context.Context) error
 	Sign(ctx context.Context, c certificate.Certificate) (certificate.Signed, error)
+	// SignStored signs a stored certificate again (its signature lost).
+	SignStored(ctx context.Context, canonical []byte) (certificate.Signed, error)
 }
 
-// EvidenceStore writes evidence once; *evidence.Store matches.
+// EvidenceStore writes evidence once and reads it back; *evidence.Store
+// matches.
 type EvidenceStore interface {
 	Put(ctx context.Context, r evidence.Record) (string, error)
 	PutObject(ctx context.Context, key, contentType string, body []byte) error
+	GetObject(ctx context.Context, key string) ([]byte, error)
 }
 
 // Metrics records EMF metrics; *metrics.Recorder matches.
@@ -121,15 +128,32 @@ type Purger struct {
 	// (default DefaultResumeDelay; at most 15 minutes).
 	ResumeDelay time.Duration
 
-	// Now is the business clock: due dates, certificate issue time.
-	// Deletion times and the invocation's deadline are read from the wall
-	// clock by the engine, since they are facts about the real run.
+	// Now is the clock: due dates, the certificate's issue time, and the
+	// engine's deletion times (so a certificate never shows deletions
+	// after its issue time); the invocation's deadline is measured on it.
 	Now func() time.Time
 	// Owner names this invocation as a purge's owner; by default the
 	// Lambda request id, or a random "local-..." id outside Lambda.
 	Owner func(ctx context.Context) string
 	// DryRun plans and changes nothing.
 	DryRun bool
+
+	// signerChecked is set once Signer.Preflight passed in this process.
+	signerChecked atomic.Bool
+}
+
+// preflight checks the signing key once per process (a cold start): its
+// spec, usage and permission. It is called before a purge is claimed, so a
+// wrong key deletes nothing.
+func (p *Purger) preflight(ctx context.Context) error {
+	if p.signerChecked.Load() {
+		return nil
+	}
+	if err := p.Signer.Preflight(ctx); err != nil {
+		return fmt.Errorf("PLEDGE_SIGNING_KEY_ID: %w", err)
+	}
+	p.signerChecked.Store(true)
+	return nil
 }
 
 // Validate reports what is missing for the purger to run.

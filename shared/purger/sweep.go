@@ -107,6 +107,12 @@ func (p *Purger) HandleSweep(ctx context.Context, raw json.RawMessage) (*SweepRe
 	if len(due) > 0 {
 		res.DeadlineDaysLeftMin = &minLeft
 		p.put("PurgeDeadlineDaysLeftMin", minLeft, metrics.None)
+	} else if err == nil {
+		// Reported every sweep that could read the registry, so that the
+		// deadline alarm can treat silence as a purger that stopped or
+		// cannot see: with nothing due, no purge has fewer than
+		// DeadlineDays left (one falling due later closes later still).
+		p.put("PurgeDeadlineDaysLeftMin", float64(p.Tenants.DeadlineDays), metrics.None)
 	}
 	if !p.DryRun && len(due) > 0 {
 		ids := make([]string, len(due))

@@ -58,6 +58,11 @@ type Account struct {
 	EBSKey       string
 	Instances    []Instance
 
+	// TimeSyncDocument, when set, is the account's own document that runs
+	// chronyc: SendCommand must name it, with no parameters, instead of
+	// AWS-RunShellScript.
+	TimeSyncDocument string
+
 	// SSM: Ping maps an instance id to its agent's ping status ("Online",
 	// "ConnectionLost"); an instance not in it is not managed by SSM.
 	// Chrony is each instance's outcome of the chronyc command, and

@@ -31,10 +31,20 @@ type CloudTrailTrail struct {
 	KmsKeyId                  string `json:",omitempty"`
 	CloudWatchLogsLogGroupArn string `json:",omitempty"`
 	CloudWatchLogsRoleArn     string `json:",omitempty"`
+	// EventSelectors are the trail's basic event selectors; empty is what
+	// a trail gets when created: all management events, read and write.
+	EventSelectors []CloudTrailEventSelector `json:",omitempty"`
 	// Stopped makes GetTrailStatus report IsLogging false; seeded trails
 	// log by default.
 	Stopped          bool      `json:",omitempty"`
 	StartLoggingTime time.Time `json:",omitzero"`
+}
+
+// CloudTrailEventSelector is a basic event selector: which management
+// events (ReadWriteType All, ReadOnly or WriteOnly) a trail logs, if any.
+type CloudTrailEventSelector struct {
+	ReadWriteType           string
+	IncludeManagementEvents bool
 }
 
 // CloudTrailSeed is state to add to the CloudTrail simulator
@@ -72,8 +82,9 @@ func newCloudTrailService(s *Server) *Service {
 		// which Server.resolve handles too (it splits at the last dot).
 		TargetPrefix: "CloudTrail_20131101",
 		Operations: map[string]Handler{
-			"DescribeTrails": t.describeTrails,
-			"GetTrailStatus": t.getTrailStatus,
+			"DescribeTrails":    t.describeTrails,
+			"GetTrailStatus":    t.getTrailStatus,
+			"GetEventSelectors": t.getEventSelectors,
 		},
 		Dump: func() any { return t.State() },
 		Seed: func(data []byte) error {
@@ -265,6 +276,36 @@ func (t *CloudTrail) getTrailStatus(c *Call) (any, error) {
 		if tr.LogFileValidationEnabled {
 			out.LatestDigestDeliveryTime = epoch(c.Now.Add(-30 * time.Minute).Truncate(time.Second))
 		}
+	}
+	return out, nil
+}
+
+func (t *CloudTrail) getEventSelectors(c *Call) (any, error) {
+	var in struct{ TrailName string }
+	if err := c.DecodeJSON(&in); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tr := t.find(in.TrailName, c.Region)
+	if tr == nil {
+		return nil, NewError(400, "TrailNotFoundException", "Unknown trail: %s for the user: %s", in.TrailName, c.Account())
+	}
+	sel := tr.EventSelectors
+	if len(sel) == 0 {
+		sel = []CloudTrailEventSelector{{ReadWriteType: "All", IncludeManagementEvents: true}}
+	}
+	type selector struct {
+		ReadWriteType           string
+		IncludeManagementEvents bool
+		DataResources           []any
+	}
+	out := struct {
+		TrailARN       string
+		EventSelectors []selector
+	}{TrailARN: tr.TrailARN}
+	for _, s := range sel {
+		out.EventSelectors = append(out.EventSelectors, selector{s.ReadWriteType, s.IncludeManagementEvents, []any{}})
 	}
 	return out, nil
 }

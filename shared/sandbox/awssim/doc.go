@@ -1,7 +1,10 @@
 // Package awssim provides a control-plane simulator for the AWS services that
 // have no installable emulator on this project's machines: RDS (instances,
 // clusters, snapshots, parameter groups), EC2, SSM Run Command, KMS,
-// GuardDuty, CloudTrail, ELBv2, CloudWatch Logs, Lambda, STS, SNS and SQS.
+// GuardDuty, CloudTrail, ELBv2, CloudWatch Logs, Lambda, STS, SNS and SQS,
+// plus the SES v2 account and identity reads preflight makes (GetAccount,
+// GetEmailIdentity), which the sandbox's SES stand-in for sending,
+// aws-ses-v2-local, does not implement.
 //
 // One http.Handler serves every service on one port. It speaks each
 // service's real wire protocol exactly as aws-sdk-go-v2 expects it, so that
@@ -60,6 +63,8 @@
 //	AWS_ENDPOINT_URL_STS                         STS
 //	AWS_ENDPOINT_URL_SNS                         SNS
 //	AWS_ENDPOINT_URL_SQS                         SQS
+//	AWS_ENDPOINT_URL_SESV2                       SES v2 reads (preflight only; the
+//	                                             functions send through aws-ses-v2-local)
 //
 // Against a server this fast, aws-sdk-go-v2 sometimes loses a good response
 // to "use of closed network connection"; clients that must not retry for

@@ -35,6 +35,11 @@ type LambdaFunction struct {
 // functions replace functions of the same name.
 type LambdaSeed struct {
 	Functions []LambdaFunction
+	// ConcurrentExecutions and ReservedConcurrentExecutions set the
+	// account's concurrency quota and how much of it functions reserve,
+	// as GetAccountSettings reports them (when non-zero).
+	ConcurrentExecutions         int `json:",omitempty"`
+	ReservedConcurrentExecutions int `json:",omitempty"`
 }
 
 // LambdaState is the Lambda simulator's state (GET /_sim/state/lambda).
@@ -47,6 +52,9 @@ type Lambda struct {
 	srv       *Server
 	mu        sync.Mutex
 	functions map[string]*LambdaFunction
+	// concurrency is the account's quota (DefaultLambdaConcurrency when 0)
+	// and reserved the concurrency reserved by functions.
+	concurrency, reserved int
 }
 
 // Lambda returns the Lambda simulator's state.
@@ -62,8 +70,10 @@ func newLambdaService(s *Server) *Service {
 		Name:     "lambda",
 		Protocol: ProtocolRESTJSON,
 		Routes: map[string]Route{
-			"GET /2015-03-31/functions":     list,
-			"GET /2015-03-31/functions/{$}": list,
+			"GET /2015-03-31/functions":            list,
+			"GET /2015-03-31/functions/{$}":        list,
+			"GET /2016-08-19/account-settings":     {Operation: "GetAccountSettings", Handler: l.getAccountSettings},
+			"GET /2016-08-19/account-settings/{$}": {Operation: "GetAccountSettings", Handler: l.getAccountSettings},
 		},
 		Dump: func() any { return l.State() },
 		Seed: func(data []byte) error {
@@ -94,9 +104,18 @@ func (l *Lambda) Seed(seed LambdaSeed) error {
 			return fmt.Errorf("function %s: a function has one architecture", f.FunctionName)
 		}
 	}
+	if seed.ReservedConcurrentExecutions > max(seed.ConcurrentExecutions, DefaultLambdaConcurrency) {
+		return fmt.Errorf("reserved concurrency %d exceeds the account's %d", seed.ReservedConcurrentExecutions, max(seed.ConcurrentExecutions, DefaultLambdaConcurrency))
+	}
 	now := l.srv.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if seed.ConcurrentExecutions != 0 {
+		l.concurrency = seed.ConcurrentExecutions
+	}
+	if seed.ReservedConcurrentExecutions != 0 {
+		l.reserved = seed.ReservedConcurrentExecutions
+	}
 	for _, f := range seed.Functions {
 		if f.PackageType == "" {
 			f.PackageType = "Zip"
@@ -214,4 +233,22 @@ func (l *Lambda) listFunctions(c *Call) (any, error) {
 		out.Functions = append(out.Functions, j)
 	}
 	return out, nil
+}
+
+// DefaultLambdaConcurrency is the account's concurrent executions quota the
+// simulator reports unless LambdaSeed.ConcurrentExecutions says otherwise.
+const DefaultLambdaConcurrency = 1000
+
+func (l *Lambda) getAccountSettings(c *Call) (any, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	limit := l.concurrency
+	if limit == 0 {
+		limit = DefaultLambdaConcurrency
+	}
+	return map[string]any{
+		"AccountLimit": map[string]any{"ConcurrentExecutions": limit, "UnreservedConcurrentExecutions": limit - l.reserved,
+			"CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800, "TotalCodeSize": 80530636800},
+		"AccountUsage": map[string]any{"FunctionCount": len(l.functions), "TotalCodeSize": 0},
+	}, nil
 }

@@ -34,10 +34,21 @@ type SNSMessage struct {
 	Timestamp         time.Time
 }
 
+// SNSSubscription is a subscription to a topic; Pending until its
+// endpoint confirms it (an e-mail subscription's link).
+type SNSSubscription struct {
+	TopicArn string
+	Protocol string
+	Endpoint string
+	Pending  bool `json:",omitempty"`
+}
+
 // SNSSeed is state to add to the SNS simulator (POST /_sim/seed/sns):
-// topic ARNs that exist, or "*" to accept any topic.
+// topic ARNs that exist, or "*" to accept any topic, and subscriptions,
+// which GetTopicAttributes counts.
 type SNSSeed struct {
-	Topics []string
+	Topics        []string
+	Subscriptions []SNSSubscription `json:",omitempty"`
 }
 
 // SNSState is the SNS simulator's state (GET /_sim/state/sns).
@@ -51,6 +62,7 @@ type SNS struct {
 	srv      *Server
 	mu       sync.Mutex
 	topics   map[string]bool
+	subs     []SNSSubscription
 	messages []SNSMessage
 	seq      int
 }
@@ -68,8 +80,9 @@ func newSNSService(s *Server) *Service {
 		Protocol:     ProtocolQuery,
 		XMLNamespace: "http://sns.amazonaws.com/doc/2010-03-31/",
 		Operations: map[string]Handler{
-			"Publish":     n.publish,
-			"CreateTopic": n.createTopic,
+			"Publish":            n.publish,
+			"CreateTopic":        n.createTopic,
+			"GetTopicAttributes": n.getTopicAttributes,
 		},
 		Dump: func() any { return n.State() },
 		Seed: func(data []byte) error {
@@ -97,7 +110,40 @@ func (n *SNS) Seed(seed SNSSeed) error {
 	for _, t := range seed.Topics {
 		n.topics[t] = true
 	}
+	n.subs = append(n.subs, seed.Subscriptions...)
 	return nil
+}
+
+// getTopicAttributes answers the attributes a reader of a topic's health
+// needs: its ARN and how many subscriptions are confirmed and pending.
+func (n *SNS) getTopicAttributes(c *Call) (any, error) {
+	topic := c.Param("TopicArn")
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !topicARNRE.MatchString(topic) || !n.topics[topic] {
+		return nil, NewError(404, "NotFound", "Topic does not exist")
+	}
+	confirmed, pending := 0, 0
+	for _, s := range n.subs {
+		if s.TopicArn != topic {
+			continue
+		}
+		if s.Pending {
+			pending++
+		} else {
+			confirmed++
+		}
+	}
+	type entry struct {
+		Key   string `xml:"key"`
+		Value string `xml:"value"`
+	}
+	return struct {
+		Entries []entry `xml:"Attributes>entry"`
+	}{[]entry{
+		{"TopicArn", topic}, {"SubscriptionsConfirmed", fmt.Sprint(confirmed)}, {"SubscriptionsPending", fmt.Sprint(pending)},
+		{"SubscriptionsDeleted", "0"}, {"Owner", c.Account()},
+	}}, nil
 }
 
 // Messages returns every message published so far, oldest first.

@@ -3,6 +3,7 @@ package awssim
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,9 +91,21 @@ type SSMManagedInstance struct {
 	Commands         map[string]SSMCommandResult `json:",omitempty"`
 }
 
+// SSMDocument is a Command document of the account's own (as a stack
+// creates with AWS::SSM::Document) whose only step runs fixed shell lines
+// with aws:runShellScript and takes no parameters. SendCommand with its
+// name runs Commands as AWS-RunShellScript would run them as its
+// "commands" parameter; any parameter is refused, as AWS refuses a
+// parameter a document does not define.
+type SSMDocument struct {
+	Name     string
+	Commands []string
+}
+
 // SSMSeed is state to add to the SSM simulator (POST /_sim/seed/ssm).
 type SSMSeed struct {
 	Instances []SSMManagedInstance
+	Documents []SSMDocument `json:",omitempty"`
 }
 
 // SSMInvocation is one instance's copy of a sent command, as the state
@@ -124,7 +137,8 @@ type SSM struct {
 	mu        sync.Mutex
 	instances map[string]*SSMManagedInstance
 	commands  map[string]*ssmCommand
-	seq       int // orders commands sent within one clock tick
+	documents map[string][]string // the account's own documents by name
+	seq       int                 // orders commands sent within one clock tick
 }
 
 type ssmCommand struct {
@@ -153,7 +167,7 @@ func (s *Server) SSM() *SSM {
 }
 
 func newSSMService(s *Server) *Service {
-	m := &SSM{srv: s, instances: map[string]*SSMManagedInstance{}, commands: map[string]*ssmCommand{}}
+	m := &SSM{srv: s, instances: map[string]*SSMManagedInstance{}, commands: map[string]*ssmCommand{}, documents: map[string][]string{}}
 	return &Service{
 		Name:         "ssm",
 		Protocol:     ProtocolJSON11,
@@ -183,6 +197,14 @@ func ssmError(code, format string, args ...any) *APIError {
 // Seed adds (or replaces, by id) managed instances. Nothing is stored when
 // any instance is invalid.
 func (m *SSM) Seed(seed SSMSeed) error {
+	for i, d := range seed.Documents {
+		if !ssmDocumentNameRE.MatchString(d.Name) || strings.HasPrefix(strings.ToLower(d.Name), "aws") || strings.HasPrefix(strings.ToLower(d.Name), "amazon") {
+			return fmt.Errorf("document %d: Name %q is not 3-128 letters, digits, '_', '-' or '.' not starting with aws or amazon", i, d.Name)
+		}
+		if len(d.Commands) == 0 {
+			return fmt.Errorf("document %s: no commands", d.Name)
+		}
+	}
 	for i, in := range seed.Instances {
 		if !instanceIDRE.MatchString(in.InstanceId) && !strings.HasPrefix(in.InstanceId, "mi-") {
 			return fmt.Errorf("instance %d: InstanceId %q is neither an EC2 instance id (i-...) nor a managed node id (mi-...)", i, in.InstanceId)
@@ -207,6 +229,9 @@ func (m *SSM) Seed(seed SSMSeed) error {
 	now := m.srv.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for _, d := range seed.Documents {
+		m.documents[d.Name] = append([]string(nil), d.Commands...)
+	}
 	for _, in := range seed.Instances {
 		cmds := make(map[string]SSMCommandResult, len(in.Commands))
 		for k, v := range in.Commands {
@@ -418,6 +443,9 @@ type ssmInvocationJSON struct {
 	CommandPlugins    []ssmPluginJSON `json:",omitempty"`
 }
 
+// ssmDocumentNameRE is SSM's rule for document names.
+var ssmDocumentNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,128}$`)
+
 // ---- operations ----
 
 func (m *SSM) sendCommand(c *Call) (any, error) {
@@ -435,11 +463,22 @@ func (m *SSM) sendCommand(c *Call) (any, error) {
 	if err := c.DecodeJSON(&in); err != nil {
 		return nil, err
 	}
+	docName := in.DocumentName
+	if i := strings.LastIndex(docName, ":document/"); i >= 0 {
+		docName = docName[i+len(":document/"):]
+	}
+	m.mu.Lock()
+	ownLines, own := m.documents[docName]
+	m.mu.Unlock()
 	switch {
 	case in.DocumentName == "":
 		return nil, ssmError("ValidationException", "1 validation error detected: Value null at 'documentName' failed to satisfy constraint: Member must not be null")
-	case in.DocumentName != ssmShellDocument && !strings.HasSuffix(in.DocumentName, ":document/"+ssmShellDocument):
-		return nil, ssmError("InvalidDocument", "Document with name %s does not exist (the simulator runs %s only).", in.DocumentName, ssmShellDocument)
+	case own && len(in.Parameters) > 0:
+		for name := range in.Parameters {
+			return nil, ssmError("InvalidParameters", "Parameter \"%s\" is not defined in document %s.", name, docName)
+		}
+	case !own && docName != ssmShellDocument:
+		return nil, ssmError("InvalidDocument", "Document with name %s does not exist (the simulator runs %s and the account's seeded documents only).", in.DocumentName, ssmShellDocument)
 	case len(in.Targets) > 0:
 		return nil, ssmError("InvalidParameters", "the simulator sends commands to InstanceIds only, not Targets")
 	case len(in.InstanceIds) == 0:
@@ -457,6 +496,9 @@ func (m *SSM) sendCommand(c *Call) (any, error) {
 		}
 	}
 	lines := in.Parameters["commands"]
+	if own {
+		lines = ownLines
+	}
 	for name, vals := range in.Parameters {
 		switch name {
 		case "commands", "workingDirectory":
@@ -503,7 +545,7 @@ func (m *SSM) sendCommand(c *Call) (any, error) {
 	}
 	m.seq++
 	cmd := &ssmCommand{
-		id: newRequestID(), seq: m.seq, document: ssmShellDocument, lines: script, comment: in.Comment,
+		id: newRequestID(), seq: m.seq, document: docName, lines: script, comment: in.Comment,
 		params: in.Parameters, requested: c.Now.UTC().Truncate(time.Millisecond), timeout: timeout,
 		instanceIDs: ids, invocations: map[string]*ssmInvocation{},
 	}

@@ -331,3 +331,38 @@ func TestSSM_SeedRejectsBadInstances(t *testing.T) {
 		t.Errorf("Delay = %v, want 2s", time.Duration(d))
 	}
 }
+
+// TestSSM_OwnDocumentRunsOnlyItsCommands: a document of the account's own
+// runs its fixed lines, takes no parameters, and is recorded by name; an
+// unknown document is refused as AWS refuses it.
+func TestSSM_OwnDocumentRunsOnlyItsCommands(t *testing.T) {
+	srv, client, clock := newSSM(t)
+	const doc = "pledge-prod-chronyc-tracking"
+	if err := srv.SSM().Seed(awssim.SSMSeed{Documents: []awssim.SSMDocument{{Name: doc, Commands: []string{chronyc}}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.SendCommand(context.Background(), &ssm.SendCommandInput{
+		DocumentName: aws.String("arn:aws:ssm:ap-northeast-1:000000000000:document/" + doc), InstanceIds: []string{good},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	inv := invocations(t, client, aws.ToString(out.Command.CommandId), 0)[good]
+	if inv.Status != ssmtypes.CommandInvocationStatusSuccess || aws.ToString(inv.CommandPlugins[0].Output) != chronyFixture(t, "amazon-ipv4.csv") || aws.ToString(inv.DocumentName) != doc {
+		t.Errorf("own document: %s %s %q", inv.Status, aws.ToString(inv.DocumentName), aws.ToString(inv.CommandPlugins[0].Output))
+	}
+	for name, in := range map[string]*ssm.SendCommandInput{
+		"ParameterRefused": {DocumentName: aws.String(doc), InstanceIds: []string{good}, Parameters: map[string][]string{"commands": {"reboot"}}},
+		"UnknownDocument":  {DocumentName: aws.String("pledge-staging-chronyc-tracking"), InstanceIds: []string{good}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := client.SendCommand(context.Background(), in); err == nil {
+				t.Errorf("SendCommand %s with %v succeeded", aws.ToString(in.DocumentName), in.Parameters)
+			}
+		})
+	}
+	if err := srv.SSM().Seed(awssim.SSMSeed{Documents: []awssim.SSMDocument{{Name: "AWS-Mine", Commands: []string{"x"}}}}); err == nil {
+		t.Error("a document named AWS-... was seeded")
+	}
+}

@@ -20,6 +20,7 @@ const (
 // resources.
 func Config() config.Config {
 	return config.Config{
+		Stage:            "prod",
 		Region:           "ap-northeast-1",
 		Timezone:         "Asia/Tokyo",
 		LogRetentionDays: 400,

@@ -20,6 +20,12 @@
 //     listeners on new and old TLS policies, log groups kept too briefly,
 //     buckets with and without a TLS-only policy, and one denied call
 //     (SeedVerification).
+//   - Preflight: the SES account out of the sandbox with the sender's
+//     domain verified, the ops topic with a confirmed subscription, and one
+//     prerequisite left missing on purpose: the trail logs no management
+//     events (SeedPreflight, PreflightMissing).
+//   - Global events: an IAM event (root creates an access key) arriving
+//     with region us-east-1, as the global stack forwards it (Findings).
 //
 // Each part has a Seed function that works against the stand-ins and an
 // expectation the demo and the integration tests compare the outcome with.

@@ -47,17 +47,22 @@ type Finding struct {
 	File string
 	// Why the scenario sends it.
 	Why string
+	// Global marks an event of a global service, which AWS delivers in
+	// us-east-1 only: it reaches the home region through the global stack's
+	// forwarding rule, unchanged, so it arrives with region us-east-1.
+	Global bool
 }
 
 // Findings are the events the demo delivers, in order. The second delivery
 // of the first is EventBridge's at-least-once delivery: it must produce
 // nothing more.
 var Findings = []Finding{
-	{"guardduty-s3-attack-sequence.json", "Critical S3 attack sequence on keys under tenants/tenant-10/"},
-	{"guardduty-s3-attack-sequence.json", "the same finding delivered again"},
-	{"guardduty-ec2-ssh-brute-force.json", "Low finding on an instance tagged for tenant-1: below the threshold, ops only"},
-	{"cloudtrail-stop-logging.json", "CloudTrail logging stopped: platform-wide"},
-	{"cloudtrail-describe-instances.json", "a routine call outside the catalogue: ignored"},
+	{File: "guardduty-s3-attack-sequence.json", Why: "Critical S3 attack sequence on keys under tenants/tenant-10/"},
+	{File: "guardduty-s3-attack-sequence.json", Why: "the same finding delivered again"},
+	{File: "guardduty-ec2-ssh-brute-force.json", Why: "Low finding on an instance tagged for tenant-1: below the threshold, ops only"},
+	{File: "cloudtrail-stop-logging.json", Why: "CloudTrail logging stopped: platform-wide"},
+	{File: "cloudtrail-describe-instances.json", Why: "a routine call outside the catalogue: ignored"},
+	{File: "cloudtrail-root-create-access-key.json", Why: "the root user created an access key: an IAM (global) event forwarded from us-east-1", Global: true},
 }
 
 // Retime moves an event's times (the envelope's time, GuardDuty's

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -26,7 +27,7 @@ import (
 const (
 	RegistryTable     = "pledge-tenants"
 	PurgeQueue        = "pledge-purge"
-	SigningKeyAlias   = "alias/pledge-deletion-certificates"
+	SigningKeyAlias   = "alias/pledge-prod-deletion-certificates" // as the stack names it for stage "prod"
 	OpsTopicARN       = "arn:aws:sns:ap-northeast-1:000000000000:pledge-ops"
 	TenantPrefixStray = "tenants/tenant-1-old.zip" // starts with "tenants/tenant-1": nobody's data
 )
@@ -272,11 +273,16 @@ func TenantFingerprints(ctx context.Context, c *s3.Client) (map[string]Fingerpri
 	tmpl := Config().Tenants.PrefixTemplate
 	root := tmpl[:strings.Index(tmpl, "{tenant}")]
 	lines := map[string][]string{}
-	p := s3.NewListObjectVersionsPaginator(c, &s3.ListObjectVersionsInput{Bucket: aws.String(TenantBucket)})
+	// Keys are listed URL-encoded, so that keys XML cannot carry (control
+	// characters) are fingerprinted too.
+	p := s3.NewListObjectVersionsPaginator(c, &s3.ListObjectVersionsInput{Bucket: aws.String(TenantBucket), EncodingType: s3types.EncodingTypeUrl})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", TenantBucket, err)
+		}
+		if err := decodeKeys(page); err != nil {
+			return nil, err
 		}
 		owner := func(key string) string {
 			rest, ok := strings.CutPrefix(key, root)
@@ -308,4 +314,35 @@ func TenantFingerprints(ctx context.Context, c *s3.Client) (map[string]Fingerpri
 		out[id] = Fingerprint{Versions: len(ls), SHA256: hex.EncodeToString(h.Sum(nil))}
 	}
 	return out, nil
+}
+
+// decodeKeys URL-decodes a listing page's keys and next marker, in place,
+// when S3 encoded them (EncodingType=url); the paginator then sends the
+// decoded marker.
+func decodeKeys(page *s3.ListObjectVersionsOutput) error {
+	if page.EncodingType != s3types.EncodingTypeUrl {
+		return nil
+	}
+	dec := func(p *string) error {
+		if p == nil {
+			return nil
+		}
+		s, err := url.QueryUnescape(*p)
+		if err != nil {
+			return fmt.Errorf("list %s: key %q does not URL-decode: %w", TenantBucket, *p, err)
+		}
+		*p = s
+		return nil
+	}
+	for i := range page.Versions {
+		if err := dec(page.Versions[i].Key); err != nil {
+			return err
+		}
+	}
+	for i := range page.DeleteMarkers {
+		if err := dec(page.DeleteMarkers[i].Key); err != nil {
+			return err
+		}
+	}
+	return dec(page.NextKeyMarker)
 }

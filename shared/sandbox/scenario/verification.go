@@ -39,6 +39,11 @@ const (
 	KeyRotating = "5c0f2d4e-7a1b-4c3d-8e9f-0a1b2c3d4e01"
 	KeyStatic   = "5c0f2d4e-7a1b-4c3d-8e9f-0a1b2c3d4e02"
 
+	// TimeSyncDocument is the stack's own SSM document that runs chronyc
+	// and nothing else (as infra/stack names it for stage "prod"); the
+	// verifier sends its command with it.
+	TimeSyncDocument = "pledge-prod-chronyc-tracking"
+
 	// Trail is the organisation's CloudTrail trail, logging as promised.
 	Trail       = "pledge-org-trail"
 	TrailBucket = "pledge-cloudtrail-111122223333"
@@ -122,12 +127,13 @@ func VerifierConfig(base config.Config) config.Config {
 }
 
 // Env returns the variables the verifier needs besides the sandbox's own
-// (sandbox.Sandbox.Env) and PLEDGE_CONFIG: the evidence bucket and the ops
-// topic.
+// (sandbox.Sandbox.Env) and PLEDGE_CONFIG: the evidence bucket, the ops
+// topic and the time-sync document.
 func (w VerificationWorld) Env() []string {
 	return []string{
 		"PLEDGE_EVIDENCE_BUCKET=" + EvidenceBucket,
 		"PLEDGE_OPS_TOPIC_ARN=" + w.OpsTopicARN,
+		"PLEDGE_TIMESYNC_DOCUMENT=" + TimeSyncDocument,
 	}
 }
 
@@ -170,7 +176,7 @@ func SeedVerification(ctx context.Context, d TenantDeps, now time.Time) (Verific
 	}); err != nil {
 		return w, fmt.Errorf("seed EC2 instances: %w", err)
 	}
-	ssm := awssim.SSMSeed{}
+	ssm := awssim.SSMSeed{Documents: []awssim.SSMDocument{{Name: TimeSyncDocument, Commands: []string{check.ChronycCommand}}}}
 	for id, fixture := range map[string]string{InstanceSynced: chronySynced, InstanceDrifting: chronyDrifting, InstanceUnsynced: chronyUnsynced, InstanceUntagged: chronyUntagged} {
 		inst, err := chronyInstance(id, fixture)
 		if err != nil {

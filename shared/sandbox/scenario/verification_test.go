@@ -235,7 +235,7 @@ func TestSeedVerification_SeedsWithoutDisturbingTheOtherParts(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("verifier's config: %v", err)
 		}
-		if got, want := strings.Join(w.Env(), " "), "PLEDGE_EVIDENCE_BUCKET="+scenario.EvidenceBucket+" PLEDGE_OPS_TOPIC_ARN="+scenario.OpsTopicARN; got != want {
+		if got, want := strings.Join(w.Env(), " "), "PLEDGE_EVIDENCE_BUCKET="+scenario.EvidenceBucket+" PLEDGE_OPS_TOPIC_ARN="+scenario.OpsTopicARN+" PLEDGE_TIMESYNC_DOCUMENT="+scenario.TimeSyncDocument; got != want {
 			t.Errorf("env %q, want %q", got, want)
 		}
 		// The verifier lists Lambda functions: the sandbox must point the

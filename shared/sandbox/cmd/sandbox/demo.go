@@ -35,6 +35,7 @@ type demoRun struct {
 }
 
 var steps = []step{
+	{"Prerequisites (preflight, as an operator runs it before deploying)", preflightStep},
 	{"Backups (snapshot-rotator)", rotatorStep},
 	{"Tenant data purge (tenant-purger)", purgerStep},
 	{"Incident notices (finding-notifier)", notifierStep},

@@ -58,6 +58,9 @@ func notifierStep(ctx context.Context, d *demoRun) ([]string, error) {
 		if i == 1 && (len(res.Queued) != 0 || res.Ops == "published") {
 			wrong = append(wrong, "the duplicate delivery produced more notices")
 		}
+		if f.Global && (res.Outcome != notify.OutcomeAccepted || !strings.Contains(string(raw), `"region":"us-east-1"`)) {
+			wrong = append(wrong, fmt.Sprintf("the global event %s (region us-east-1) was not accepted: %s", f.File, res.Outcome))
+		}
 	}
 
 	msgs, err := d.w.sb.Sim.SQS().Messages(scenario.NoticeQueue)

@@ -27,6 +27,8 @@ type world struct {
 	tenants scenario.TenantWorld
 	// notices is the notifier's seeded state (ledger, notice queue).
 	notices scenario.NoticeWorld
+	// preflight is what preflight is told and must find.
+	preflight scenario.PreflightWorld
 	// extra are the PLEDGE_* resource variables the functions need.
 	extra []string
 }
@@ -78,6 +80,9 @@ func (w *world) seedAll(ctx context.Context) error {
 		return err
 	}
 	w.extra = appendMissing(w.extra, vw.Env()...)
+	if w.preflight, err = scenario.SeedPreflight(w.sb.Sim, tw.SigningKeyID); err != nil {
+		return err
+	}
 	return nil
 }
 

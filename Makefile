@@ -157,9 +157,10 @@ bench-coldstart: $(addprefix bin/host/,$(addsuffix /bootstrap,$(HOST_FUNCTIONS) 
 	PLEDGE_BOOTSTRAPS=$(CURDIR)/bin/host go test -run '^$$' -bench ColdStart -benchtime 20x -count 1 ./shared/runtimeapi
 
 .PHONY: bench
-bench: bench-coldstart $(TOOLS)/minio $(TOOLS)/s5cmd ## run the benchmarks (cold starts, Go benchmarks, then the purge engine against s5cmd on MinIO)
+bench: bench-coldstart $(TOOLS)/minio $(TOOLS)/s5cmd ## run the benchmarks (cold starts, Go benchmarks, the purge engine against s5cmd on MinIO, the plan CLI on 1M snapshots)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 ./shared/retention ./shared/snapshot ./shared/notify ./shared/verify ./shared/purge
 	shared/purge/bench.sh
+	functions/snapshot-rotator/bench-plan.sh
 
 # ---- CDK -------------------------------------------------------------------
 

@@ -20,6 +20,11 @@ func TestValidate_TagKeyLength(t *testing.T) {
 		{"", false},
 		{"aws:x", false},
 		{"bad*key", false},
+		{"Ⅻ-²", true},           // numbers beyond digits (\p{N})
+		{"a\tb\nc\fd\re", true}, // \s is ASCII white space...
+		{"a\vb", false},         // ...without \v
+		{"a\u00a0b", false},     // nor other spaces
+		{"a\xffb", false},       // nor invalid UTF-8
 	} {
 		c := example(t)
 		c.Backup.Policies[0].Targets.Tags = map[string]string{tc.key: "v"}

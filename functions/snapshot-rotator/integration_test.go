@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/pledge-dev/pledge/shared/sandbox/awssim"
 	"github.com/pledge-dev/pledge/shared/sandbox/sandboxtest"
 	"github.com/pledge-dev/pledge/shared/sandbox/scenario"
+	"github.com/pledge-dev/pledge/shared/schedule"
 	"github.com/pledge-dev/pledge/shared/snapshot"
 )
 
@@ -121,6 +123,43 @@ func TestRotator_Sandbox(t *testing.T) {
 			t.Errorf("snapshot %s is not Pledge's to delete, but it is gone", id)
 		}
 	}
+	// Copies and impostors tagged as the policy's are reported every run,
+	// with why (the copy's source comes from RDS's answer), never deleted.
+	var unrecognised []string
+	for _, o := range res[0].Targets {
+		for _, u := range o.Unrecognised {
+			unrecognised = append(unrecognised, u.ID)
+			if !slices.Contains(w.keep, u.ID) {
+				t.Errorf("unrecognised %s is not one of the seeded impostors", u.ID)
+			}
+		}
+	}
+	if len(unrecognised) != 4 {
+		t.Errorf("unrecognised %v, want the 3 instance and 1 cluster impostors", unrecognised)
+	}
+	var whys string
+	for _, o := range res[0].Targets {
+		for _, u := range o.Unrecognised {
+			whys += u.Why + "\n"
+		}
+	}
+	for _, want := range []string{"it is a copy of arn:aws:rds:us-west-2:111122223333:snapshot:", "it is a copy of arn:aws:rds:us-west-2:111122223333:cluster-snapshot:", "its name is not the one policy", "it was originally created at"} {
+		if !strings.Contains(whys, want) {
+			t.Errorf("no impostor reported with %q:\n%s", want, whys)
+		}
+	}
+	// Legacy-named snapshots rotate: the old ones past the tiers are gone.
+	legacyDeleted := 0
+	for _, o := range res[0].Targets {
+		for _, id := range o.Deleted {
+			if !strings.HasPrefix(id, "pledge-"+strconv.Itoa(len(scenario.Policy))+"-") {
+				legacyDeleted++
+			}
+		}
+	}
+	if legacyDeleted == 0 {
+		t.Error("no legacy-named snapshot was deleted: they would be orphaned")
+	}
 	if unsel := res[0].Unselected; len(unsel) != 1 || unsel[0].ID != "billing-aurora-1" {
 		t.Errorf("unselected = %+v, want the Aurora member instance", unsel)
 	}
@@ -192,21 +231,19 @@ func TestRotator_Sandbox_Throttling(t *testing.T) {
 
 func TestRotator_Sandbox_NewestStillCreatingHaltsDeletion(t *testing.T) {
 	w := setup(t)
-	first := w.invoke(t)
-	// The slot's snapshot is still being created when a later slot fires.
-	for _, o := range first[0].Targets {
-		var err error
-		if o.Target.Kind == snapshot.Cluster {
-			err = w.sb.Sim.RDS().SetClusterSnapshotStatus(o.Created, "creating")
-		} else {
-			err = w.sb.Sim.RDS().SetSnapshotStatus(o.Created, "creating")
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	// The previous slot's snapshots are still being created when this slot
+	// fires. (A real run always acts for the real clock's slot, so the
+	// test cannot fire a later slot instead.)
+	loc, _ := time.LoadLocation("Asia/Tokyo")
+	hourly, _ := schedule.Parse("rate(1 hour)")
+	prev := hourly.Slot(w.now, loc).Add(-time.Hour)
+	if err := w.sb.Sim.RDS().SetSnapshotStatus(snapshot.Name(scenario.Policy, scenario.OrdersDB, prev), "creating"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sb.Sim.RDS().SetClusterSnapshotStatus(snapshot.Name(scenario.Policy, scenario.BillingDB, prev), "creating"); err != nil {
+		t.Fatal(err)
 	}
 	before := len(w.snapshots())
-	os.WriteFile(w.evFile, runner.ScheduledEventJSON(w.now.Add(time.Hour), map[string]string{"policy": scenario.Policy}), 0o600)
 	res := w.invoke(t)
 	for _, o := range res[0].Targets {
 		if len(o.Deleted) != 0 || !strings.Contains(o.Halted, "is creating") {
@@ -215,5 +252,33 @@ func TestRotator_Sandbox_NewestStillCreatingHaltsDeletion(t *testing.T) {
 	}
 	if got := len(w.snapshots()); got != before+2 {
 		t.Errorf("snapshots %d → %d, want only the two new slot snapshots added", before, got)
+	}
+}
+
+// TestRotator_Sandbox_FutureEventCreatesNothing: an event for a slot an hour
+// ahead (invoke -event with a future time) is refused by a real run and
+// previewed by a dry run; -now without -dry-run is refused before anything.
+func TestRotator_Sandbox_FutureEventCreatesNothing(t *testing.T) {
+	w := setup(t)
+	before := w.snapshots()
+	if err := os.WriteFile(w.evFile, runner.ScheduledEventJSON(w.now.Add(time.Hour), map[string]string{"policy": scenario.Policy}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := sandboxtest.Invoke(t, w.sb, w.bin, w.env, "invoke", "-event", w.evFile)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "ahead of the real clock") {
+		t.Errorf("future event: exit %d, stderr %s", r.Code, r.Stderr)
+	}
+	r = sandboxtest.Invoke(t, w.sb, w.bin, w.env, "invoke", "-now", w.now.Add(time.Hour).Format(time.RFC3339))
+	if r.Code != 2 || !strings.Contains(r.Stderr, "-now needs -dry-run") {
+		t.Errorf("-now without -dry-run: exit %d, stderr %s", r.Code, r.Stderr)
+	}
+	dry := w.invoke(t, "-dry-run")
+	loc, _ := time.LoadLocation("Asia/Tokyo")
+	hourly, _ := schedule.Parse("rate(1 hour)")
+	if want := hourly.Slot(w.now.Add(time.Hour), loc).UTC(); !dry[0].Slot.Equal(want) {
+		t.Errorf("dry run previews slot %s, want %s", dry[0].Slot, want)
+	}
+	if after := w.snapshots(); len(after) != len(before) {
+		t.Errorf("snapshots %d → %d: nothing may change", len(before), len(after))
 	}
 }

@@ -28,6 +28,7 @@ func main() {
 		Name:         name,
 		Setup:        setup,
 		DefaultEvent: func(now time.Time) []byte { return runner.ScheduledEventJSON(now, nil) },
+		RealTimeOnly: true, // snapshots are created and deleted by the real clock
 		Commands: map[string]runner.Command{
 			"plan": {Usage: "[--keep-last N] [--keep-hourly N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--keep-yearly N] [--tz ZONE] < snapshots.json", Run: func(args []string, stdin io.Reader, stdout, _ io.Writer) error { return runPlan(args, stdin, stdout) }},
 		},

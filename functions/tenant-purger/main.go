@@ -37,6 +37,7 @@ func main() {
 		Name:         name,
 		Setup:        setup,
 		DefaultEvent: func(now time.Time) []byte { return runner.ScheduledEventJSON(now, nil) },
+		RealTimeOnly: true, // claims and deletions follow the real clock
 	})
 }
 

@@ -68,8 +68,10 @@ type Certificate struct {
 	// Retained lists the versions left in place, with why.
 	Retained []Retained   `json:"retained"`
 	Backups  BackupExpiry `json:"backups"`
-	Issuer   string       `json:"issuer"`
-	IssuedAt Time         `json:"issued_at"`
+	// Promise is the promised purge window, when known.
+	Promise  *Promise `json:"promise,omitempty"`
+	Issuer   string   `json:"issuer"`
+	IssuedAt Time     `json:"issued_at"`
 	// Signing names the key and algorithm; Signer.Sign fills it in before
 	// signing, so the signature covers it.
 	Signing Signing `json:"signing"`
@@ -147,6 +149,8 @@ type Input struct {
 	Zone     *time.Location
 	Issuer   string
 	IssuedAt time.Time
+	// Promise is the tenant's promised purge window (optional).
+	Promise *Promise
 }
 
 var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -172,6 +176,9 @@ func New(in Input) (Certificate, error) {
 	case in.IssuedAt.IsZero():
 		return Certificate{}, fmt.Errorf("certificate for tenant %s: no issue time", r.TenantID)
 	}
+	if err := in.Promise.check(); err != nil {
+		return Certificate{}, fmt.Errorf("certificate for tenant %s: %w", r.TenantID, err)
+	}
 	zone := in.Zone
 	if zone == nil {
 		zone = time.UTC
@@ -191,6 +198,7 @@ func New(in Input) (Certificate, error) {
 		FirstDeletion: At(r.FirstDeletion), LastDeletion: At(r.LastDeletion),
 		Manifest: Manifest{SHA256: in.Manifest.SHA256, Lines: in.Manifest.Lines, Parts: in.Manifest.Parts, Encoding: ManifestEncoding, Index: Index{Key: in.Manifest.IndexKey, SHA256: in.Manifest.IndexSHA256}},
 		Retained: []Retained{}, Backups: backups, Issuer: in.Issuer, IssuedAt: At(in.IssuedAt),
+		Promise: in.Promise,
 	}
 	if r.Counts.Versions+r.Counts.DeleteMarkers == 0 {
 		c.FirstDeletion, c.LastDeletion = At(in.IssuedAt), At(in.IssuedAt)

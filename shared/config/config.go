@@ -102,6 +102,19 @@ type Tenants struct {
 	GracePeriodDays int `json:"gracePeriodDays"`
 	// DeadlineDays after the grace period by which the purge must be done.
 	DeadlineDays int `json:"deadlineDays"`
+	// GracePeriodMonths gives the grace period in calendar months instead
+	// of days: the purge falls due once this many months have passed from
+	// the day after the contract ended (see PurgeWindow). At most one of
+	// GracePeriodDays and GracePeriodMonths is non-zero.
+	GracePeriodMonths int `json:"gracePeriodMonths,omitempty"`
+	// PurgeDays are the weekdays ("Mon" to "Sun") on which a purge may
+	// start: it falls due on the first of them that begins after the grace
+	// period. Empty: any day.
+	PurgeDays []string `json:"purgeDays,omitempty"`
+	// Zone is the configuration's Timezone, in which grace periods, purge
+	// days and deadlines are counted. It is not part of the section's JSON:
+	// Decode copies it in. Empty means DefaultTimezone.
+	Zone string `json:"-"`
 	// Schedule of the daily sweep for due tenants.
 	Schedule string `json:"schedule"`
 	// AdvanceNoticeDays before the purge, ops receive the dry-run summary.
@@ -245,6 +258,7 @@ func (c *Config) applyDefaults() {
 	if c.Timezone == "" {
 		c.Timezone = DefaultTimezone
 	}
+	c.Tenants.Zone = c.Timezone
 	if c.LogRetentionDays == 0 {
 		c.LogRetentionDays = DefaultLogRetentionDays
 	}

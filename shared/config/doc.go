@@ -11,8 +11,11 @@
 //   - Stored times are UTC; periods (a backup "day", a notice's local time)
 //     are cut in Timezone, which defaults to Asia/Tokyo.
 //   - A keep count of -1 means unlimited, 0 means the tier is off.
-//   - The tenant purge window opens GracePeriodDays after termination and
-//     closes DeadlineDays after that: a purge must finish inside the window.
+//   - The tenant purge window opens GracePeriodDays after termination (or
+//     once GracePeriodMonths calendar months have passed from the day after
+//     the contract ended), moved to the first of PurgeDays when those are
+//     set, and closes DeadlineDays after that: a purge must finish inside
+//     the window. Tenants.PurgeWindow computes it, in Timezone.
 //   - Every validation error names the field, the bad value, and what would
 //     be valid.
 //   - Validation refuses what could only fail later or silently: a bucket

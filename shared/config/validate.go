@@ -227,6 +227,7 @@ func (b Backup) validate(k *checker, loc *time.Location) {
 			k.fail(f+".pointInTimeRecoveryDays", p.PointInTimeRecoveryDays, "0 (nothing promised) to 35, the longest automated-backup retention RDS allows")
 		}
 	}
+	b.validateSnapshotNames(k)
 }
 
 // TenantPlaceholder is replaced by a tenant's id in PrefixTemplate.
@@ -267,9 +268,10 @@ func (t Tenants) validate(k *checker) {
 		k.fail("tenants.deadlineDays", t.DeadlineDays, "1 to 3650 days after the grace period by which the purge must finish")
 	}
 	checkSchedule(k, "tenants.schedule", t.Schedule)
-	if t.AdvanceNoticeDays < 0 || (t.GracePeriodDays >= 0 && t.AdvanceNoticeDays > t.GracePeriodDays) {
-		k.fail("tenants.advanceNoticeDays", t.AdvanceNoticeDays, fmt.Sprintf("0 (off) to the grace period (%d days)", t.GracePeriodDays))
+	if g := t.MinGraceDays(); t.AdvanceNoticeDays < 0 || (g >= 0 && t.AdvanceNoticeDays > g) {
+		k.fail("tenants.advanceNoticeDays", t.AdvanceNoticeDays, fmt.Sprintf("0 (off) to the grace period (%s)", t.graceText()))
 	}
+	t.validateWindow(k)
 	if t.DeadlineAlarmDays < 1 || (t.DeadlineDays >= 1 && t.DeadlineAlarmDays >= t.DeadlineDays) {
 		k.fail("tenants.deadlineAlarmDays", t.DeadlineAlarmDays, fmt.Sprintf("1 to %d days, fewer than deadlineDays, so the alarm comes before the deadline", max(1, t.DeadlineDays-1)))
 	}

@@ -127,8 +127,8 @@ func (p *Purger) handleMessage(ctx context.Context, rec events.SQSMessage) (Outc
 			return o, fmt.Errorf("read tenant %s: %w", m.TenantID, err)
 		}
 		o.Action = ActionPlanned
-		if !t.Due(p.now()) {
-			o.Action, o.Reason = ActionRefused, fmt.Sprintf("tenant is %s and not due", t.Status)
+		if why := t.Blocked(p.Tenants, p.now()); why != "" {
+			o.Action, o.Reason = ActionRefused, fmt.Sprintf("tenant is %s: %s", t.Status, why)
 			return o, nil
 		}
 		plan, err := p.plan(ctx, t)

@@ -18,15 +18,21 @@
 //     once the control plane is fixed, and the errors and dead-letter alarms
 //     tell ops. Swallowing an invalid event instead would lose it silently.
 //   - The daily scheduled event sweeps the registry: every tenant whose purge
-//     is due (terminated past its grace period, or purging and unfinished)
-//     is enqueued on the purge queue, one tenant a message. Tenants whose
-//     purge falls due within Tenants.AdvanceNoticeDays get a dry-run plan
-//     and ops receive its summary (objects, versions, delete markers and
-//     bytes per tenant) on the ops SNS topic, which is how ops receive email
-//     here; it is a daily digest while any purge is upcoming. The EMF metric
-//     PurgeDeadlineDaysLeftMin is the fewest days any unfinished purge has
-//     left before its deadline; the stack alarms when it falls below
-//     Tenants.DeadlineAlarmDays, days before a deadline is missed.
+//     may start (terminated past its grace period, ops noticed for long
+//     enough, on a purge day: tenant.Tenant.Blocked; or purging and
+//     unfinished) is enqueued on the purge queue, one tenant a message.
+//     Tenants whose purge falls due within Tenants.AdvanceNoticeDays (plus
+//     one sweep interval), or is due but waits for the notice, get a
+//     dry-run plan and ops receive its summary (objects, versions, delete
+//     markers and bytes per tenant) on the ops SNS topic, which is how ops
+//     receive email here; it is a daily digest while any purge is upcoming.
+//     Once published, the first notice of each termination is recorded in
+//     the registry (notice_sent_at), and no purge starts until
+//     AdvanceNoticeDays after it, however old the termination. The EMF
+//     metric PurgeDeadlineDaysLeftMin is the fewest days any unfinished
+//     purge (due, running or waiting) has left before its deadline; the
+//     stack alarms when it falls below Tenants.DeadlineAlarmDays, days
+//     before a deadline is missed.
 //   - Purge-queue batches (one tenant a message) purge one tenant: the
 //     registry's conditional StartPurge claims it for this invocation's
 //     request id (it refuses active, reinstated and not-yet-due tenants);

@@ -124,7 +124,8 @@ func (p *Purger) issue(ctx context.Context, t tenant.Tenant, res purge.Result, s
 			return certFiles{}, fmt.Errorf("tenant %s: %w", t.ID, err)
 		}
 	case errors.Is(err, evidence.ErrNotFound):
-		cert, err := certificate.New(certificate.Input{Result: res, Manifest: sealed, Policies: p.Backups, Zone: p.zone(), Issuer: p.Issuer, IssuedAt: p.now().UTC()})
+		cert, err := certificate.New(certificate.Input{Result: res, Manifest: sealed, Policies: p.Backups, Zone: p.zone(), Issuer: p.Issuer, IssuedAt: p.now().UTC(),
+			Promise: certificate.PromiseOf(t.Terminated, t.PurgeDue, t.PurgeDeadline)})
 		if err != nil {
 			return certFiles{}, err
 		}

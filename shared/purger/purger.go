@@ -49,6 +49,7 @@ type Registry interface {
 	Due(ctx context.Context, now time.Time) ([]tenant.Tenant, error)
 	Upcoming(ctx context.Context, now time.Time, days int) ([]tenant.Tenant, error)
 	StartPurge(ctx context.Context, id, owner string, now time.Time) (tenant.Tenant, error)
+	RecordNotice(ctx context.Context, id string, terminated time.Time) (time.Time, error)
 	SaveCheckpointAs(ctx context.Context, id, owner string, blob []byte) error
 	MarkPurged(ctx context.Context, id string, at time.Time) error
 }

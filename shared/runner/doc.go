@@ -13,4 +13,10 @@
 // The configuration comes from -config (a configuration file or a cdk.json),
 // else PLEDGE_CONFIG, else ./cdk.json. Functions may add subcommands (such
 // as the rotator's `plan`).
+//
+// -now moves the function's clock. For a function marked RealTimeOnly (the
+// tenant-purger and the snapshot-rotator, whose real runs delete or create
+// data) it is accepted only with -dry-run: deletions, purge claims and
+// snapshot creation always follow the real clock, and their domain code
+// checks the wall clock again on its own.
 package runner

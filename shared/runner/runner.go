@@ -55,6 +55,11 @@ type Function struct {
 	DefaultEvent func(now time.Time) []byte
 	// Commands are extra subcommands by name.
 	Commands map[string]Command
+	// RealTimeOnly marks a function whose real runs delete or create data
+	// (the tenant-purger, the snapshot-rotator): `invoke -now` is refused
+	// without -dry-run, since those acts always follow the real clock. A
+	// dry run may preview any time.
+	RealTimeOnly bool
 }
 
 // Main runs f and exits.
@@ -85,7 +90,11 @@ func startLambda(f Function) {
 // Run is Main without the process: it returns the exit code.
 func Run(ctx context.Context, f Function, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	usage := func() {
-		fmt.Fprintf(stderr, "usage:\n  %s invoke [-event FILE|-] [-dry-run] [-config FILE] [-now TIME] [-timeout DURATION]\n", f.Name)
+		if f.RealTimeOnly {
+			fmt.Fprintf(stderr, "usage:\n  %s invoke [-event FILE|-] [-dry-run [-now TIME]] [-config FILE] [-timeout DURATION]\n", f.Name)
+		} else {
+			fmt.Fprintf(stderr, "usage:\n  %s invoke [-event FILE|-] [-dry-run] [-config FILE] [-now TIME] [-timeout DURATION]\n", f.Name)
+		}
 		names := make([]string, 0, len(f.Commands))
 		for n := range f.Commands {
 			names = append(names, n)
@@ -119,13 +128,21 @@ func Run(ctx context.Context, f Function, args []string, stdin io.Reader, stdout
 	eventFile := fs.String("event", "", "event JSON file, or - for stdin (default: a scheduled event for now)")
 	dryRun := fs.Bool("dry-run", false, "plan everything, change nothing")
 	configFile := fs.String("config", "", "configuration file or cdk.json (default: $PLEDGE_CONFIG, else ./cdk.json)")
-	now := fs.String("now", "", "run as if the clock read this RFC 3339 time")
+	nowHelp := "run as if the clock read this RFC 3339 time"
+	if f.RealTimeOnly {
+		nowHelp += " (only with -dry-run: " + f.Name + " deletes and creates data by the real clock, whatever -now says)"
+	}
+	now := fs.String("now", "", nowHelp)
 	timeout := fs.Duration("timeout", 15*time.Minute, "give up after this long, like Lambda's limit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s invoke: unexpected argument %q\n", f.Name, fs.Arg(0))
+		return 2
+	}
+	if f.RealTimeOnly && *now != "" && !*dryRun {
+		fmt.Fprintf(stderr, "%s invoke: -now needs -dry-run: %s deletes and creates data only by the real clock, so a real run cannot be moved in time (preview one with -dry-run -now %s)\n", f.Name, f.Name, *now)
 		return 2
 	}
 	fail := func(err error) int {

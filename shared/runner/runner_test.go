@@ -146,3 +146,37 @@ func TestRun_Subcommand(t *testing.T) {
 		t.Errorf("plan: exit %d out %q", code, out)
 	}
 }
+
+// TestRun_NowNeedsDryRunForRealTimeOnly: a function that deletes or creates
+// data refuses -now without -dry-run before it is even set up; with
+// -dry-run, or for other functions, -now moves the clock.
+func TestRun_NowNeedsDryRunForRealTimeOnly(t *testing.T) {
+	var s seen
+	destructive := echo(&s, nil)
+	destructive.Name, destructive.RealTimeOnly = "tenant-purger", true
+	s.env = runner.Env{}
+	code, out, errOut := run(t, destructive, "", "invoke", "-now", "2030-01-01T00:00:00Z", "-config", cdkJSON(t))
+	if code != 2 || out != "" || !strings.Contains(errOut, "tenant-purger invoke: -now needs -dry-run: tenant-purger deletes and creates data only by the real clock") {
+		t.Errorf("-now without -dry-run: exit %d, stdout %q, stderr %q; want exit 2 and why", code, out, errOut)
+	}
+	if s.env.Now != nil {
+		t.Error("the function was set up although -now was refused")
+	}
+	code, _, errOut = run(t, destructive, "", "invoke", "-dry-run", "-now", "2030-01-01T00:00:00Z", "-config", cdkJSON(t))
+	if code != 0 || s.env.Now().Year() != 2030 || !s.env.DryRun {
+		t.Errorf("-dry-run -now: exit %d (%s), clock %v", code, errOut, s.env.Now())
+	}
+	code, _, errOut = run(t, echo(&s, nil), "", "invoke", "-now", "2030-01-01T00:00:00Z", "-config", cdkJSON(t))
+	if code != 0 || s.env.Now().Year() != 2030 {
+		t.Errorf("a function that is not RealTimeOnly: exit %d (%s)", code, errOut)
+	}
+	// invoke -h says so.
+	_, _, errOut = run(t, destructive, "", "invoke", "-h")
+	if !strings.Contains(errOut, "only with -dry-run: tenant-purger deletes and creates data by the real clock") {
+		t.Errorf("invoke -h does not say -now needs -dry-run:\n%s", errOut)
+	}
+	_, _, errOut = run(t, destructive, "")
+	if !strings.Contains(errOut, "tenant-purger invoke [-event FILE|-] [-dry-run [-now TIME]]") {
+		t.Errorf("usage does not say -now needs -dry-run:\n%s", errOut)
+	}
+}

@@ -2,7 +2,7 @@
 // cron(...), evaluated in a time zone.
 //
 // A schedule cuts time into slots: the slot of an instant is the latest fire
-// time at or before it. Functions name their work by slot so that a retried
+// time at or before it, and the slot ends at the next fire time (Next). Functions name their work by slot so that a retried
 // or duplicated invocation in the same slot does the same work, not more.
 //
 // cron expressions have AWS's six fields (minutes hours day-of-month month

@@ -90,6 +90,20 @@ func (s Schedule) Slot(t time.Time, loc *time.Location) time.Time {
 	return s.cron.prev(t)
 }
 
+// Next returns the first fire time after t (strictly), in loc: the end of
+// the slot that holds t. For a cron expression with no fire in the five
+// years after t it returns the zero time.
+func (s Schedule) Next(t time.Time, loc *time.Location) time.Time {
+	if s.cron == nil {
+		slot := s.Slot(t, loc)
+		if s.interval%(24*time.Hour) == 0 {
+			return slot.AddDate(0, 0, int(s.interval/(24*time.Hour)))
+		}
+		return slot.Add(s.interval)
+	}
+	return s.cron.next(t.In(loc))
+}
+
 // Interval returns the nominal time between two fires: the rate, or for a
 // cron expression the gap between the two fires before t.
 func (s Schedule) Interval(t time.Time, loc *time.Location) time.Duration {
@@ -273,6 +287,45 @@ func (c *cronSpec) prev(t time.Time) time.Time {
 		}
 		first = false
 		day = time.Date(day.Year(), day.Month(), day.Day()-1, 0, 0, 0, 0, loc)
+	}
+	return time.Time{}
+}
+
+// next returns the earliest fire time after t (in t's zone), searching
+// forward at most five years; the zero time when there is none.
+func (c *cronSpec) next(t time.Time) time.Time {
+	loc := t.Location()
+	start := t.Truncate(time.Minute).Add(time.Minute)
+	day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
+	first := true
+	for i := 0; i < 5*366; i++ {
+		if c.dayMatches(day) {
+			h0, m0 := 0, 0
+			if first {
+				h0, m0 = start.Hour(), start.Minute()
+			}
+			for h := h0; h < 24; h++ {
+				if !c.hours[h] {
+					continue
+				}
+				mStart := 0
+				if first && h == h0 {
+					mStart = m0
+				}
+				for m := mStart; m < 60; m++ {
+					if c.minutes[m] {
+						cand := time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, loc)
+						// A wall time that does not exist (a daylight-saving
+						// gap) never fires.
+						if cand.Hour() == h && cand.Minute() == m && cand.After(t) {
+							return cand
+						}
+					}
+				}
+			}
+		}
+		first = false
+		day = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc)
 	}
 	return time.Time{}
 }

@@ -4,11 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/config"
 	"github.com/pledge-dev/pledge/shared/retention"
+	"github.com/pledge-dev/pledge/shared/schedule"
 )
 
 // Tags Pledge writes on the snapshots it manages.
@@ -55,17 +55,13 @@ type Snapshot struct {
 	Created   time.Time         `json:"created"`
 	Encrypted bool              `json:"encrypted"`
 	Tags      map[string]string `json:"tags,omitempty"`
-}
-
-// ManagedBy reports whether Pledge manages s under the named policy.
-func (s Snapshot) ManagedBy(policy string) bool {
-	return s.Type == "manual" && s.Tags[TagManaged] == "true" && s.Tags[TagPolicy] == policy
-}
-
-// Name returns the deterministic snapshot identifier for a policy, target
-// and slot.
-func Name(policy, target string, slot time.Time) string {
-	return strings.ToLower(fmt.Sprintf("pledge-%s-%s-%s", policy, target, slot.UTC().Format("200601021504")))
+	// SourceARN is the snapshot this one was copied from, when RDS says so
+	// (cross-region and cross-account copies of instance snapshots, every
+	// copy of a cluster snapshot).
+	SourceARN string `json:"source_arn,omitempty"`
+	// OriginalCreated is when the snapshot was first made (instance
+	// snapshots): a copy keeps its source's, while Created is the copy's.
+	OriginalCreated time.Time `json:"original_created,omitzero"`
 }
 
 // Tags returns the tags a managed snapshot is created with.
@@ -119,6 +115,13 @@ type Plan struct {
 	Skipped  []Skipped `json:"skipped,omitempty"`
 	// Halted says why nothing is deleted this run, when that is so.
 	Halted string `json:"halted,omitempty"`
+	// Blocked says why the slot's snapshot cannot be made: its name is
+	// taken by a snapshot that is not this slot's.
+	Blocked string `json:"blocked,omitempty"`
+	// Unrecognised are snapshots tagged as this policy's that Recognize
+	// does not accept (copies, renamed or re-tagged snapshots, ones made
+	// outside their slot): never deleted, never counted, reported each run.
+	Unrecognised []Skipped `json:"unrecognised,omitempty"`
 	// Unmanaged counts manual snapshots of the target that are not this
 	// policy's and are therefore never touched.
 	Unmanaged int       `json:"unmanaged"`
@@ -127,22 +130,42 @@ type Plan struct {
 
 // PlanTarget plans one target: snaps are the target's manual snapshots
 // (managed or not), slot the schedule slot of this run, loc the zone
-// periods are cut in. It is pure.
+// periods are cut in. Only snapshots that Recognize accepts are managed:
+// kept or deleted by the tiers. It is pure.
 func PlanTarget(p config.BackupPolicy, t Target, snaps []Snapshot, slot time.Time, loc *time.Location) (Plan, error) {
 	plan := Plan{Policy: p.Name, Target: t, Slot: slot.UTC(), Keep: []Kept{}, Delete: []Doomed{}}
-	name := Name(p.Name, t.ID, slot)
+	sched, err := schedule.Parse(p.Schedule)
+	if err != nil {
+		return Plan{}, fmt.Errorf("plan %s for %s: %w", p.Name, t.ID, err)
+	}
+	name, legacy := Name(p.Name, t.ID, slot), LegacyName(p.Name, t.ID, slot)
 	var managed []Snapshot
 	for _, s := range snaps {
-		if s.ID == name {
-			plan.Existing = s.ID
-		}
-		if s.ManagedBy(p.Name) {
-			managed = append(managed, s)
+		if !s.ClaimedBy(p.Name) {
+			plan.Unmanaged++
+			if s.ID == name {
+				plan.Blocked = fmt.Sprintf("the slot's name %s is taken by snapshot %s, which is not tagged as policy %s's", name, s.ID, p.Name)
+			}
 			continue
 		}
-		plan.Unmanaged++
+		id, err := Recognize(s, p.Name, t, sched, loc)
+		if err != nil {
+			plan.Unrecognised = append(plan.Unrecognised, Skipped{ID: s.ID, Why: err.Error()})
+			plan.Warnings = append(plan.Warnings, Warning{Kind: "unrecognised-snapshot", Subject: s.ID, Message: err.Error() + "; it is never deleted: delete it by hand if it is not needed"})
+			if s.ID == name {
+				plan.Blocked = fmt.Sprintf("the slot's name %s is taken: %v", name, err)
+			}
+			continue
+		}
+		managed = append(managed, s)
+		if (s.ID == name || s.ID == legacy) && id.Slot.Equal(slot.UTC()) {
+			plan.Existing = s.ID
+		}
 	}
-	if plan.Existing == "" {
+	if t.Kind == Cluster && len(name) > config.MaxClusterSnapshotName && plan.Existing == "" {
+		plan.Blocked = fmt.Sprintf("the slot's name %s has %d characters, more than the %d RDS allows a cluster snapshot: shorten the policy name", name, len(name), config.MaxClusterSnapshotName)
+	}
+	if plan.Existing == "" && plan.Blocked == "" {
 		plan.Create = &Create{Name: name, Tags: Tags(p.Name, t.ID, slot)}
 	}
 	// Newest first; a snapshot with no creation time yet is in progress and

@@ -22,7 +22,7 @@ func hourly(n int, end time.Time) []snapshot.Snapshot {
 	var out []snapshot.Snapshot
 	for i := range n {
 		at := end.Add(-time.Duration(i) * time.Hour)
-		out = append(out, snapshot.Snapshot{ID: snapshot.Name("gfs", "orders-db", at), Type: "manual", Status: "available", Created: at, Encrypted: true,
+		out = append(out, snapshot.Snapshot{ID: snapshot.Name("gfs", "orders-db", at), Target: "orders-db", Type: "manual", Status: "available", Created: at, Encrypted: true,
 			Tags: snapshot.Tags("gfs", "orders-db", at)})
 	}
 	return out
@@ -53,7 +53,7 @@ func TestPlanTarget_GFSOverSixtyDays(t *testing.T) {
 	if got, want := len(plan.Keep)+len(plan.Delete), len(snaps); got != want {
 		t.Errorf("keep+delete = %d, want every snapshot (%d) in exactly one", got, want)
 	}
-	if plan.Create == nil || plan.Create.Name != "pledge-gfs-orders-db-202611220100" {
+	if plan.Create == nil || plan.Create.Name != "pledge-3-gfs-orders-db-202611220100" {
 		t.Errorf("create = %+v, want the next slot's deterministic name", plan.Create)
 	}
 	// The daily tier keeps the newest of each JST day: 23:00 JST = 14:00 UTC.
@@ -113,7 +113,8 @@ func TestPlanTarget_SafetyRails(t *testing.T) {
 	})
 	t.Run("InProgressWithoutCreateTimeCountsAsNewest", func(t *testing.T) {
 		snaps := hourly(100, end)
-		snaps = append(snaps, snapshot.Snapshot{ID: "pledge-gfs-orders-db-x", Type: "manual", Status: "creating", Tags: snapshot.Tags("gfs", "orders-db", end)})
+		next := end.Add(time.Hour)
+		snaps = append(snaps, snapshot.Snapshot{ID: snapshot.Name("gfs", "orders-db", next), Target: "orders-db", Type: "manual", Status: "creating", Tags: snapshot.Tags("gfs", "orders-db", next)})
 		plan, _ := snapshot.PlanTarget(policy, target, snaps, end.Add(time.Hour), tokyo)
 		if len(plan.Delete) != 0 || plan.Halted == "" {
 			t.Errorf("a snapshot still being created (no create time) must halt deletion; deleted %d", len(plan.Delete))
@@ -189,7 +190,11 @@ func TestPlanTarget_Warnings(t *testing.T) {
 }
 
 func TestName(t *testing.T) {
-	if got, want := snapshot.Name("gfs-24h", "Orders-DB", time.Date(2026, 11, 22, 9, 0, 0, 0, tokyo)), "pledge-gfs-24h-orders-db-202611220000"; got != want {
-		t.Errorf("Name = %q, want %q (UTC slot, lower case)", got, want)
+	slot := time.Date(2026, 11, 22, 9, 0, 0, 0, tokyo)
+	if got, want := snapshot.Name("gfs-24h", "Orders-DB", slot), "pledge-7-gfs-24h-orders-db-202611220000"; got != want {
+		t.Errorf("Name = %q, want %q (policy length, UTC slot, lower case)", got, want)
+	}
+	if got, want := snapshot.LegacyName("gfs-24h", "Orders-DB", slot), "pledge-gfs-24h-orders-db-202611220000"; got != want {
+		t.Errorf("LegacyName = %q, want %q", got, want)
 	}
 }

@@ -156,7 +156,8 @@ func (r RDS) list(ctx context.Context, t Target) ([]Snapshot, error) {
 			}
 			for _, s := range page.DBSnapshots {
 				out = append(out, Snapshot{ID: aws.ToString(s.DBSnapshotIdentifier), ARN: aws.ToString(s.DBSnapshotArn), Target: aws.ToString(s.DBInstanceIdentifier), Kind: Instance,
-					Type: aws.ToString(s.SnapshotType), Status: aws.ToString(s.Status), Created: aws.ToTime(s.SnapshotCreateTime), Encrypted: aws.ToBool(s.Encrypted), Tags: tagMap(s.TagList)})
+					Type: aws.ToString(s.SnapshotType), Status: aws.ToString(s.Status), Created: aws.ToTime(s.SnapshotCreateTime), Encrypted: aws.ToBool(s.Encrypted), Tags: tagMap(s.TagList),
+					SourceARN: aws.ToString(s.SourceDBSnapshotIdentifier), OriginalCreated: aws.ToTime(s.OriginalSnapshotCreateTime)})
 			}
 		}
 	case Cluster:
@@ -169,7 +170,8 @@ func (r RDS) list(ctx context.Context, t Target) ([]Snapshot, error) {
 			}
 			for _, s := range page.DBClusterSnapshots {
 				out = append(out, Snapshot{ID: aws.ToString(s.DBClusterSnapshotIdentifier), ARN: aws.ToString(s.DBClusterSnapshotArn), Target: aws.ToString(s.DBClusterIdentifier), Kind: Cluster,
-					Type: aws.ToString(s.SnapshotType), Status: aws.ToString(s.Status), Created: aws.ToTime(s.SnapshotCreateTime), Encrypted: aws.ToBool(s.StorageEncrypted), Tags: tagMap(s.TagList)})
+					Type: aws.ToString(s.SnapshotType), Status: aws.ToString(s.Status), Created: aws.ToTime(s.SnapshotCreateTime), Encrypted: aws.ToBool(s.StorageEncrypted), Tags: tagMap(s.TagList),
+					SourceARN: aws.ToString(s.SourceDBClusterSnapshotArn)})
 			}
 		}
 	default:

@@ -34,9 +34,44 @@ type Rotator struct {
 	Evidence EvidenceStore
 	Metrics  *metrics.Recorder
 	Log      *slog.Logger
+	// Now is the clock of the run record and the age metrics.
 	Now      func() time.Time
 	Location *time.Location
 	DryRun   bool
+	// WallClock is the real clock, which decides the slot a real run
+	// creates a snapshot for, whatever Now says; time.Now when nil. Only
+	// tests replace it.
+	WallClock func() time.Time
+}
+
+func (r *Rotator) wall() time.Time {
+	if r.WallClock == nil {
+		return time.Now()
+	}
+	return r.WallClock()
+}
+
+// slot returns the slot a run acts for. A dry run previews the slot of the
+// scheduled time, whatever it is. A real run acts for the slot of the wall
+// clock, so that a snapshot is only ever created in the slot it is named
+// for: a scheduled time more than ClockTolerance ahead of the wall clock is
+// refused (a snapshot named for a future slot would stand in for the real
+// one), one slightly ahead (the scheduler firing a moment before this clock
+// reads the hour) counts, and an old one (a retry hours later) acts for the
+// current slot.
+func (r *Rotator) slot(s schedule.Schedule, scheduled time.Time) (time.Time, error) {
+	if r.DryRun {
+		return s.Slot(scheduled, r.Location), nil
+	}
+	wall := r.wall()
+	if scheduled.After(wall.Add(ClockTolerance)) {
+		return time.Time{}, fmt.Errorf("the scheduled time %s is %s ahead of the real clock (%s): a real run creates snapshots only for the current slot (preview a future slot with -dry-run)",
+			scheduled.UTC().Format(time.RFC3339), scheduled.Sub(wall).Round(time.Second), wall.UTC().Format(time.RFC3339))
+	}
+	if scheduled.After(wall) {
+		wall = scheduled
+	}
+	return s.Slot(wall, r.Location), nil
 }
 
 // Outcome is what happened to one target.
@@ -59,18 +94,26 @@ type Result struct {
 	Evidence   string       `json:"evidence_key,omitempty"`
 }
 
-// Run applies policy p for the slot that holds scheduled (the time the
-// schedule fired, so retries of one firing share a slot). It plans every
-// target, then, unless DryRun, deletes and creates; one target's failure
-// does not stop the others, and every error is returned joined.
+// Run applies policy p for one slot: in a dry run the slot that holds
+// scheduled (the time the schedule fired), in a real run the slot of the
+// real clock (see Rotator.slot), so that retries of one firing share a slot
+// and a snapshot is created only in the slot it is named for. It plans
+// every target, then, unless DryRun, deletes and creates; one target's
+// failure does not stop the others, and every error is returned joined.
 func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time.Time) (Result, error) {
 	s, err := schedule.Parse(p.Schedule)
 	if err != nil {
 		return Result{}, fmt.Errorf("policy %s: %w", p.Name, err)
 	}
-	slot := s.Slot(scheduled, r.Location)
+	slot, err := r.slot(s, scheduled)
+	if err != nil {
+		return Result{Policy: p.Name, DryRun: r.DryRun, Targets: []Outcome{}}, fmt.Errorf("policy %s: %w", p.Name, err)
+	}
 	res := Result{Policy: p.Name, Slot: slot.UTC(), DryRun: r.DryRun, Targets: []Outcome{}}
 	log := r.Log.With(logging.KeyPolicy, p.Name, logging.KeyDryRun, r.DryRun)
+	if fired := s.Slot(scheduled, r.Location); !fired.Equal(slot) {
+		log.Warn("acting for the current slot, not the one the schedule fired for", "fired_slot", fired.UTC().Format(time.RFC3339), "slot", slot.UTC().Format(time.RFC3339))
+	}
 
 	targets, unselected, terr := r.Source.Targets(ctx, p.Targets)
 	res.Unselected = unselected
@@ -128,8 +171,16 @@ func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time
 		if pl.Halted != "" {
 			tlog.Warn("deletion halted", "why", pl.Halted)
 		}
+		for _, u := range pl.Unrecognised {
+			tlog.Warn("snapshot tagged as managed but not recognised: never deleted", logging.KeySnapshotID, u.ID, "why", u.Why)
+		}
+		if pl.Blocked != "" {
+			err := fmt.Errorf("policy %s: %s at slot %s gets no snapshot: %s", p.Name, pl.Target.ID, slot.UTC().Format(time.RFC3339), pl.Blocked)
+			out.Errors = append(out.Errors, err.Error())
+			errs = append(errs, err)
+		}
 		if !r.DryRun && len(pl.Delete) > 0 {
-			deleted, derrs := r.deleteAll(ctx, pl)
+			deleted, derrs := r.deleteAll(ctx, pl, s)
 			out.Deleted = append(out.Deleted, deleted...)
 			for _, err := range derrs {
 				out.Errors = append(out.Errors, err.Error())
@@ -146,8 +197,16 @@ func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time
 					out.Errors = append(out.Errors, err.Error())
 				default:
 					err := r.Source.Create(ctx, pl.Target, pl.Create.Name, pl.Create.Tags)
+					existing := false
+					if errors.Is(err, ErrExists) {
+						// Made in the meantime by a concurrent invocation of this
+						// slot, or the name is someone else's: only the former is
+						// this slot's snapshot.
+						err = r.confirmExisting(ctx, pl, s)
+						existing = err == nil
+					}
 					switch {
-					case errors.Is(err, ErrExists):
+					case existing:
 						out.Existing = pl.Create.Name
 						tlog.Info("slot snapshot already exists", logging.KeySnapshotID, pl.Create.Name)
 					case err != nil:
@@ -174,10 +233,37 @@ func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time
 	return res, errors.Join(errs...)
 }
 
+// confirmExisting checks, after a create failed because the slot's name
+// exists, that the snapshot with that name is this slot's: a snapshot of the
+// target that Recognize accepts for the plan's slot. Otherwise the slot has
+// no backup, and the error says why.
+func (r *Rotator) confirmExisting(ctx context.Context, pl Plan, s schedule.Schedule) error {
+	name := pl.Create.Name
+	current, err := r.Source.Snapshots(ctx, pl.Target)
+	if err != nil {
+		return fmt.Errorf("create snapshot %s of %s: the name exists, and re-reading the target's snapshots failed: %w", name, pl.Target.ID, err)
+	}
+	for _, sn := range current {
+		if sn.ID != name {
+			continue
+		}
+		id, err := Recognize(sn, pl.Policy, pl.Target, s, r.Location)
+		switch {
+		case err != nil:
+			return fmt.Errorf("create snapshot %s of %s: the name is taken, and %w: this slot has no backup", name, pl.Target.ID, err)
+		case !id.Slot.Equal(pl.Slot):
+			return fmt.Errorf("create snapshot %s of %s: the name is taken by the snapshot of slot %s, not %s: this slot has no backup", name, pl.Target.ID, id.Slot.Format(time.RFC3339), pl.Slot.Format(time.RFC3339))
+		}
+		return nil
+	}
+	return fmt.Errorf("create snapshot %s of %s: the name is taken by a snapshot that is not one of %s's (snapshot names are unique per account and region): this slot has no backup", name, pl.Target.ID, pl.Target.ID)
+}
+
 // deleteAll re-reads the target's snapshots just before deleting (one
 // listing, not one call per snapshot) and deletes only those that still
-// exist, are still this policy's, and are still available.
-func (r *Rotator) deleteAll(ctx context.Context, pl Plan) (deleted []string, errs []error) {
+// exist, are still recognised as this policy's (Recognize), and are still
+// available.
+func (r *Rotator) deleteAll(ctx context.Context, pl Plan, sched schedule.Schedule) (deleted []string, errs []error) {
 	current, err := r.Source.Snapshots(ctx, pl.Target)
 	if err != nil {
 		return nil, []error{fmt.Errorf("re-check snapshots of %s before deleting: %w", pl.Target.ID, err)}
@@ -191,11 +277,15 @@ func (r *Rotator) deleteAll(ctx context.Context, pl Plan) (deleted []string, err
 		switch {
 		case !found:
 			continue // already gone: nothing to do
-		case !s.ManagedBy(pl.Policy):
+		case !s.ClaimedBy(pl.Policy):
 			errs = append(errs, fmt.Errorf("snapshot %s is no longer tagged as managed by policy %s: not deleted", d.ID, pl.Policy))
 			continue
 		case s.Status != StatusAvailable:
 			errs = append(errs, fmt.Errorf("snapshot %s became %s: not deleted", d.ID, s.Status))
+			continue
+		}
+		if _, err := Recognize(s, pl.Policy, pl.Target, sched, r.Location); err != nil {
+			errs = append(errs, fmt.Errorf("%w: not deleted", err))
 			continue
 		}
 		if err := r.Source.Delete(ctx, pl.Target, d.ID); err != nil {
@@ -217,6 +307,7 @@ func (r *Rotator) record(pl Plan, out *Outcome) {
 	r.Metrics.Put("SnapshotsCreated", created, metrics.Count, dims)
 	r.Metrics.Put("SnapshotsDeleted", float64(len(out.Deleted)), metrics.Count, dims)
 	r.Metrics.Put("SnapshotsKept", float64(len(pl.Keep)), metrics.Count, dims)
+	r.Metrics.Put("SnapshotsUnrecognised", float64(len(pl.Unrecognised)), metrics.Count, dims)
 	var newest time.Time
 	for _, k := range pl.Keep {
 		if k.Created.After(newest) {

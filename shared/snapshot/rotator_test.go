@@ -29,6 +29,9 @@ type memSource struct {
 	deleted []string
 	recheck func(s *snapshot.Snapshot)
 	listed  map[string]int
+	// appear are added just before the next Create, as if another
+	// invocation had made them in the meantime.
+	appear []snapshot.Snapshot
 }
 
 func (m *memSource) Targets(context.Context, config.Targets) ([]snapshot.Target, []snapshot.Unselected, error) {
@@ -67,6 +70,10 @@ func (m *memSource) Quotas(context.Context) (snapshot.Quotas, error) {
 func (m *memSource) Create(_ context.Context, t snapshot.Target, name string, tags map[string]string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for _, a := range m.appear {
+		m.snaps[a.ID] = a
+	}
+	m.appear = nil
 	if _, ok := m.snaps[name]; ok {
 		return snapshot.ErrExists
 	}
@@ -108,7 +115,7 @@ func newRotator(src *memSource, now time.Time, dry bool) (*snapshot.Rotator, *me
 	var emf bytes.Buffer
 	ev := &memEvidence{}
 	return &snapshot.Rotator{Source: src, Evidence: ev, Metrics: metrics.New(&emf, map[string]string{"Function": "snapshot-rotator"}, func() time.Time { return now }),
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: func() time.Time { return now }, Location: tokyo, DryRun: dry}, ev, &emf
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: func() time.Time { return now }, WallClock: func() time.Time { return now }, Location: tokyo, DryRun: dry}, ev, &emf
 }
 
 func planOnly(t *testing.T, res snapshot.Result) string {
@@ -161,7 +168,7 @@ func TestRotator_DryRunAndRealRunSamePlan(t *testing.T) {
 			t.Errorf("unmanaged snapshot %s was deleted", id)
 		}
 	}
-	if len(real.created) != 2 || !strings.HasPrefix(real.created[0], "pledge-gfs-") {
+	if len(real.created) != 2 || !strings.HasPrefix(real.created[0], "pledge-3-gfs-") {
 		t.Errorf("created %v, want one per target", real.created)
 	}
 	if len(ev.records) != 1 || ev.records[0].Kind != "snapshot-run" {
@@ -170,7 +177,7 @@ func TestRotator_DryRunAndRealRunSamePlan(t *testing.T) {
 	if err := r2.Metrics.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"SnapshotsCreated", "SnapshotsDeleted", "SnapshotsKept", "SnapshotQuotaHeadroom", "NewestSnapshotAgeSeconds"} {
+	for _, m := range []string{"SnapshotsCreated", "SnapshotsDeleted", "SnapshotsKept", "SnapshotsUnrecognised", "SnapshotQuotaHeadroom", "NewestSnapshotAgeSeconds"} {
 		if !strings.Contains(emf.String(), `"`+m+`"`) {
 			t.Errorf("metric %s not emitted", m)
 		}
@@ -187,7 +194,8 @@ func TestRotator_DuplicateInvocationCreatesNothing(t *testing.T) {
 	}
 	deletedFirst := len(src.deleted)
 	// A retry of the same firing, 5 minutes later: same slot.
-	res, err := r.Run(context.Background(), policy, now.Add(5*time.Minute))
+	r.WallClock = func() time.Time { return now.Add(5 * time.Minute) }
+	res, err := r.Run(context.Background(), policy, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,17 @@
 //     registry location is exactly one tenant's prefix, ending in '/'.
 //   - Status moves only along active → terminated → purging → purged, with
 //     one way back: terminated → active (reinstatement), allowed only until
-//     the purge starts. Termination sets purge_due = terminated + the grace
-//     period and purge_deadline = purge_due + the deadline. A tenant counts
-//     as terminated from the termination event's occurredAt (when the
-//     contract ended), not from when the event arrived. The purge may start
-//     only when now >= purge_due; only the purger moves a tenant to purged,
-//     once its purge is verified complete.
+//     the purge starts. Termination sets purge_due and purge_deadline by
+//     config.Tenants.PurgeWindow (the grace period in days or calendar
+//     months, moved to a purge day, then the deadline, all counted in the
+//     operator's zone). A tenant counts as terminated from the termination
+//     event's occurredAt (when the contract ended), not from when the event
+//     arrived, so the promised window is the contract's. The purge may start
+//     only when, by the real clock, now >= purge_due, ops have had the
+//     advance notice for advanceNoticeDays (recorded as notice_sent_at,
+//     however old the termination), and it is a purge day (Tenant.Blocked);
+//     a caller's clock that runs ahead cannot start it early. Only the
+//     purger moves a tenant to purged, once its purge is verified complete.
 //   - Every status change is a DynamoDB conditional write on the status (and
 //     the item's version, or the purge owner for checkpoints), so two
 //     writers can never race a tenant into a wrong state: one wins, the

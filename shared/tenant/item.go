@@ -21,6 +21,9 @@ const (
 	// PurgeDueAttribute is StatusIndex's sort key (S): the purge due time in
 	// the fixed-width stored layout, or NoPurgeDue.
 	PurgeDueAttribute = "purge_due"
+	// NoticeSentAttribute holds when ops received the advance notice (S,
+	// the stored layout); absent until then.
+	NoticeSentAttribute = "notice_sent_at"
 	// NoPurgeDue is purge_due for a tenant that has none (active). An index
 	// key attribute cannot be empty, and an item without one would be left
 	// out of the index, so active tenants could not be listed through it.
@@ -38,6 +41,7 @@ type item struct {
 	TerminatedAt    string         `dynamodbav:"terminated_at,omitempty"`
 	PurgeDue        string         `dynamodbav:"purge_due"`
 	PurgeDeadline   string         `dynamodbav:"purge_deadline,omitempty"`
+	NoticeSentAt    string         `dynamodbav:"notice_sent_at,omitempty"`
 	PurgeStartedAt  string         `dynamodbav:"purge_started_at,omitempty"`
 	PurgedAt        string         `dynamodbav:"purged_at,omitempty"`
 	Contacts        []itemContact  `dynamodbav:"contacts"`
@@ -84,7 +88,7 @@ func toItem(t Tenant) item {
 		TenantID: t.ID, Name: t.Name, Status: string(t.Status),
 		RegisteredAt: stamp(t.Registered), TerminatedAt: optStamp(t.Terminated),
 		PurgeDue: NoPurgeDue, PurgeDeadline: optStamp(t.PurgeDeadline),
-		PurgeStartedAt: optStamp(t.PurgeStarted), PurgedAt: optStamp(t.Purged),
+		NoticeSentAt: optStamp(t.NoticeSent), PurgeStartedAt: optStamp(t.PurgeStarted), PurgedAt: optStamp(t.Purged),
 		SharedResources: t.SharedResources, Checkpoint: string(t.Checkpoint.Data),
 		CheckpointAt: optStamp(t.Checkpoint.Updated), PurgeOwner: t.PurgeOwner,
 		PurgeAttempts: t.PurgeAttempts, Version: t.Version,
@@ -138,7 +142,8 @@ func fromItem(av map[string]types.AttributeValue) (Tenant, error) {
 		dst  *time.Time
 	}{
 		{"registered_at", it.RegisteredAt, &t.Registered}, {"terminated_at", it.TerminatedAt, &t.Terminated},
-		{"purge_deadline", it.PurgeDeadline, &t.PurgeDeadline}, {"purge_started_at", it.PurgeStartedAt, &t.PurgeStarted},
+		{"purge_deadline", it.PurgeDeadline, &t.PurgeDeadline}, {"notice_sent_at", it.NoticeSentAt, &t.NoticeSent},
+		{"purge_started_at", it.PurgeStartedAt, &t.PurgeStarted},
 		{"purged_at", it.PurgedAt, &t.Purged}, {"checkpoint_updated_at", it.CheckpointAt, &t.Checkpoint.Updated},
 		{"status_event_at", it.StatusEventAt, &t.StatusEventAt}, {"details_event_at", it.DetailsEventAt, &t.DetailsEventAt},
 		{"updated_at", it.UpdatedAt, &t.Updated},

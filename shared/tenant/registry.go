@@ -3,7 +3,6 @@ package tenant
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,8 +34,14 @@ type Registry struct {
 	Table string
 	// Config gives the buckets, prefix template, grace period and deadline.
 	Config config.Tenants
-	// Now is the clock; time.Now when nil.
+	// Now is the clock of the records' bookkeeping times (updated_at, the
+	// future-event check of Apply); time.Now when nil.
 	Now func() time.Time
+	// WallClock is the real clock, which decides whether a purge may start
+	// and stamps purge_started_at and notice_sent_at whatever Now says:
+	// a caller running as if it were later (invoke -now) cannot purge a
+	// tenant early. time.Now when nil; only tests replace it.
+	WallClock func() time.Time
 	// PageSize caps the items of one Query page (DynamoDB's Limit); 0 leaves
 	// it to DynamoDB (1 MB pages).
 	PageSize int32
@@ -67,6 +72,13 @@ func (r *Registry) now() time.Time {
 		return time.Now()
 	}
 	return r.Now()
+}
+
+func (r *Registry) wall() time.Time {
+	if r.WallClock == nil {
+		return time.Now()
+	}
+	return r.WallClock()
 }
 
 func (r *Registry) log() *slog.Logger {
@@ -170,196 +182,42 @@ func (r *Registry) load(ctx context.Context, id string) (*Tenant, error) {
 	return &t, nil
 }
 
-// MaxOwnerBytes bounds a purge owner's name.
-const MaxOwnerBytes = 256
-
-// StartPurge claims the tenant's purge for owner (for example the Lambda
-// request id): a terminated tenant moves to purging, only when now is at or
-// after its PurgeDue; a tenant already purging is resumed, and owner takes
-// it over. Either way PurgeAttempts goes up by one and the record is
-// returned with its checkpoint. A tenant in any other state, or not yet
-// due, gives ErrConflict; this and a reinstatement can race, and exactly
-// one of them wins.
-func (r *Registry) StartPurge(ctx context.Context, id, owner string, now time.Time) (Tenant, error) {
-	if err := ValidateID(id); err != nil {
-		return Tenant{}, fmt.Errorf("start purge: %w", err)
-	}
-	if owner == "" || len(owner) > MaxOwnerBytes || !printableASCII(owner) {
-		return Tenant{}, fmt.Errorf("start purge of tenant %s: owner %s is %w: want 1-%d printable ASCII characters", id, show(owner), ErrInvalid, MaxOwnerBytes)
-	}
-	ts := stamp(now)
-	out, err := r.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(r.Table),
-		Key:                 key(id),
-		ConditionExpression: aws.String("attribute_exists(#k) AND ((#s = :terminated AND #pd <= :now) OR #s = :purging)"),
-		UpdateExpression:    aws.String("SET #s = :purging, #ps = if_not_exists(#ps, :now), #po = :owner, #pa = if_not_exists(#pa, :zero) + :one, #v = #v + :one, #u = :now"),
-		ExpressionAttributeNames: map[string]string{
-			"#k": KeyAttribute, "#s": StatusAttribute, "#pd": PurgeDueAttribute, "#ps": "purge_started_at",
-			"#po": "purge_owner", "#pa": "purge_attempts", "#v": "version", "#u": "updated_at",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":terminated": sAttr(string(StatusTerminated)), ":purging": sAttr(string(StatusPurging)),
-			":now": sAttr(ts), ":owner": sAttr(owner), ":zero": num(0), ":one": num(1),
-		},
-		ReturnValues: types.ReturnValueAllNew,
-	})
-	if err != nil {
-		if conditionFailed(err) {
-			return Tenant{}, r.explain(ctx, id, "start purge", func(t Tenant) string {
-				if t.Status == StatusTerminated {
-					return fmt.Sprintf("its purge is not due until %s (now %s)", stamp(t.PurgeDue), ts)
-				}
-				return fmt.Sprintf("status is %s: only a terminated tenant past its purge due date, or one already purging, can be purged", t.Status)
-			})
-		}
-		return Tenant{}, fmt.Errorf("start purge of tenant %s: %w", id, err)
-	}
-	t, err := fromItem(out.Attributes)
-	if err != nil {
-		return Tenant{}, fmt.Errorf("start purge of tenant %s: %w", id, err)
-	}
-	r.log().Info("tenant purge started", "tenant_id", id, "status", string(t.Status), "purge_attempts", t.PurgeAttempts, "purge_owner", owner, "version", t.Version)
-	return t, nil
-}
-
-// MaxCheckpointBytes bounds a checkpoint; a DynamoDB item holds 400 KB in
-// all.
-const MaxCheckpointBytes = 300 << 10
-
-// SaveCheckpoint stores the purger's progress, conditional on the tenant
-// being purging. blob must be JSON; it is returned byte for byte by Get.
-func (r *Registry) SaveCheckpoint(ctx context.Context, id string, blob []byte) error {
-	return r.saveCheckpoint(ctx, id, "", blob)
-}
-
-// SaveCheckpointAs is SaveCheckpoint conditional also on owner still
-// holding the purge (see StartPurge): a purger that has been taken over gets
-// ErrConflict and must stop, so two invocations never interleave their
-// progress.
-func (r *Registry) SaveCheckpointAs(ctx context.Context, id, owner string, blob []byte) error {
-	if owner == "" {
-		return fmt.Errorf("save checkpoint of tenant %s: owner is empty: %w", id, ErrInvalid)
-	}
-	return r.saveCheckpoint(ctx, id, owner, blob)
-}
-
-func (r *Registry) saveCheckpoint(ctx context.Context, id, owner string, blob []byte) error {
-	if err := ValidateID(id); err != nil {
-		return fmt.Errorf("save checkpoint: %w", err)
-	}
-	if len(blob) == 0 || len(blob) > MaxCheckpointBytes || !json.Valid(blob) {
-		return fmt.Errorf("save checkpoint of tenant %s: the checkpoint is %w: want JSON of 1 to %d bytes, got %d bytes", id, ErrInvalid, MaxCheckpointBytes, len(blob))
-	}
-	ts := stamp(r.now())
-	cond := "#s = :purging"
-	names := map[string]string{"#s": StatusAttribute, "#c": "checkpoint", "#ca": "checkpoint_updated_at", "#v": "version", "#u": "updated_at"}
-	values := map[string]types.AttributeValue{":purging": sAttr(string(StatusPurging)), ":blob": sAttr(string(blob)), ":now": sAttr(ts), ":one": num(1)}
-	if owner != "" {
-		cond += " AND #po = :owner"
-		names["#po"] = "purge_owner"
-		values[":owner"] = sAttr(owner)
-	}
-	_, err := r.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(r.Table), Key: key(id),
-		ConditionExpression:       aws.String(cond),
-		UpdateExpression:          aws.String("SET #c = :blob, #ca = :now, #v = #v + :one, #u = :now"),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-	})
-	if err != nil {
-		if conditionFailed(err) {
-			return r.explain(ctx, id, "save checkpoint", func(t Tenant) string {
-				if t.Status == StatusPurging {
-					return fmt.Sprintf("the purge is now owned by %q, not %q", t.PurgeOwner, owner)
-				}
-				return fmt.Sprintf("status is %s, not purging", t.Status)
-			})
-		}
-		return fmt.Errorf("save checkpoint of tenant %s: %w", id, err)
-	}
-	return nil
-}
-
-// MarkPurged records that the tenant's purge is verified complete at at,
-// conditional on the tenant being purging. Calling it again with the same
-// time is not an error (a retried final step); with another time it is
-// ErrConflict.
-func (r *Registry) MarkPurged(ctx context.Context, id string, at time.Time) error {
-	if err := ValidateID(id); err != nil {
-		return fmt.Errorf("mark purged: %w", err)
-	}
-	if at.IsZero() {
-		return fmt.Errorf("mark tenant %s purged: the purge time is zero: %w", id, ErrInvalid)
-	}
-	ts := stamp(at)
-	_, err := r.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(r.Table), Key: key(id),
-		ConditionExpression: aws.String("#s = :purging"),
-		UpdateExpression:    aws.String("SET #s = :purged, #pa = :at, #v = #v + :one, #u = :now"),
-		ExpressionAttributeNames: map[string]string{
-			"#s": StatusAttribute, "#pa": "purged_at", "#v": "version", "#u": "updated_at",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":purging": sAttr(string(StatusPurging)), ":purged": sAttr(string(StatusPurged)),
-			":at": sAttr(ts), ":now": sAttr(stamp(r.now())), ":one": num(1),
-		},
-	})
-	if err == nil {
-		r.log().Info("tenant purged", "tenant_id", id, "purged_at", ts)
-		return nil
-	}
-	if !conditionFailed(err) {
-		return fmt.Errorf("mark tenant %s purged: %w", id, err)
-	}
-	t, gerr := r.Get(ctx, id)
-	if gerr == nil && t.Status == StatusPurged && stamp(t.Purged) == ts {
-		return nil
-	}
-	return r.explain(ctx, id, "mark purged", func(t Tenant) string {
-		if t.Status == StatusPurged {
-			return fmt.Sprintf("already purged at %s", stamp(t.Purged))
-		}
-		return fmt.Sprintf("status is %s: only a tenant whose purge has started can be marked purged", t.Status)
-	})
-}
-
-// explain turns a failed condition into ErrNotFound or ErrConflict with the
-// tenant's current state.
-func (r *Registry) explain(ctx context.Context, id, doing string, why func(Tenant) string) error {
-	t, err := r.load(ctx, id)
-	switch {
-	case err != nil:
-		return fmt.Errorf("%s of tenant %s: %w (and reading it back failed: %v)", doing, id, ErrConflict, err)
-	case t == nil:
-		return fmt.Errorf("%s of tenant %s: %w", doing, id, ErrNotFound)
-	}
-	return fmt.Errorf("%s of tenant %s: %w: %s", doing, id, ErrConflict, why(*t))
-}
-
-// Due returns the tenants whose purge may run at now: terminated ones with
-// PurgeDue at or before now, and purging ones (to resume), ordered by
-// PurgeDue then id. The index is eventually consistent: StartPurge checks
-// again. Items that cannot be read are left out and reported in the error,
-// alongside the tenants that could be read.
+// Due returns the tenants whose purge may run at now: terminated ones whose
+// purge may start (Tenant.Blocked: due, noticed long enough ago, on a purge
+// day), and purging ones (to resume), ordered by PurgeDue then id. The index
+// is eventually consistent: StartPurge checks again. Items that cannot be
+// read are left out and reported in the error, alongside the tenants that
+// could be read.
 func (r *Registry) Due(ctx context.Context, now time.Time) ([]Tenant, error) {
-	due, err1 := r.query(ctx, StatusTerminated, "#pd <= :hi", "", stamp(now))
+	terminated, err1 := r.query(ctx, StatusTerminated, "#pd <= :hi", "", stamp(now))
 	purging, err2 := r.query(ctx, StatusPurging, "", "", "")
-	return sortTenants(append(due, purging...)), errors.Join(err1, err2)
+	due := purging
+	for _, t := range terminated {
+		if t.Blocked(r.Config, now) == "" {
+			due = append(due, t)
+		}
+	}
+	return sortTenants(due), errors.Join(err1, err2)
 }
 
-// Upcoming returns the terminated tenants whose PurgeDue falls after now and
-// within days of it: those due for the advance notice.
+// Upcoming returns the terminated tenants whose purge falls due within days
+// of now but may not start at now: those not yet due, and those due but
+// waiting (for the advance notice to have been out long enough, or for a
+// purge day). These are the tenants the advance notice is about. A
+// backdated termination is among them from its first sweep, however long
+// ago its purge fell due.
 func (r *Registry) Upcoming(ctx context.Context, now time.Time, days int) ([]Tenant, error) {
 	if days < 0 {
 		return nil, fmt.Errorf("upcoming purges: days %d is %w: want 0 or more", days, ErrInvalid)
 	}
-	lo := now.UTC().Truncate(time.Millisecond).Add(time.Millisecond)
-	hi := now.AddDate(0, 0, days)
-	if hi.Before(lo) {
-		return nil, nil
+	ts, err := r.query(ctx, StatusTerminated, "#pd <= :hi", "", stamp(now.AddDate(0, 0, days)))
+	var out []Tenant
+	for _, t := range ts {
+		if t.Blocked(r.Config, now) != "" {
+			out = append(out, t)
+		}
 	}
-	ts, err := r.query(ctx, StatusTerminated, "#pd BETWEEN :lo AND :hi", stamp(lo), stamp(hi))
-	return sortTenants(ts), err
+	return sortTenants(out), err
 }
 
 // List returns every tenant with the status, for example StatusActive for

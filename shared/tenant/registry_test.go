@@ -74,7 +74,7 @@ func newRegistry(t *testing.T) (*tenant.Registry, *dynamodb.Client, *clock) {
 		t.Fatal(err)
 	}
 	c := &clock{t: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
-	reg.Now = c.Now
+	reg.Now, reg.WallClock = c.Now, c.Now
 	return reg, db, c
 }
 
@@ -267,6 +267,7 @@ func TestRegistry_PurgeRecord(t *testing.T) {
 	c.Set(at(200))
 	apply(t, reg, event(tenant.EventRegistered, "tenant-1", t0))
 	apply(t, reg, event(tenant.EventTerminated, "tenant-1", at(10)))
+	c.Set(at(40))
 	first, err := reg.StartPurge(ctx, "tenant-1", "req-1", at(40))
 	if err != nil {
 		t.Fatal(err)
@@ -279,11 +280,12 @@ func TestRegistry_PurgeRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A fresh invocation takes over; the first one's checkpoints now fail.
+	c.Set(at(41))
 	second, err := reg.StartPurge(ctx, "tenant-1", "req-2", at(41))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.PurgeAttempts != 2 || second.PurgeOwner != "req-2" || !second.PurgeStarted.Equal(at(40)) || string(second.Checkpoint.Data) != string(blob) || !second.Checkpoint.Updated.Equal(at(200)) {
+	if second.PurgeAttempts != 2 || second.PurgeOwner != "req-2" || !second.PurgeStarted.Equal(at(40)) || string(second.Checkpoint.Data) != string(blob) || !second.Checkpoint.Updated.Equal(at(40)) {
 		t.Fatalf("resumed: attempts %d owner %s started %s checkpoint %s at %s", second.PurgeAttempts, second.PurgeOwner, second.PurgeStarted, second.Checkpoint.Data, second.Checkpoint.Updated)
 	}
 	err = reg.SaveCheckpointAs(ctx, "tenant-1", "req-1", []byte(`{"stale":true}`))

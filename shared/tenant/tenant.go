@@ -52,6 +52,11 @@ type Tenant struct {
 	// PurgeDeadline is PurgeDue plus the deadline: the purge must be done by
 	// then.
 	PurgeDeadline time.Time `json:"purgeDeadline,omitzero"`
+	// NoticeSent is when ops first received the advance notice of this
+	// tenant's purge (the sweep's SNS digest); zero until then. With
+	// tenants.advanceNoticeDays set, the purge may not start until that
+	// many days after it, however old the termination (see Blocked).
+	NoticeSent time.Time `json:"noticeSent,omitzero"`
 	// PurgeStarted is when the purger first moved the tenant to purging.
 	PurgeStarted time.Time `json:"purgeStarted,omitzero"`
 	// Purged is when the purge was verified complete.
@@ -151,8 +156,10 @@ func (t Tenant) HasLocation(bucket, prefix string) bool {
 	return slices.Contains(t.Locations, Location{Bucket: bucket, Prefix: prefix})
 }
 
-// Due reports whether the tenant's purge may run at now: it is terminated
-// with PurgeDue at or before now, or its purge has begun and is unfinished.
+// Due reports whether the tenant's purge is due at now by its dates alone:
+// it is terminated with PurgeDue at or before now, or its purge has begun
+// and is unfinished. Blocked adds what else must hold before a purge
+// starts (the advance notice, the purge days).
 func (t Tenant) Due(now time.Time) bool {
 	switch t.Status {
 	case StatusTerminated:

@@ -135,10 +135,11 @@ func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenan
 			if cur.Status == StatusTerminated {
 				reason = fmt.Sprintf("termination re-dated from %s", stamp(cur.Terminated))
 			}
+			// A re-dated termination keeps the time of the advance notice:
+			// ops were told of this purge, which now comes later.
 			t.Status = StatusTerminated
 			t.Terminated = ev.OccurredAt
-			t.PurgeDue = ev.OccurredAt.AddDate(0, 0, cfg.GracePeriodDays)
-			t.PurgeDeadline = t.PurgeDue.AddDate(0, 0, cfg.DeadlineDays)
+			t.PurgeDue, t.PurgeDeadline = cfg.PurgeWindow(ev.OccurredAt)
 		default:
 			result, reason = ResultRedundant, fmt.Sprintf("already %s after the termination at %s", cur.Status, stamp(cur.Terminated))
 		}
@@ -149,8 +150,9 @@ func Transition(cur *Tenant, ev Event, cfg config.Tenants, now time.Time) (Tenan
 		case StatusActive:
 			result, reason = ResultRedundant, "already active"
 		}
+		// A later termination is a new purge, with a notice of its own.
 		t.Status = StatusActive
-		t.Terminated, t.PurgeDue, t.PurgeDeadline = time.Time{}, time.Time{}, time.Time{}
+		t.Terminated, t.PurgeDue, t.PurgeDeadline, t.NoticeSent = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 		t.StatusEventAt = ev.OccurredAt
 	case EventContactChanged:
 		if cur.Status == StatusPurged {

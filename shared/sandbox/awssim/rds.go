@@ -110,6 +110,11 @@ type RDSSnapshot struct {
 	InstanceCreateTime   time.Time `json:",omitzero"`
 	PercentProgress      int32     `json:",omitempty"`
 	TagList              []Tag     `json:",omitempty"`
+	// SourceDBSnapshotIdentifier and OriginalSnapshotCreateTime describe a
+	// copy: the source's ARN, and the source's creation time (zero: the
+	// snapshot's own, as for an original).
+	SourceDBSnapshotIdentifier string    `json:",omitempty"`
+	OriginalSnapshotCreateTime time.Time `json:",omitzero"`
 }
 
 // RDSClusterSnapshot is a DB cluster snapshot, with the same rules as RDSSnapshot.
@@ -132,6 +137,8 @@ type RDSClusterSnapshot struct {
 	ClusterCreateTime           time.Time `json:",omitzero"`
 	PercentProgress             int32     `json:",omitempty"`
 	TagList                     []Tag     `json:",omitempty"`
+	// SourceDBClusterSnapshotArn is the source of a copy.
+	SourceDBClusterSnapshotArn string `json:",omitempty"`
 }
 
 // RDSAccountQuota is one DescribeAccountAttributes quota.
@@ -942,9 +949,14 @@ type xmlDBSnapshot struct {
 	TagList                          []xmlTag `xml:"TagList>Tag"`
 	OriginalSnapshotCreateTime       string   `xml:"OriginalSnapshotCreateTime,omitempty"`
 	SnapshotTarget                   string   `xml:"SnapshotTarget"`
+	SourceDBSnapshotIdentifier       string   `xml:"SourceDBSnapshotIdentifier,omitempty"`
 }
 
 func xmlSnapshot(sn *RDSSnapshot) xmlDBSnapshot {
+	original := sn.OriginalSnapshotCreateTime
+	if original.IsZero() {
+		original = sn.SnapshotCreateTime
+	}
 	return xmlDBSnapshot{
 		DBSnapshotIdentifier: sn.DBSnapshotIdentifier, DBInstanceIdentifier: sn.DBInstanceIdentifier,
 		SnapshotCreateTime: fmtTime(sn.SnapshotCreateTime), Engine: sn.Engine, AllocatedStorage: sn.AllocatedStorage,
@@ -953,7 +965,8 @@ func xmlSnapshot(sn *RDSSnapshot) xmlDBSnapshot {
 		EngineVersion: sn.EngineVersion, SnapshotType: sn.SnapshotType, PercentProgress: sn.PercentProgress,
 		StorageType: sn.StorageType, Encrypted: sn.Encrypted, KmsKeyId: sn.KmsKeyId, DBSnapshotArn: sn.DBSnapshotArn,
 		DbiResourceId: sn.DbiResourceId, TagList: xmlTags(sn.TagList),
-		OriginalSnapshotCreateTime: fmtTime(sn.SnapshotCreateTime), SnapshotTarget: "region",
+		OriginalSnapshotCreateTime: fmtTime(original), SnapshotTarget: "region",
+		SourceDBSnapshotIdentifier: sn.SourceDBSnapshotIdentifier,
 	}
 }
 
@@ -977,6 +990,7 @@ type xmlDBClusterSnapshot struct {
 	IAMDatabaseAuthenticationEnabled bool     `xml:"IAMDatabaseAuthenticationEnabled"`
 	DbClusterResourceId              string   `xml:"DbClusterResourceId,omitempty"`
 	TagList                          []xmlTag `xml:"TagList>Tag"`
+	SourceDBClusterSnapshotArn       string   `xml:"SourceDBClusterSnapshotArn,omitempty"`
 }
 
 func xmlClusterSnapshot(sn *RDSClusterSnapshot) xmlDBClusterSnapshot {
@@ -988,6 +1002,7 @@ func xmlClusterSnapshot(sn *RDSClusterSnapshot) xmlDBClusterSnapshot {
 		EngineVersion: sn.EngineVersion, SnapshotType: sn.SnapshotType, PercentProgress: sn.PercentProgress,
 		StorageEncrypted: sn.StorageEncrypted, KmsKeyId: sn.KmsKeyId, DBClusterSnapshotArn: sn.DBClusterSnapshotArn,
 		DbClusterResourceId: sn.DbClusterResourceId, TagList: xmlTags(sn.TagList),
+		SourceDBClusterSnapshotArn: sn.SourceDBClusterSnapshotArn,
 	}
 }
 

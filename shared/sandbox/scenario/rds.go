@@ -20,8 +20,8 @@ const (
 )
 
 // Untouchable lists the snapshots that must survive every rotation: they
-// are not Pledge's (unmanaged manual, automated, AWS Backup, or another
-// database's).
+// are not Pledge's (unmanaged manual, automated, AWS Backup, another
+// database's, or copies and impostors that carry the policy's tags).
 type Untouchable []string
 
 func tags(kv ...string) []awssim.Tag {
@@ -41,8 +41,10 @@ func simTags(m map[string]string) []awssim.Tag {
 }
 
 // SeedRDS seeds the three databases and their snapshots, ending one slot
-// before now so that a run at now creates the current slot's snapshot. It
-// returns the snapshots that must never be deleted.
+// before now so that a run at now creates the current slot's snapshot; the
+// managed snapshots older than LegacyDays carry legacy names. It returns
+// the snapshots that must never be deleted, the copies and impostors that
+// carry the policy's tags among them.
 func SeedRDS(sim *awssim.Server, now time.Time) (Untouchable, error) {
 	loc, _ := time.LoadLocation("Asia/Tokyo")
 	s, _ := schedule.Parse("rate(1 hour)")
@@ -63,12 +65,14 @@ func SeedRDS(sim *awssim.Server, now time.Time) (Untouchable, error) {
 	}
 	for i := range BackupDays * 24 {
 		at := last.Add(-time.Duration(i) * time.Hour)
-		seed.Snapshots = append(seed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: snapshot.Name(Policy, OrdersDB, at), DBInstanceIdentifier: OrdersDB,
+		seed.Snapshots = append(seed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: seedName(Policy, OrdersDB, at, i), DBInstanceIdentifier: OrdersDB,
 			Status: "available", SnapshotCreateTime: at.UTC(), TagList: simTags(snapshot.Tags(Policy, OrdersDB, at))})
-		seed.ClusterSnapshots = append(seed.ClusterSnapshots, awssim.RDSClusterSnapshot{DBClusterSnapshotIdentifier: snapshot.Name(Policy, BillingDB, at), DBClusterIdentifier: BillingDB,
+		seed.ClusterSnapshots = append(seed.ClusterSnapshots, awssim.RDSClusterSnapshot{DBClusterSnapshotIdentifier: seedName(Policy, BillingDB, at, i), DBClusterIdentifier: BillingDB,
 			Status: "available", SnapshotCreateTime: at.UTC(), TagList: simTags(snapshot.Tags(Policy, BillingDB, at))})
 	}
 	keep := Untouchable{}
+	// Copies and impostors tagged as the policy's: reported, never deleted.
+	keep = append(keep, identityCases(&seed, last)...)
 	old := last.AddDate(0, 0, -BackupDays-30)
 	add := func(s awssim.RDSSnapshot) {
 		seed.Snapshots = append(seed.Snapshots, s)

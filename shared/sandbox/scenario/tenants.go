@@ -122,7 +122,8 @@ type Fingerprint struct {
 
 // SeedTenants seeds the purger's part of the scenario: the registry table
 // with six tenants (through lifecycle events dated in the past, as the
-// control plane would have sent them), their versioned data in
+// control plane would have sent them, and the advance notices the past
+// daily sweeps would have sent about them), their versioned data in
 // TenantBucket, the purge queue, the ops topic and the signing key.
 func SeedTenants(ctx context.Context, d TenantDeps, now time.Time, shape TenantShape) (TenantWorld, error) {
 	cfg := Config().Tenants
@@ -176,6 +177,9 @@ func SeedTenants(ctx context.Context, d TenantDeps, now time.Time, shape TenantS
 				return w, fmt.Errorf("seed tenant %s: %w", id, err)
 			}
 		}
+	}
+	if err := recordPastNotices(ctx, reg, TenantIDs, now); err != nil {
+		return w, err
 	}
 
 	if err := CreateTenantBucket(ctx, d.S3); err != nil {

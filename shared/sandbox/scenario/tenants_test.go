@@ -51,6 +51,14 @@ func TestSeedTenants_RegistryDataAndResources(t *testing.T) {
 		t.Errorf("tenant-1 purge due %s, want %s (terminated 45 days ago, 30 days' grace)", got, want)
 	}
 
+	// The past sweeps' advance notices: 7 + 1 days before each due date.
+	for _, id := range []string{scenario.TenantPurgeable, scenario.TenantPurgeable2, scenario.TenantInGrace} {
+		got, _ := reg.Get(ctx, id)
+		if want := got.PurgeDue.AddDate(0, 0, -8); !got.NoticeSent.Equal(want) {
+			t.Errorf("%s: notice sent %s, want %s", id, got.NoticeSent, want)
+		}
+	}
+
 	due, err := reg.Due(ctx, now)
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,7 @@ var steps = []step{
 	{"Tenant data purge (tenant-purger)", purgerStep},
 	{"Incident notices (finding-notifier)", notifierStep},
 	{"Compliance verification (compliance-verifier)", verifierStep},
+	{"Late termination waits for the advance notice (tenant-purger)", lifecycleStep},
 }
 
 func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error {
@@ -200,7 +201,7 @@ func rotatorStep(ctx context.Context, d *demoRun) ([]string, error) {
 		lines = append(lines, fmt.Sprintf("policy %s, slot %s (JST), headroom: %d instance / %d cluster snapshots", r.Policy, r.Slot.In(d.w.cfg.Location()).Format("2006-01-02 15:04"),
 			r.Quotas[snapshot.Instance].Headroom(), r.Quotas[snapshot.Cluster].Headroom()))
 		for _, o := range r.Targets {
-			lines = append(lines, fmt.Sprintf("%-15s %-8s created %s, kept %d, deleted %d, never touched %d unmanaged", o.Target.ID, o.Target.Kind, o.Created, len(o.Keep), len(o.Deleted), o.Unmanaged))
+			lines = append(lines, fmt.Sprintf("%-15s %-8s created %s, kept %d, deleted %d (%d of them legacy-named), never touched %d unmanaged and %d unrecognised", o.Target.ID, o.Target.Kind, o.Created, len(o.Keep), len(o.Deleted), legacyNamed(o.Deleted), o.Unmanaged, len(o.Unrecognised)))
 			for _, wn := range o.Warnings {
 				lines = append(lines, "  reported: "+wn.Message)
 			}
@@ -214,13 +215,16 @@ func rotatorStep(ctx context.Context, d *demoRun) ([]string, error) {
 	for _, s := range st.Snapshots {
 		have[s.DBSnapshotIdentifier] = true
 	}
+	for _, s := range st.ClusterSnapshots {
+		have[s.DBClusterSnapshotIdentifier] = true
+	}
 	missing := 0
 	for _, id := range d.w.seed.untouchable {
 		if !have[id] {
 			missing++
 		}
 	}
-	lines = append(lines, fmt.Sprintf("%s (not targeted) and %d unmanaged, automated and AWS Backup snapshots: %d of them deleted (must be 0)", scenario.AnalyticsDB, len(d.w.seed.untouchable), missing))
+	lines = append(lines, fmt.Sprintf("%s (not targeted), unmanaged, automated and AWS Backup snapshots, and copies tagged as the policy's: %d, of which %d deleted (must be 0)", scenario.AnalyticsDB, len(d.w.seed.untouchable), missing))
 	lines = append(lines, "RDS requests: "+requests(d.w.sb.Sim.Counts(), "rds:"))
 	if missing > 0 {
 		return lines, fmt.Errorf("%d snapshots that are not Pledge's were deleted", missing)

@@ -125,11 +125,12 @@ FORCE:
 
 # ---- quality ---------------------------------------------------------------
 
+# The second go test runs awsconfig's tests on the Lambda build's
+# configuration (FromEnvironment); the profile cases do not apply to it: it
+# reads no profile.
 .PHONY: test
 test: tools check-generated size ## run every test (unit, CDK assertions, cdk-nag, sandbox integration) and the size budgets
 	go test -count=1 ./...
-	# The Lambda build's configuration (FromEnvironment) under Load's tests;
-	# the profile cases do not apply to it: it reads no profile.
 	go test -count=1 -tags $(LAMBDA_TAGS) -skip 'TestLoad_RetrySettings/^Profile' ./shared/awsconfig
 
 .PHONY: lint

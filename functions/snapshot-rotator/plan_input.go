@@ -279,26 +279,28 @@ func topLevelError(input []byte) error {
 
 // elementSyntax returns encoding/json's syntax error for one element, as
 // an offset into it (counting the bad byte) and a message; ok is true when
-// the element is valid JSON. next is the delimiter read after a scalar
-// element (0 at the end of input): a literal cut short ("tru") is judged
-// by the byte that cut it, as encoding/json does over the whole input.
+// the element is valid JSON. It judges the element where it stands: after
+// the array's "[" (which counts toward the nesting limit) and followed by
+// next, the byte read after a scalar (0 if none), so a literal cut short
+// ("tru") is judged by the byte that cut it, as encoding/json does over
+// the whole input.
 func elementSyntax(elem []byte, next byte) (off int64, msg string, ok bool) {
+	in := make([]byte, 0, len(elem)+2)
+	in = append(append(in, '['), elem...)
+	if next != 0 {
+		in = append(in, next)
+	}
 	var v json.RawMessage
-	err := json.Unmarshal(elem, &v)
+	err := json.Unmarshal(in, &v)
 	var syn *json.SyntaxError
 	if !errors.As(err, &syn) {
 		return 0, "", true
 	}
-	if syn.Offset == int64(len(elem)) && next != 0 {
-		err = json.Unmarshal(append(elem[:len(elem):len(elem)], next), &v)
-		if !errors.As(err, &syn) {
-			return 0, "", true
-		}
-	}
 	msg = strings.TrimPrefix(syn.Error(), "json: ")
-	// A scalar is cut at the next delimiter, so what follows a complete
-	// value inside it follows an array element, not the top level.
-	return syn.Offset, strings.Replace(msg, "after top-level value", "after array element", 1), false
+	if syn.Offset == int64(len(in)) && msg == "unexpected end of JSON input" {
+		return 0, "", true // the element is whole; what follows is the caller's
+	}
+	return syn.Offset - 1, msg, false
 }
 
 // elementPosition is the line and column of offset off (counting the bad

@@ -109,6 +109,8 @@ func TestRunPlan_MatchesOld_Errors(t *testing.T) {
 		"[\n  " + ok + ",\n  {\"id\": \"b\" \"created\": \"2026-11-21T11:00:00Z\"}\n]", "[\n" + ok + ",\n\n   {\"id\":\n \"b\",\n\"created\": x}]",
 		"[\n  " + ok + ",\n  " + ok + "\n]", `[{"id": ""}, {"id": "b", "created": "x"}, ` + ok + `, {"id": "a", "created": "2026-11-22T10:00:00Z"}]`,
 		mixedErrors(30), mixedErrors(7),
+		"[" + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + "]", "[" + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "]",
+		`[{"id": "a", "created": "2026-11-21T10:00:00Z"}, {"x": ` + strings.Repeat(`{"y": `, 10000) + "1" + strings.Repeat("}", 10001) + "]",
 	} {
 		comparePlans(t, []byte(in), "--keep-daily", "7", "--tz", "Asia/Tokyo")
 	}

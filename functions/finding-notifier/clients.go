@@ -13,11 +13,20 @@ package main
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/pledge-dev/pledge/shared/resourcetag"
 )
 
 // dynamodbCalls holds the dynamodb operations the finding-notifier calls.
@@ -98,4 +107,77 @@ func newS3Calls(c *s3.Client) s3Calls {
 
 func (c s3Calls) PutObject(ctx context.Context, in *s3.PutObjectInput, o ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
 	return c.putObject(ctx, in, o...)
+}
+
+// The read-only tag lookups (shared/resourcetag), one call per service.
+
+type ec2Calls struct {
+	describeTags func(context.Context, *ec2.DescribeTagsInput, ...func(*ec2.Options)) (*ec2.DescribeTagsOutput, error)
+}
+
+func (c ec2Calls) DescribeTags(ctx context.Context, in *ec2.DescribeTagsInput, o ...func(*ec2.Options)) (*ec2.DescribeTagsOutput, error) {
+	return c.describeTags(ctx, in, o...)
+}
+
+type eksCalls struct {
+	describeCluster func(context.Context, *eks.DescribeClusterInput, ...func(*eks.Options)) (*eks.DescribeClusterOutput, error)
+}
+
+func (c eksCalls) DescribeCluster(ctx context.Context, in *eks.DescribeClusterInput, o ...func(*eks.Options)) (*eks.DescribeClusterOutput, error) {
+	return c.describeCluster(ctx, in, o...)
+}
+
+type rdsCalls struct {
+	listTagsForResource func(context.Context, *rds.ListTagsForResourceInput, ...func(*rds.Options)) (*rds.ListTagsForResourceOutput, error)
+}
+
+func (c rdsCalls) ListTagsForResource(ctx context.Context, in *rds.ListTagsForResourceInput, o ...func(*rds.Options)) (*rds.ListTagsForResourceOutput, error) {
+	return c.listTagsForResource(ctx, in, o...)
+}
+
+type lambdaCalls struct {
+	listTags func(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
+}
+
+func (c lambdaCalls) ListTags(ctx context.Context, in *lambda.ListTagsInput, o ...func(*lambda.Options)) (*lambda.ListTagsOutput, error) {
+	return c.listTags(ctx, in, o...)
+}
+
+type ecsCalls struct {
+	listTagsForResource func(context.Context, *ecs.ListTagsForResourceInput, ...func(*ecs.Options)) (*ecs.ListTagsForResourceOutput, error)
+}
+
+func (c ecsCalls) ListTagsForResource(ctx context.Context, in *ecs.ListTagsForResourceInput, o ...func(*ecs.Options)) (*ecs.ListTagsForResourceOutput, error) {
+	return c.listTagsForResource(ctx, in, o...)
+}
+
+type iamCalls struct {
+	listUserTags         func(context.Context, *iam.ListUserTagsInput, ...func(*iam.Options)) (*iam.ListUserTagsOutput, error)
+	listRoleTags         func(context.Context, *iam.ListRoleTagsInput, ...func(*iam.Options)) (*iam.ListRoleTagsOutput, error)
+	getAccessKeyLastUsed func(context.Context, *iam.GetAccessKeyLastUsedInput, ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
+}
+
+func (c iamCalls) ListUserTags(ctx context.Context, in *iam.ListUserTagsInput, o ...func(*iam.Options)) (*iam.ListUserTagsOutput, error) {
+	return c.listUserTags(ctx, in, o...)
+}
+
+func (c iamCalls) ListRoleTags(ctx context.Context, in *iam.ListRoleTagsInput, o ...func(*iam.Options)) (*iam.ListRoleTagsOutput, error) {
+	return c.listRoleTags(ctx, in, o...)
+}
+
+func (c iamCalls) GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, o ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error) {
+	return c.getAccessKeyLastUsed(ctx, in, o...)
+}
+
+// newTagLookup builds the lookup from one SDK configuration.
+func newTagLookup(cfg aws.Config) *resourcetag.Lookup {
+	e, k, r, l, s, i := ec2.NewFromConfig(cfg), eks.NewFromConfig(cfg), rds.NewFromConfig(cfg), lambda.NewFromConfig(cfg), ecs.NewFromConfig(cfg), iam.NewFromConfig(cfg)
+	return &resourcetag.Lookup{
+		EC2:    ec2Calls{describeTags: e.DescribeTags},
+		EKS:    eksCalls{describeCluster: k.DescribeCluster},
+		RDS:    rdsCalls{listTagsForResource: r.ListTagsForResource},
+		Lambda: lambdaCalls{listTags: l.ListTags},
+		ECS:    ecsCalls{listTagsForResource: s.ListTagsForResource},
+		IAM:    iamCalls{listUserTags: i.ListUserTags, listRoleTags: i.ListRoleTags, getAccessKeyLastUsed: i.GetAccessKeyLastUsed},
+	}
 }

@@ -62,6 +62,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 	n := &notify.Notifier{
 		Settings:    settings,
 		Directory:   notify.Registry{Registry: registry},
+		Tags:        newTagLookup(aws),
 		Ledger:      &notify.Ledger{DB: db, Table: env.Getenv("PLEDGE_LEDGER_TABLE"), QuietPeriod: settings.QuietPeriod},
 		Queue:       newSqsCalls(sqs.NewFromConfig(aws)),
 		QueueURL:    env.Getenv("PLEDGE_NOTICE_QUEUE_URL"),

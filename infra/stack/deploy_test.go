@@ -243,6 +243,7 @@ var missingByMetric = map[string]string{
 	"Errors":                             "notBreaching", // Lambda emits only on invocations
 	"ApproximateNumberOfMessagesVisible": "notBreaching", // dead-letter queues: idle queues stop reporting
 	"NoticeAtRisk":                       "notBreaching", // reported only while notices are processed
+	"FindingsUnrouted":                   "notBreaching", // emitted only when a finding is unrouted
 }
 
 func TestPledgeStack_AlarmsReachAPersonAndTreatMissingDataOnPurpose(t *testing.T) {
@@ -469,11 +470,11 @@ func TestGlobalEventsStack_ForwardsCatalogueGlobalCallsHome(t *testing.T) {
 			},
 		}))
 	})
-	check(t, "root sign-in pattern", func() {
+	check(t, "console sign-in pattern (root and IAM users: the notifier counts failures and sign-ins without MFA)", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
 			"EventPattern": map[string]interface{}{
 				"source": []interface{}{"aws.signin"}, "detail-type": []interface{}{"AWS Console Sign In via CloudTrail"},
-				"detail": map[string]interface{}{"userIdentity": map[string]interface{}{"type": []interface{}{"Root"}}},
+				"detail": map[string]interface{}{"eventSource": []interface{}{"signin.amazonaws.com"}, "eventName": []interface{}{"ConsoleLogin"}},
 			},
 		}))
 	})

@@ -158,7 +158,7 @@ func NewGlobalEventsStack(scope constructs.Construct, id string, props *GlobalEv
 			Detail:     &map[string]interface{}{"eventSource": eventSources, "eventName": names},
 		})
 	}
-	rule("ForwardRootSignIn", "root-sign-in", "console sign-in as the root user", rootSignInPattern())
+	rule("ForwardRootSignIn", "root-sign-in", "console sign-in (the root user's and IAM users')", rootSignInPattern())
 	if err := s.alarmOnDeadLetters(cfg, n); err != nil {
 		return nil, err
 	}
@@ -206,11 +206,13 @@ func (s *globalEventsStack) alarmOnDeadLetters(cfg config.Config, n Naming) erro
 	return nil
 }
 
-// rootSignInPattern matches console sign-in as the root user.
+// rootSignInPattern matches console sign-ins: the root user's, and since
+// the notifier's catalogue counts IAM users' failures and sign-ins without
+// MFA, everyone's (shared/finding: signin rules).
 func rootSignInPattern() *awsevents.EventPattern {
 	return &awsevents.EventPattern{
 		Source:     jsii.Strings("aws.signin"),
 		DetailType: jsii.Strings("AWS Console Sign In via CloudTrail"),
-		Detail:     &map[string]interface{}{"userIdentity": map[string]interface{}{"type": []string{"Root"}}},
+		Detail:     &map[string]interface{}{"eventSource": []string{"signin.amazonaws.com"}, "eventName": []string{"ConsoleLogin"}},
 	}
 }

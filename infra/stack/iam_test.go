@@ -87,7 +87,7 @@ func TestPledgeStack_RolesGrantExactlyTheCallsTheFunctionsMake(t *testing.T) {
 			"dynamodb:PutItem", "dynamodb:UpdateItem", // shared/notify/ledger.go
 			"ses:SendEmail",
 			"s3:PutObject", // evidence
-		}}},
+		}, stack.TagLookupActions}}, // shared/resourcetag
 		{stack.ComplianceVerifierName, s.stack.ComplianceVerifier().Role(), [][]string{functionBase, opsTopic, {
 			"ec2:DescribeInstances", "ec2:GetEbsEncryptionByDefault", "ec2:GetEbsDefaultKmsKeyId",
 			"ssm:DescribeInstanceInformation", "ssm:SendCommand", "ssm:ListCommandInvocations",

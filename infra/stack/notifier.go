@@ -2,7 +2,6 @@ package stack
 
 import (
 	"fmt"
-	"github.com/pledge-dev/pledge/shared/finding"
 	"slices"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/finding"
 )
 
 // CloudTrailCall is one security-relevant API call the notifier is told of.
@@ -29,10 +29,11 @@ type CloudTrailCall struct {
 	EventName string
 }
 
-// CatalogueCalls returns the CloudTrail calls the EventBridge rule passes to
-// the notifier: every call of the notifier's own catalogue (package finding,
-// less the rules the configuration disables), so the rule and the notifier
-// can never disagree. Console sign-in has a rule of its own.
+// CatalogueCalls returns the named calls of the notifier's catalogue
+// (package finding, less the rules the configuration disables), console
+// sign-in excluded (it has a pattern of its own) and so are the rules over
+// calls of any service. The global-events stack forwards the global
+// services' ones.
 func CatalogueCalls(n config.Notifications) ([]CloudTrailCall, error) {
 	cat, err := finding.Default().Without(n.Catalogue.Disable...)
 	if err != nil {
@@ -40,12 +41,29 @@ func CatalogueCalls(n config.Notifications) ([]CloudTrailCall, error) {
 	}
 	var out []CloudTrailCall
 	for _, r := range cat.Rules {
-		c := CloudTrailCall{EventSource: r.EventSource, EventName: r.EventName}
-		if r.EventSource != "signin.amazonaws.com" && !slices.Contains(out, c) {
-			out = append(out, c)
+		if r.AnyCall || r.EventSource == "signin.amazonaws.com" {
+			continue
+		}
+		for _, name := range r.EventNames {
+			if c := (CloudTrailCall{EventSource: r.EventSource, EventName: name}); !slices.Contains(out, c) {
+				out = append(out, c)
+			}
 		}
 	}
 	return out, nil
+}
+
+// CataloguePatterns returns the EventBridge patterns that deliver findings
+// to the notifier: GuardDuty findings, and every call of the notifier's own
+// catalogue (package finding, less the rules the configuration disables),
+// one pattern per service and one per any-call rule, so that the rules and
+// the notifier can never disagree.
+func CataloguePatterns(n config.Notifications) ([]finding.EventPattern, error) {
+	cat, err := finding.Default().Without(n.Catalogue.Disable...)
+	if err != nil {
+		return nil, fmt.Errorf("notifications.catalogue.disable: %w", err)
+	}
+	return cat.Patterns(), nil
 }
 
 // DefaultNotifierEvidenceKinds are the evidence kinds the notifier writes:
@@ -59,9 +77,9 @@ type FindingNotifierProps struct {
 	// Registry is the tenant registry (the purger's table), read to route
 	// findings to tenants.
 	Registry awsdynamodb.ITable
-	// Calls is the CloudTrail catalogue; nil means CatalogueCalls of the
+	// Patterns deliver findings; nil means CataloguePatterns of the
 	// configuration.
-	Calls []CloudTrailCall
+	Patterns []finding.EventPattern
 }
 
 // FindingNotifier is the finding-notifier function and what it owns.
@@ -155,18 +173,12 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		MaxConcurrency:          jsii.Number(2),
 	})
 
-	calls := props.Calls
-	if calls == nil {
+	patterns := props.Patterns
+	if patterns == nil {
 		var err error
-		if calls, err = CatalogueCalls(props.Foundation.Config().Notifications); err != nil {
+		if patterns, err = CataloguePatterns(props.Foundation.Config().Notifications); err != nil {
 			return nil, err
 		}
-	}
-	var sources, eventSources, names []string
-	for _, call := range calls {
-		sources = appendUnique(sources, "aws."+serviceOf(call.EventSource))
-		eventSources = appendUnique(eventSources, call.EventSource)
-		names = appendUnique(names, call.EventName)
 	}
 	target := func() *[]awsevents.IRuleTarget {
 		return &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.fn, &awseventstargets.LambdaFunctionProps{
@@ -175,20 +187,23 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(6)),
 		})}
 	}
-	rule := func(id, desc string, pattern *awsevents.EventPattern) {
+	for _, p := range patterns {
+		pattern := &awsevents.EventPattern{DetailType: jsii.Strings(p.DetailType...)}
+		if len(p.Source) > 0 {
+			pattern.Source = jsii.Strings(p.Source...)
+		}
+		if len(p.Detail) > 0 {
+			d := map[string]interface{}{}
+			for k, v := range p.Detail {
+				d[k] = v
+			}
+			pattern.Detail = &d
+		}
+		id := "Rule-" + ruleID(p.Name)
 		n.rules = append(n.rules, awsevents.NewRule(c, jsii.String(id), &awsevents.RuleProps{
-			Description: jsii.String("Pledge: " + desc), EventPattern: pattern, Targets: target(),
+			Description: jsii.String("Pledge: findings for the notifier (" + p.Name + ")"), EventPattern: pattern, Targets: target(),
 		}))
 	}
-	rule("GuardDutyRule", "GuardDuty findings", &awsevents.EventPattern{
-		Source: jsii.Strings("aws.guardduty"), DetailType: jsii.Strings("GuardDuty Finding"),
-	})
-	rule("CloudTrailRule", "security-relevant API calls recorded by CloudTrail", &awsevents.EventPattern{
-		Source:     jsii.Strings(sources...),
-		DetailType: jsii.Strings("AWS API Call via CloudTrail"),
-		Detail:     &map[string]interface{}{"eventSource": eventSources, "eventName": names},
-	})
-	rule("RootSignInRule", "console sign-in as the root user", rootSignInPattern())
 
 	// Routing reads the registry through shared/tenant: GetItem for one
 	// tenant, Query on the by_status index to list the tenants whose data is
@@ -212,10 +227,21 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 		kinds = DefaultNotifierEvidenceKinds
 	}
 	evidenceNag := f.allowEvidence(kinds, false)
+	lookupNag := allowTagLookups(f, cfg.Region)
 
 	if _, err := f.alarm(alarmSpec{
 		id: "NoticeAtRiskAlarm", name: "notice-at-risk", what: "a tenant notice is at risk of missing the promised notice time.",
 		metric:    f.pledgeMetric("NoticeAtRisk", "Maximum", 5*time.Minute, nil),
+		threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		missing: MissingIsSilence,
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := f.alarm(alarmSpec{
+		id: "UnroutedFindingAlarm", name: "findings-unrouted",
+		what: "a finding about resources that are no known tenant's reached ops only (unrouted); " +
+			"tag the resources with the tenant tag or register them as a tenant's shared resources. The ops message names them.",
+		metric:    f.pledgeMetric("FindingsUnrouted", "Sum", 5*time.Minute, nil),
 		threshold: 0, comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 		missing: MissingIsSilence,
 	}); err != nil {
@@ -226,11 +252,66 @@ func NewFindingNotifier(scope constructs.Construct, id string, props *FindingNot
 	}
 
 	suppress(f.role, true, suppression{
-		id:        "AwsSolutions-IAM5",
-		reason:    "Evidence writes are limited to keys under the notifier's own evidence kinds, whose names are only known at run time.",
-		appliesTo: evidenceNag,
+		id: "AwsSolutions-IAM5",
+		reason: "Evidence writes are limited to keys under the notifier's own evidence kinds, whose names are only known at run time. " +
+			"Tag lookups are read-only and must reach whichever resource a finding names, so they name each service's resource type " +
+			"in the stack's region and account (ec2:DescribeTags supports no resource type).",
+		appliesTo: append(evidenceNag, lookupNag...),
 	})
 	return n, nil
+}
+
+// ruleID turns a pattern name ("s3", "api/UnauthorizedCalls") into a
+// construct id.
+func ruleID(name string) string {
+	var b []rune
+	up := true
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z' && up:
+			b, up = append(b, r-'a'+'A'), false
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			b, up = append(b, r), false
+		default:
+			up = true
+		}
+	}
+	return string(b)
+}
+
+// TagLookupActions are the read-only calls shared/resourcetag makes to read
+// the tags of a finding's resources, each granted on its service's resource
+// type only.
+var TagLookupActions = []string{
+	"ec2:DescribeTags", "eks:DescribeCluster", "rds:ListTagsForResource", "lambda:ListTags",
+	"ecs:ListTagsForResource", "iam:ListUserTags", "iam:ListRoleTags", "iam:GetAccessKeyLastUsed",
+}
+
+// allowTagLookups grants the tag lookups (shared/resourcetag) and returns
+// the cdk-nag IAM5 findings they cause.
+func allowTagLookups(f *function, region string) []interface{} {
+	var nag []string
+	pat := func(p string) arnPattern {
+		a := arnPattern(p)
+		nag = append(nag, a.nagResource())
+		return a
+	}
+	// DescribeTags supports no resource-level permissions.
+	f.allow("LookUpEC2Tags", []string{"ec2:DescribeTags"}, jsii.Strings("*"), nil)
+	nag = append(nag, "Resource::*")
+	f.allow("LookUpEKSClusterTags", []string{"eks:DescribeCluster"}, arns(pat("arn:{partition}:eks:"+region+":{account}:cluster/*")), nil)
+	f.allow("LookUpRDSTags", []string{"rds:ListTagsForResource"}, arns(
+		pat("arn:{partition}:rds:"+region+":{account}:db:*"), pat("arn:{partition}:rds:"+region+":{account}:cluster:*"),
+		pat("arn:{partition}:rds:"+region+":{account}:snapshot:*"), pat("arn:{partition}:rds:"+region+":{account}:cluster-snapshot:*"),
+	), nil)
+	f.allow("LookUpLambdaTags", []string{"lambda:ListTags"}, arns(pat("arn:{partition}:lambda:"+region+":{account}:function:*")), nil)
+	f.allow("LookUpECSTags", []string{"ecs:ListTagsForResource"}, arns(
+		pat("arn:{partition}:ecs:"+region+":{account}:cluster/*"), pat("arn:{partition}:ecs:"+region+":{account}:task/*"),
+	), nil)
+	// IAM is global: its ARNs have no region.
+	f.allow("LookUpIAMUserTags", []string{"iam:ListUserTags", "iam:GetAccessKeyLastUsed"}, arns(pat("arn:{partition}:iam::{account}:user/*")), nil)
+	f.allow("LookUpIAMRoleTags", []string{"iam:ListRoleTags"}, arns(pat("arn:{partition}:iam::{account}:role/*")), nil)
+	return strs(nag...)
 }
 
 // serviceOf returns "s3" for "s3.amazonaws.com".
@@ -244,10 +325,8 @@ func serviceOf(eventSource string) string {
 }
 
 func appendUnique(ss []string, s string) []string {
-	for _, x := range ss {
-		if x == s {
-			return ss
-		}
+	if slices.Contains(ss, s) {
+		return ss
 	}
 	return append(ss, s)
 }

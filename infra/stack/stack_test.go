@@ -737,39 +737,57 @@ func TestPledgeStack_ImportsConfiguredRegistryAndEvidence(t *testing.T) {
 
 func TestFindingNotifier_RulesFilterTheCatalogue(t *testing.T) {
 	s := example(t)
-	calls, err := stack.CatalogueCalls(exampleConfig(t).Notifications)
+	patterns, err := stack.CataloguePatterns(exampleConfig(t).Notifications)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []interface{}
-	for _, c := range calls {
-		if !slices.Contains(names, interface{}(c.EventName)) {
-			names = append(names, c.EventName)
+	// One rule per pattern of the notifier's catalogue: every service's
+	// calls, with CloudTrail's real names, and the any-call rules.
+	rules := s.resources("AWS::Events::Rule")
+	var toNotifier int
+	for _, r := range rules {
+		if strings.Contains(fmt.Sprint(r), "findings for the notifier") {
+			toNotifier++
 		}
 	}
-	// The rule must pass every call the notifier's catalogue knows, with
-	// CloudTrail's real names.
-	for _, want := range []string{"PutBucketPublicAccessBlock", "ModifyDBParameterGroup", "CreateDBInstance", "StopLogging"} {
-		if !slices.Contains(names, interface{}(want)) {
-			t.Errorf("the CloudTrail rule does not pass %s", want)
+	if toNotifier != len(patterns) {
+		t.Errorf("%d notifier rules, want one per catalogue pattern (%d)", toNotifier, len(patterns))
+	}
+	for _, p := range patterns[1:] {
+		p := p
+		if names, ok := p.Detail["eventName"].([]string); ok {
+			check(t, "CloudTrail rule for "+p.Name, func() {
+				s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
+					"EventPattern": map[string]interface{}{
+						"source": strs(p.Source...), "detail-type": strs(p.DetailType...),
+						"detail": map[string]interface{}{"eventSource": strs(p.Detail["eventSource"].([]string)...), "eventName": strs(names...)},
+					},
+				}))
+			})
 		}
 	}
-	check(t, "CloudTrail rule", func() {
-		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
-			"EventPattern": assertions.Match_ObjectLike(&map[string]interface{}{
-				"detail-type": []interface{}{"AWS API Call via CloudTrail"},
-				"detail": map[string]interface{}{
-					"eventName":   names,
-					"eventSource": assertions.Match_ArrayWith(&[]interface{}{"cloudtrail.amazonaws.com", "s3.amazonaws.com"}),
-				},
-			}),
-		}))
-	})
-	check(t, "root sign-in rule", func() {
+	check(t, "console sign-in rule, IAM users too", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
 			"EventPattern": map[string]interface{}{
 				"source": []interface{}{"aws.signin"}, "detail-type": []interface{}{"AWS Console Sign In via CloudTrail"},
-				"detail": map[string]interface{}{"userIdentity": map[string]interface{}{"type": []interface{}{"Root"}}},
+				"detail": map[string]interface{}{"eventSource": []interface{}{"signin.amazonaws.com"}, "eventName": []interface{}{"ConsoleLogin"}},
+			},
+		}))
+	})
+	check(t, "refused calls of any service", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
+			"EventPattern": map[string]interface{}{
+				"detail-type": []interface{}{"AWS API Call via CloudTrail"},
+				"detail": map[string]interface{}{"errorCode": []interface{}{
+					map[string]interface{}{"prefix": "AccessDenied"}, map[string]interface{}{"suffix": "UnauthorizedOperation"}}},
+			},
+		}))
+	})
+	check(t, "root activity", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
+			"EventPattern": map[string]interface{}{
+				"detail-type": []interface{}{"AWS API Call via CloudTrail"},
+				"detail":      map[string]interface{}{"userIdentity": map[string]interface{}{"type": []interface{}{"Root"}}},
 			},
 		}))
 	})

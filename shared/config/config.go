@@ -135,11 +135,17 @@ type Notifications struct {
 	// SeverityThreshold is the lowest band that reaches tenants (Low,
 	// Medium, High, Critical); lower findings go to ops only.
 	SeverityThreshold string `json:"severityThreshold"`
-	// PlatformSeverity is the lowest band at which a finding that concerns
-	// no particular tenant goes to every active tenant.
+	// PlatformSeverity is the lowest band at which a platform-wide finding
+	// (package finding: ScopePlatform) that names no tenant's resource goes
+	// to every active tenant. A finding about resources that are no
+	// tenant's never does: it goes to ops only, unrouted.
 	PlatformSeverity string `json:"platformSeverity,omitempty"`
-	// NoticeHours is the promised time from detection to notice.
-	NoticeHours int `json:"noticeHours"`
+	// NoticeHours is the promised time from detection to notice, in
+	// hours: a plain limit. Deadline replaces it (give one of the two).
+	NoticeHours int `json:"noticeHours,omitempty"`
+	// Deadline is the promised time from detection to notice, plain or in
+	// business hours (see Deadline).
+	Deadline *Deadline `json:"deadline,omitempty"`
 	// QuietPeriodHours after which an unchanged finding is notified again.
 	QuietPeriodHours int `json:"quietPeriodHours,omitempty"`
 	// SendRatePerSecond paces SES sending.

@@ -126,7 +126,7 @@ func (c Config) Validate(sections ...Section) error {
 				k.fail("evidence.bucket", c.Evidence.Bucket, "a bucket that is not also a tenant bucket: the purger would delete evidence under the tenant prefixes, which Object Lock then refuses, or worse")
 			}
 		case SectionNotifications:
-			c.Notifications.validate(&k)
+			c.Notifications.validate(&k, loc.String())
 		case SectionVerification:
 			c.Verification.validate(&k)
 		default:
@@ -280,7 +280,7 @@ func (t Tenants) validate(k *checker) {
 	}
 }
 
-func (n Notifications) validate(k *checker) {
+func (n Notifications) validate(k *checker, zone string) {
 	if _, err := mail.ParseAddress(n.Sender); err != nil {
 		k.fail("notifications.sender", n.Sender, "an email address verified in SES, e.g. \"security@example.co.jp\"")
 	}
@@ -298,9 +298,7 @@ func (n Notifications) validate(k *checker) {
 	if !slices.Contains(Severities, n.PlatformSeverity) {
 		k.fail("notifications.platformSeverity", n.PlatformSeverity, "one of Low, Medium, High, Critical")
 	}
-	if n.NoticeHours < 1 || n.NoticeHours > 720 {
-		k.fail("notifications.noticeHours", n.NoticeHours, "the promised hours from detection to notice, 1 to 720 (e.g. 72, 24 or 6)")
-	}
+	n.validatePromise(k, zone) // deadline.go
 	if n.QuietPeriodHours < 1 || n.QuietPeriodHours > 8760 {
 		k.fail("notifications.quietPeriodHours", n.QuietPeriodHours, "1 to 8760 hours before an unchanged finding is notified again")
 	}

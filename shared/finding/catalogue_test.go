@@ -3,8 +3,10 @@ package finding_test
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pledge-dev/pledge/shared/finding"
 )
@@ -89,20 +91,20 @@ func TestCatalogue_Rules(t *testing.T) {
 		{"PolicyStatementObject", call(t, s3, "PutBucketPolicy", map[string]any{"bucketName": "b", "bucketPolicy": map[string]any{"Statement": map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}}}), "s3/BucketPolicyPublic"},
 		{"PolicyAsString", call(t, s3, "PutBucketPolicy", map[string]any{"bucketName": "b", "bucketPolicy": `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}]}`}), "s3/BucketPolicyPublic"},
 		{"PolicyStarWithSecureTransportOnly", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "true"}}})), "s3/BucketPolicyPublic"},
-		{"PolicyStarWithOrgCondition", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": "o-1"}}})), ""},
-		{"PolicyStarWithVpceCondition", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Condition": map[string]any{"StringEquals": map[string]any{"aws:sourceVpce": "vpce-1"}}})), ""},
-		{"PolicyDenyStar", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Deny", "Principal": "*", "Action": "s3:*"})), ""},
-		{"PolicyServicePrincipal", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject"})), ""},
+		{"PolicyStarWithOrgCondition", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": "o-1"}}})), "s3/BucketPolicyChanged"},
+		{"PolicyStarWithVpceCondition", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Condition": map[string]any{"StringEquals": map[string]any{"aws:sourceVpce": "vpce-1"}}})), "s3/BucketPolicyChanged"},
+		{"PolicyDenyStar", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Deny", "Principal": "*", "Action": "s3:*"})), "s3/BucketPolicyChanged"},
+		{"PolicyServicePrincipal", call(t, s3, "PutBucketPolicy", policy(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject"})), "s3/BucketPolicyChanged"},
 
 		{"AclCannedPublicRead", call(t, s3, "PutBucketAcl", map[string]any{"bucketName": "b", "x-amz-acl": []any{"public-read"}}), "s3/BucketAclPublic"},
-		{"AclCannedPrivate", call(t, s3, "PutBucketAcl", map[string]any{"bucketName": "b", "x-amz-acl": []any{"private"}}), ""},
+		{"AclCannedPrivate", call(t, s3, "PutBucketAcl", map[string]any{"bucketName": "b", "x-amz-acl": []any{"private"}}), "s3/BucketPolicyChanged"},
 		{"AclGrantHeader", call(t, s3, "PutBucketAcl", map[string]any{"bucketName": "b", "x-amz-grant-read": []any{"uri=http://acs.amazonaws.com/groups/global/AllUsers"}}), "s3/BucketAclPublic"},
 		{"AclGrantList", call(t, s3, "PutBucketAcl", map[string]any{"bucketName": "b", "AccessControlPolicy": map[string]any{"AccessControlList": map[string]any{"Grant": []any{
 			map[string]any{"Grantee": map[string]any{"ID": "owner"}, "Permission": "FULL_CONTROL"},
 			map[string]any{"Grantee": map[string]any{"URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"}, "Permission": "READ"},
 		}}}}), "s3/BucketAclPublic"},
 		{"AclGrantSingleObject", call(t, s3, "PutBucketAcl", map[string]any{"bucketName": "b", "AccessControlPolicy": map[string]any{"AccessControlList": map[string]any{"Grant": map[string]any{"Grantee": map[string]any{"URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}}}}), "s3/BucketAclPublic"},
-		{"AclOwnerOnly", call(t, s3, "PutBucketAcl", map[string]any{"bucketName": "b", "AccessControlPolicy": map[string]any{"AccessControlList": map[string]any{"Grant": map[string]any{"Grantee": map[string]any{"ID": "owner"}, "Permission": "FULL_CONTROL"}}}}), ""},
+		{"AclOwnerOnly", call(t, s3, "PutBucketAcl", map[string]any{"bucketName": "b", "AccessControlPolicy": map[string]any{"AccessControlList": map[string]any{"Grant": map[string]any{"Grantee": map[string]any{"ID": "owner"}, "Permission": "FULL_CONTROL"}}}}), "s3/BucketPolicyChanged"},
 
 		{"PABAllTrue", call(t, s3, "PutBucketPublicAccessBlock", pab(true, true, true, true)), ""},
 		{"PABOneFalse", call(t, s3, "PutBucketPublicAccessBlock", pab(true, true, false, true)), "s3/BucketPublicAccessBlockWeakened"},
@@ -132,15 +134,15 @@ func TestCatalogue_Rules(t *testing.T) {
 		{"SGRangeCoversRedis", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("tcp", 6000, 7000, "0.0.0.0/0", "")), "ec2/DatabasePortOpenToInternet"},
 		{"SGAllTraffic", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("-1", -1, -1, "0.0.0.0/0", "")), "ec2/DatabasePortOpenToInternet"},
 		{"SGAllTCP", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("tcp", 0, 65535, "0.0.0.0/0", "")), "ec2/DatabasePortOpenToInternet"},
-		{"SGHTTPSWorld", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("tcp", 443, 443, "0.0.0.0/0", "")), ""},
-		{"SGPostgresOffice", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("tcp", 5432, 5432, "192.0.2.0/24", "")), ""},
-		{"SGUDPWorld", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("udp", 5432, 5432, "0.0.0.0/0", "")), ""},
+		{"SGHTTPSWorld", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("tcp", 443, 443, "0.0.0.0/0", "")), "ec2/SecurityGroupChanged"},
+		{"SGPostgresOffice", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("tcp", 5432, 5432, "192.0.2.0/24", "")), "ec2/SecurityGroupChanged"},
+		{"SGUDPWorld", call(t, ec2, "AuthorizeSecurityGroupIngress", sgIngress("udp", 5432, 5432, "0.0.0.0/0", "")), "ec2/SecurityGroupChanged"},
 		{"SGFlatForm", call(t, ec2, "AuthorizeSecurityGroupIngress", map[string]any{"groupId": "sg-1", "cidrIp": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 1433, "toPort": 1433}), "ec2/DatabasePortOpenToInternet"},
 
 		{"RootAccessKey", call(t, "iam.amazonaws.com", "CreateAccessKey", nil, asRoot), "iam/RootAccessKeyCreated"},
-		{"RootCreatesUserKey", call(t, "iam.amazonaws.com", "CreateAccessKey", map[string]any{"userName": "deployer"}, asRoot), ""},
+		{"RootCreatesUserKey", call(t, "iam.amazonaws.com", "CreateAccessKey", map[string]any{"userName": "deployer"}, asRoot), "iam/RootActivity"},
 		{"UserAccessKey", call(t, "iam.amazonaws.com", "CreateAccessKey", map[string]any{"userName": "deployer"}), ""},
-		{"FailedCall", call(t, "kms.amazonaws.com", "ScheduleKeyDeletion", map[string]any{"keyId": "k"}, func(d map[string]any) { d["errorCode"] = "AccessDenied" }), ""},
+		{"FailedCall", call(t, "kms.amazonaws.com", "ScheduleKeyDeletion", map[string]any{"keyId": "k"}, func(d map[string]any) { d["errorCode"] = "AccessDenied" }), "api/UnauthorizedCalls"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +158,9 @@ func TestCatalogue_Rules(t *testing.T) {
 			}
 			if got := f.Type; got != tt.want {
 				t.Errorf("Type = %q, want %q", got, tt.want)
+			}
+			if !delivered(t, finding.Default().Patterns(), tt.event) {
+				t.Errorf("no EventBridge pattern delivers this event")
 			}
 		})
 	}
@@ -174,18 +179,23 @@ func TestCatalogue_Default(t *testing.T) {
 }
 
 func TestCatalogue_Validate(t *testing.T) {
-	ok := finding.Rule{EventSource: "s3.amazonaws.com", EventName: "DeleteBucket", Type: "s3/BucketDeleted", Severity: 5, Title: "t"}
+	ok := finding.Rule{EventSource: "s3.amazonaws.com", EventNames: []string{"DeleteBucket"}, Type: "s3/BucketDeleted", Severity: 5, Title: "t", Scope: finding.ScopeResource}
 	tests := []struct {
 		name    string
 		mod     func(r *finding.Rule)
 		wantErr string
 	}{
 		{"BadSource", func(r *finding.Rule) { r.EventSource = "aws.s3" }, `event source "aws.s3"`},
-		{"NoName", func(r *finding.Rule) { r.EventName = "" }, "event name missing"},
+		{"NoName", func(r *finding.Rule) { r.EventNames = nil }, "event name missing"},
+		{"EmptyName", func(r *finding.Rule) { r.EventNames = []string{""} }, "event name missing"},
+		{"AnyCallUnnarrowed", func(r *finding.Rule) { r.AnyCall, r.EventSource, r.EventNames = true, "", nil }, "must narrow it"},
+		{"AnyCallWithSource", func(r *finding.Rule) { r.AnyCall, r.ErrorCodes = true, []string{"AccessDenied*"} }, "names no event source"},
+		{"BadAggregation", func(r *finding.Rule) { r.Aggregate = &finding.Aggregation{Window: time.Second, Threshold: 1} }, "a window of a minute or more"},
 		{"NoType", func(r *finding.Rule) { r.Type = "" }, "type missing"},
 		{"NoTitle", func(r *finding.Rule) { r.Title = "" }, "title missing"},
 		{"SeverityZero", func(r *finding.Rule) { r.Severity = 0 }, "want 1.0 to 10.0"},
 		{"SeverityHigh", func(r *finding.Rule) { r.Severity = 12 }, "want 1.0 to 10.0"},
+		{"NoScope", func(r *finding.Rule) { r.Scope = "" }, `scope "": want "platform" or "resource"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,42 +248,108 @@ func TestCatalogue_Configure(t *testing.T) {
 	}
 }
 
-// TestCatalogue_Patterns: the EventBridge patterns deliver every rule's call.
+// TestCatalogue_Patterns: the EventBridge patterns deliver every event that
+// a rule matches (checked with every event of TestCatalogue_Rules and the
+// CIS table), and each pattern is valid JSON of EventBridge's shape.
 func TestCatalogue_Patterns(t *testing.T) {
-	c := finding.Default()
-	ps := c.Patterns()
+	ps := finding.Default().Patterns()
 	if ps[0].Source[0] != "aws.guardduty" || ps[0].DetailType[0] != "GuardDuty Finding" {
 		t.Errorf("first pattern = %+v, want the GuardDuty finding pattern", ps[0])
 	}
-	covered := func(r finding.Rule) bool {
-		for _, p := range ps[1:] {
-			if p.Detail["eventSource"][0] != r.EventSource {
-				continue
-			}
-			for _, n := range p.Detail["eventName"] {
-				if n == r.EventName {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	for _, r := range c.Rules {
-		if !covered(r) {
-			t.Errorf("no pattern delivers %s %s", r.EventSource, r.EventName)
-		}
-	}
 	for _, p := range ps[1:] {
+		src, _ := p.Detail["eventSource"].([]string)
 		want := "AWS API Call via CloudTrail"
-		if p.Detail["eventSource"][0] == "signin.amazonaws.com" {
+		if len(src) > 0 && src[0] == "signin.amazonaws.com" {
 			want = "AWS Console Sign In via CloudTrail"
 		}
 		if p.DetailType[0] != want {
-			t.Errorf("pattern for %s has detail-type %q, want %q", p.Detail["eventSource"][0], p.DetailType[0], want)
+			t.Errorf("pattern %+v has detail-type %q, want %q", p, p.DetailType[0], want)
+		}
+		if names, _ := p.Detail["eventName"].([]string); len(names) > 100 {
+			t.Errorf("pattern for %v lists %d names", src, len(names))
 		}
 	}
-	b, err := json.Marshal(ps[1])
-	if err != nil || !strings.Contains(string(b), `"detail-type":["AWS`) {
-		t.Errorf("pattern JSON = %s, %v", b, err)
+	b, err := json.Marshal(ps[len(ps)-1])
+	if err != nil || !strings.Contains(string(b), `"errorCode":[{"prefix":"AccessDenied"},{"suffix":"UnauthorizedOperation"}]`) {
+		t.Errorf("access-denied pattern JSON = %s, %v", b, err)
+	}
+}
+
+// delivered reports whether an EventBridge pattern of ps matches the event,
+// implementing the part of EventBridge's matching the patterns use: exact
+// strings, prefix and suffix matchers, nested objects.
+func delivered(t *testing.T, ps []finding.EventPattern, raw []byte) bool {
+	t.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	var match func(pattern, value any) bool
+	match = func(pattern, value any) bool {
+		switch p := pattern.(type) {
+		case map[string]any:
+			v, ok := value.(map[string]any)
+			if !ok {
+				return false
+			}
+			for k, sub := range p {
+				if !match(sub, v[k]) {
+					return false
+				}
+			}
+			return true
+		case []any:
+			for _, alt := range p {
+				switch a := alt.(type) {
+				case string:
+					if value == a {
+						return true
+					}
+				case map[string]any:
+					s, _ := value.(string)
+					if pre, ok := a["prefix"].(string); ok && strings.HasPrefix(s, pre) && s != "" {
+						return true
+					}
+					if suf, ok := a["suffix"].(string); ok && strings.HasSuffix(s, suf) && s != "" {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		return false
+	}
+	for _, p := range ps {
+		b, _ := json.Marshal(p)
+		var pm map[string]any
+		if err := json.Unmarshal(b, &pm); err != nil {
+			t.Fatal(err)
+		}
+		if match(pm, ev) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCatalogue_Markdown: CATALOGUE.md is the code's catalogue.
+func TestCatalogue_Markdown(t *testing.T) {
+	got := finding.Default().Markdown()
+	if *update {
+		if err := os.WriteFile("CATALOGUE.md", []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile("CATALOGUE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != got {
+		t.Errorf("CATALOGUE.md differs from finding.Default() (run go test ./shared/finding -run TestCatalogue_Markdown -update)")
+	}
+	for _, r := range finding.Default().Rules {
+		if !strings.Contains(got, "`"+r.Type+"`") {
+			t.Errorf("CATALOGUE.md lacks %s", r.Type)
+		}
 	}
 }

@@ -2,8 +2,11 @@ package finding
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -136,12 +139,12 @@ func fromCloudTrail(ev events.CloudWatchEvent, detail, raw []byte, cat Catalogue
 		return Finding{}, fmt.Errorf("catalogue rule %s: %w", rule.Type, err)
 	}
 	f := Finding{
-		ID:          d.EventID,
 		Source:      SourceCloudTrail,
 		Type:        rule.Type,
 		Band:        band,
 		Severity:    rule.Severity,
 		Title:       rule.Title,
+		Scope:       rule.Scope,
 		Description: fmt.Sprintf("%s:%s called by %s from %s.", strings.TrimSuffix(d.EventSource, ".amazonaws.com"), d.EventName, d.Actor(), firstNonEmpty(d.SourceIPAddress, "an unknown address")),
 		Detected:    at,
 		Updated:     at,
@@ -150,13 +153,92 @@ func fromCloudTrail(ev events.CloudWatchEvent, detail, raw []byte, cat Catalogue
 		Count:       1,
 		Account:     account,
 		Region:      region,
+		EventID:     d.EventID,
+		Principal:   d.Actor(),
 		Raw:         raw,
 	}
 	if rule.TitleJA != "" {
 		f.LocalTitles = map[string]string{"ja": rule.TitleJA}
 	}
-	f.Resources = cloudTrailResources(&d, partitionOf(d.UserIdentity.ARN), region, account)
+	if rule.About != "" || rule.AboutJA != "" {
+		f.About = map[string]string{"en": rule.About, "ja": rule.AboutJA}
+	}
+	partition := partitionOf(d.UserIdentity.ARN)
+	f.Resources = cloudTrailResources(&d, partition, region, account)
+	if rule.AnyCall || rule.Aggregate != nil || d.EventSource == "signin.amazonaws.com" {
+		// The finding is about whoever made the calls.
+		if p := callerResource(&d, partition, account); p != nil && !slices.ContainsFunc(f.Resources, func(r Resource) bool { return r.Kind == p.Kind && r.ID == p.ID }) {
+			f.Resources = append(f.Resources, *p)
+		}
+	}
+	f.ID = groupID(&f, rule, principalKey(&d))
 	return f, nil
+}
+
+// principalKey is who made a call, for grouping: the principal's ARN, but
+// for an assumed-role session the role's, so that calls of one role in
+// different sessions group together.
+func principalKey(d *CloudTrailDetail) string {
+	if sc := d.UserIdentity.SessionContext; d.UserIdentity.Type == "AssumedRole" && sc != nil && sc.SessionIssuer != nil && sc.SessionIssuer.ARN != "" {
+		return sc.SessionIssuer.ARN
+	}
+	return d.Actor()
+}
+
+// groupID is a CloudTrail finding's id: calls of one rule by one principal
+// (principalKey) about the same resources are one finding, so that a burst of identical
+// calls becomes one notice (the notifier counts them). A counted rule's
+// calls are grouped per principal and per window (Finding.WindowStart).
+func groupID(f *Finding, rule Rule, principal string) string {
+	h := sha256.New()
+	for _, part := range []string{rule.Type, principal, f.Account, f.Region} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	if rule.Aggregate != nil {
+		f.Threshold = rule.Aggregate.Threshold
+		f.WindowStart = f.Detected.Truncate(rule.Aggregate.Window)
+		f.WindowEnd = f.WindowStart.Add(rule.Aggregate.Window)
+		return "ct-" + hex.EncodeToString(h.Sum(nil)[:12]) + "-" + f.WindowStart.Format("20060102T1504Z")
+	}
+	var names []string
+	for _, r := range f.Resources {
+		names = append(names, ResourceName(r))
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+	}
+	return "ct-" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// callerResource is the principal who made a call, as a resource: an IAM
+// user, the role behind an assumed-role session, or the account for root.
+func callerResource(d *CloudTrailDetail, partition, account string) *Resource {
+	u := d.UserIdentity
+	switch u.Type {
+	case "Root":
+		return &Resource{Kind: KindAccount, ID: account, ARN: "arn:" + partition + ":iam::" + account + ":root"}
+	case "IAMUser":
+		name := firstNonEmpty(u.UserName, lastPathSegment(u.ARN))
+		if name == "" {
+			return nil
+		}
+		return &Resource{Kind: KindIAMUser, ID: name, ARN: firstNonEmpty(u.ARN, "arn:"+partition+":iam::"+account+":user/"+name)}
+	case "AssumedRole":
+		if sc := u.SessionContext; sc != nil && sc.SessionIssuer != nil && sc.SessionIssuer.UserName != "" {
+			return &Resource{Kind: KindIAMRole, ID: sc.SessionIssuer.UserName, ARN: sc.SessionIssuer.ARN}
+		}
+	}
+	return nil
+}
+
+func lastPathSegment(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 && i < len(arn)-1 {
+		return arn[i+1:]
+	}
+	return ""
 }
 
 func partitionOf(arn string) string {
@@ -164,155 +246,4 @@ func partitionOf(arn string) string {
 		return p
 	}
 	return "aws"
-}
-
-// callParams are the request parameters that name a resource, across the
-// services in the catalogue.
-type callParams struct {
-	BucketName                  string `json:"bucketName"`
-	Name                        string `json:"name"`
-	DetectorID                  string `json:"detectorId"`
-	KeyID                       string `json:"keyId"`
-	DBSnapshotIdentifier        string `json:"dBSnapshotIdentifier"`
-	DBClusterSnapshotIdentifier string `json:"dBClusterSnapshotIdentifier"`
-	DBInstanceIdentifier        string `json:"dBInstanceIdentifier"`
-	DBClusterIdentifier         string `json:"dBClusterIdentifier"`
-	DBParameterGroupName        string `json:"dBParameterGroupName"`
-	DBClusterParameterGroupName string `json:"dBClusterParameterGroupName"`
-	GroupID                     string `json:"groupId"`
-	UserName                    string `json:"userName"`
-}
-
-func cloudTrailResources(d *CloudTrailDetail, partition, region, account string) []Resource {
-	var p callParams
-	// Rules have already read the parameters they need; a parameter of an
-	// unexpected type here only costs a resource, so the error is dropped
-	// and the finding still carries detail.resources.
-	_ = json.Unmarshal(d.RequestParameters, &p)
-	arn := func(service, rest string) string {
-		return "arn:" + partition + ":" + service + ":" + region + ":" + account + ":" + rest
-	}
-	orARN := func(id, built string) string {
-		if strings.HasPrefix(id, "arn:") {
-			return id
-		}
-		return built
-	}
-	var out []Resource
-	add := func(r Resource) {
-		for _, have := range out {
-			if (r.ARN != "" && have.ARN == r.ARN) || (r.ARN == "" && have.Kind == r.Kind && have.ID == r.ID) {
-				return
-			}
-		}
-		out = append(out, r)
-	}
-	switch d.EventSource {
-	case "s3.amazonaws.com":
-		if p.BucketName != "" {
-			add(Resource{Kind: KindS3Bucket, ID: p.BucketName, ARN: "arn:" + partition + ":s3:::" + p.BucketName, Bucket: p.BucketName})
-		}
-	case "cloudtrail.amazonaws.com":
-		if p.Name != "" {
-			id := p.Name
-			if i := strings.LastIndex(id, "/"); strings.HasPrefix(id, "arn:") && i >= 0 {
-				id = id[i+1:]
-			}
-			add(Resource{Kind: KindTrail, ID: id, ARN: orARN(p.Name, arn("cloudtrail", "trail/"+p.Name))})
-		}
-	case "guardduty.amazonaws.com":
-		if p.DetectorID != "" {
-			add(Resource{Kind: KindDetector, ID: p.DetectorID, ARN: arn("guardduty", "detector/"+p.DetectorID)})
-		}
-	case "kms.amazonaws.com":
-		var resp struct {
-			KeyID string `json:"keyId"`
-		}
-		_ = json.Unmarshal(d.ResponseElements, &resp)
-		if p.KeyID != "" {
-			id := p.KeyID
-			if i := strings.LastIndex(id, "/"); strings.HasPrefix(id, "arn:") && i >= 0 {
-				id = id[i+1:]
-			}
-			keyARN := orARN(p.KeyID, orARN(resp.KeyID, arn("kms", "key/"+p.KeyID)))
-			if strings.HasPrefix(p.KeyID, "alias/") {
-				keyARN = orARN(resp.KeyID, arn("kms", p.KeyID))
-			}
-			add(Resource{Kind: KindKMSKey, ID: id, ARN: keyARN})
-		}
-	case "rds.amazonaws.com":
-		if p.DBSnapshotIdentifier != "" {
-			add(Resource{Kind: KindRDSSnapshot, ID: p.DBSnapshotIdentifier, ARN: orARN(p.DBSnapshotIdentifier, arn("rds", "snapshot:"+p.DBSnapshotIdentifier))})
-		}
-		if p.DBClusterSnapshotIdentifier != "" {
-			add(Resource{Kind: KindRDSClusterSn, ID: p.DBClusterSnapshotIdentifier, ARN: orARN(p.DBClusterSnapshotIdentifier, arn("rds", "cluster-snapshot:"+p.DBClusterSnapshotIdentifier))})
-		}
-		if p.DBInstanceIdentifier != "" {
-			add(Resource{Kind: KindRDSInstance, ID: p.DBInstanceIdentifier, ARN: orARN(p.DBInstanceIdentifier, arn("rds", "db:"+p.DBInstanceIdentifier))})
-		}
-		if p.DBClusterIdentifier != "" {
-			add(Resource{Kind: KindRDSCluster, ID: p.DBClusterIdentifier, ARN: orARN(p.DBClusterIdentifier, arn("rds", "cluster:"+p.DBClusterIdentifier))})
-		}
-		if p.DBParameterGroupName != "" {
-			add(Resource{Kind: KindRDSParamGroup, ID: p.DBParameterGroupName, ARN: arn("rds", "pg:"+p.DBParameterGroupName)})
-		}
-		if p.DBClusterParameterGroupName != "" {
-			add(Resource{Kind: KindRDSParamGroup, ID: p.DBClusterParameterGroupName, ARN: arn("rds", "cluster-pg:"+p.DBClusterParameterGroupName)})
-		}
-	case "ec2.amazonaws.com":
-		if p.GroupID != "" {
-			add(Resource{Kind: KindSecurityGroup, ID: p.GroupID, ARN: arn("ec2", "security-group/"+p.GroupID)})
-		}
-	case "iam.amazonaws.com", "signin.amazonaws.com":
-		if d.IsRoot() {
-			add(Resource{Kind: KindAccount, ID: account, ARN: "arn:" + partition + ":iam::" + account + ":root"})
-		} else if p.UserName != "" {
-			add(Resource{Kind: KindIAMUser, ID: p.UserName, ARN: "arn:" + partition + ":iam::" + account + ":user/" + p.UserName})
-		}
-		var resp struct {
-			AccessKey struct {
-				AccessKeyID string `json:"accessKeyId"`
-			} `json:"accessKey"`
-		}
-		_ = json.Unmarshal(d.ResponseElements, &resp)
-		if resp.AccessKey.AccessKeyID != "" {
-			add(Resource{Kind: KindAccessKey, ID: resp.AccessKey.AccessKeyID})
-		}
-	}
-	for _, r := range d.Resources {
-		if r.ARN == "" {
-			continue
-		}
-		kind, id := kindOfARN(r.Type, r.ARN)
-		res := Resource{Kind: kind, ID: id, ARN: r.ARN}
-		if kind == KindS3Bucket {
-			res.Bucket = id
-		}
-		add(res)
-	}
-	return out
-}
-
-// kindOfARN maps a CloudTrail resource type to a kind, and an ARN to the id
-// it ends with.
-func kindOfARN(typ, arn string) (kind, id string) {
-	id = arn
-	if i := strings.LastIndexAny(arn, "/:"); i >= 0 && i < len(arn)-1 {
-		id = arn[i+1:]
-	}
-	switch typ {
-	case "AWS::S3::Bucket":
-		return KindS3Bucket, arn[strings.LastIndex(arn, ":")+1:]
-	case "AWS::KMS::Key":
-		return KindKMSKey, id
-	case "AWS::RDS::DBInstance":
-		return KindRDSInstance, id
-	case "AWS::RDS::DBCluster":
-		return KindRDSCluster, id
-	case "AWS::EC2::SecurityGroup":
-		return KindSecurityGroup, id
-	case "AWS::CloudTrail::Trail":
-		return KindTrail, id
-	}
-	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(typ, "AWS::"), "::", "-")), id
 }

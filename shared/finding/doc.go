@@ -41,12 +41,20 @@
 // in "/", so "tenants/tenant-1/" never matches "tenants/tenant-10/..."), when
 // a finding names a whole bucket (no object keys) that holds one of the
 // tenant's prefixes, or when a resource is listed among the tenant's shared
-// resources (a shared database that holds its data). A finding that concerns
-// no tenant and is at or above the platform severity goes to every active
-// tenant. Findings below the threshold, sample findings, findings that
-// concern nobody below the platform severity, and findings whose resources
-// carry a tenant tag naming no known tenant (somebody's resource, so not
-// platform-wide) go to ops only. Everything goes to ops.
+// resources (a shared database that holds its data). Every match is exact.
+//
+// Each finding has a Scope, set by its catalogue rule (CloudTrail) or by its
+// type (GuardDuty: GuardDutyScope). A resource-scoped finding that matches
+// no tenant is "unrouted": it goes to ops only, naming its resources
+// (Route.UnroutedResources) so that ops can tag or register them, and it
+// never fans out to every tenant. A platform-scoped finding (logging
+// stopped, the detector deleted, the root user used, a key disabled) goes to
+// the tenants whose resources it names, or, naming none, to every active
+// tenant when it is at or above the platform severity. Findings below the
+// threshold, sample findings, platform findings below the platform
+// severity, and findings whose resources carry a tenant tag naming no known
+// tenant (somebody's resource, so not platform-wide) go to ops only.
+// Everything goes to ops.
 //
 // Which tenants receive notices: a tenant whose data is still held — active,
 // suspended, terminated (inside its grace period, not yet purged) or being

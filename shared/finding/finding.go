@@ -21,7 +21,9 @@ const (
 // produced it. It marshals to JSON losslessly (the notice queue carries it).
 type Finding struct {
 	// ID identifies the finding: GuardDuty's finding id (stable across
-	// updates of the same finding) or CloudTrail's eventID.
+	// updates of the same finding), or for CloudTrail a digest of the rule,
+	// the principal and the resources (identical calls are one finding, see
+	// EventID), with the window for a counted rule.
 	ID string `json:"id"`
 	// Source is guardduty or cloudtrail.
 	Source Source `json:"source"`
@@ -35,8 +37,9 @@ type Finding struct {
 	Severity float64 `json:"severity"`
 	// Title is a one-line English summary.
 	Title string `json:"title"`
-	// LocalTitles holds translated titles by language ("ja"), where the
-	// source provides them (catalogue rules do; GuardDuty does not).
+	// LocalTitles holds translated titles by language ("ja"): the
+	// catalogue rule's, or for GuardDuty the finding type's
+	// (GuardDutyTitleJA).
 	LocalTitles map[string]string `json:"localTitles,omitempty"`
 	// Description is GuardDuty's description, or a sentence built from the
 	// CloudTrail call (who called what from where).
@@ -57,32 +60,61 @@ type Finding struct {
 	Region  string `json:"region"`
 	// Sample is true for GuardDuty sample findings, which never reach tenants.
 	Sample bool `json:"sample,omitempty"`
+	// Scope says whom the finding concerns when none of its resources is a
+	// tenant's: the whole platform (every active tenant) or nobody but ops
+	// (see Scope).
+	Scope Scope `json:"scope"`
 	// Resources are the resources the finding is about.
 	Resources []Resource `json:"resources"`
+	// About explains, by language ("ja", "en"), what the finding means for
+	// a customer (catalogue rules).
+	About map[string]string `json:"about,omitempty"`
+	// EventID is the CloudTrail event behind a CloudTrail finding (whose ID
+	// groups identical calls); Principal is who made the call.
+	EventID   string `json:"eventId,omitempty"`
+	Principal string `json:"principal,omitempty"`
+	// Threshold, WindowStart and WindowEnd are set for a counted rule: the
+	// finding exists once Threshold calls fall in the window.
+	Threshold   int       `json:"threshold,omitempty"`
+	WindowStart time.Time `json:"windowStart,omitzero"`
+	WindowEnd   time.Time `json:"windowEnd,omitzero"`
 	// Raw is the whole EventBridge event as received, kept for evidence.
 	Raw json.RawMessage `json:"raw"`
 }
 
 // Resource kinds a finding can name.
 const (
-	KindInstance      = "ec2-instance"
-	KindAccessKey     = "iam-access-key"
-	KindS3Bucket      = "s3-bucket"
-	KindEKSCluster    = "eks-cluster"
-	KindK8sWorkload   = "kubernetes-workload"
-	KindEBSVolume     = "ebs-volume"
-	KindRDSInstance   = "rds-db-instance"
-	KindRDSCluster    = "rds-db-cluster"
-	KindRDSSnapshot   = "rds-db-snapshot"
-	KindRDSClusterSn  = "rds-db-cluster-snapshot"
-	KindRDSParamGroup = "rds-parameter-group"
-	KindLambda        = "lambda-function"
-	KindSecurityGroup = "ec2-security-group"
-	KindKMSKey        = "kms-key"
-	KindTrail         = "cloudtrail-trail"
-	KindDetector      = "guardduty-detector"
-	KindAccount       = "aws-account"
-	KindIAMUser       = "iam-user"
+	KindInstance        = "ec2-instance"
+	KindAccessKey       = "iam-access-key"
+	KindS3Bucket        = "s3-bucket"
+	KindEKSCluster      = "eks-cluster"
+	KindK8sWorkload     = "kubernetes-workload"
+	KindEBSVolume       = "ebs-volume"
+	KindRDSInstance     = "rds-db-instance"
+	KindRDSCluster      = "rds-db-cluster"
+	KindRDSSnapshot     = "rds-db-snapshot"
+	KindRDSClusterSn    = "rds-db-cluster-snapshot"
+	KindRDSParamGroup   = "rds-parameter-group"
+	KindLambda          = "lambda-function"
+	KindSecurityGroup   = "ec2-security-group"
+	KindKMSKey          = "kms-key"
+	KindTrail           = "cloudtrail-trail"
+	KindDetector        = "guardduty-detector"
+	KindAccount         = "aws-account"
+	KindIAMUser         = "iam-user"
+	KindIAMRole         = "iam-role"
+	KindECSCluster      = "ecs-cluster"
+	KindECSTask         = "ecs-task"
+	KindContainer       = "container"
+	KindIAMGroup        = "iam-group"
+	KindIAMPolicy       = "iam-policy"
+	KindEBSSnapshot     = "ebs-snapshot"
+	KindImage           = "ec2-image"
+	KindVPC             = "ec2-vpc"
+	KindNetworkACL      = "ec2-network-acl"
+	KindRouteTable      = "ec2-route-table"
+	KindInternetGateway = "ec2-internet-gateway"
+	KindLogGroup        = "log-group"
 )
 
 // Resource is one resource a finding is about.
@@ -93,13 +125,43 @@ type Resource struct {
 	ID string `json:"id"`
 	// ARN is the resource's ARN when it is known or can be built.
 	ARN string `json:"arn,omitempty"`
-	// Tags are the resource's tags as GuardDuty reported them.
+	// Tags are the resource's tags as the finding reported them, or as a
+	// tag lookup found them (TagsLookedUp).
 	Tags map[string]string `json:"tags,omitempty"`
+	// TagsLookedUp is true when Tags were read from the resource itself
+	// because the finding did not carry the tenant tag.
+	TagsLookedUp bool `json:"tagsLookedUp,omitempty"`
+	// Detail is what else identifies the resource to a reader: a
+	// container's image, an ECS task's group, a database's engine and user.
+	Detail string `json:"detail,omitempty"`
 	// Bucket and Keys are set for S3: the bucket name and the object keys
 	// the finding names (none when it is about the whole bucket).
 	Bucket string   `json:"bucket,omitempty"`
 	Keys   []string `json:"keys,omitempty"`
 }
+
+// Scope is what a kind of finding is about, which decides where it goes
+// when routing places it with no tenant.
+type Scope string
+
+// The scopes.
+const (
+	// ScopeResource: the finding is about particular resources (an
+	// instance, a bucket, a database, a principal). It reaches the tenants
+	// whose resources they are; one that matches no tenant is "unrouted"
+	// and goes to ops only, naming its resources so that ops can register
+	// them. It never fans out to every tenant.
+	ScopeResource Scope = "resource"
+	// ScopePlatform: the finding is about the platform itself (logging
+	// stopped, the detector deleted, the root user used, the platform's
+	// keys disabled). It reaches the tenants whose resources it names, if
+	// any; otherwise every active tenant, at or above the platform
+	// severity.
+	ScopePlatform Scope = "platform"
+)
+
+// Valid reports whether s is one of the two scopes.
+func (s Scope) Valid() bool { return s == ScopeResource || s == ScopePlatform }
 
 // Band is a severity band as GuardDuty defines them. The zero value is not a
 // band.

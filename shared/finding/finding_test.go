@@ -47,9 +47,7 @@ func readFixture(t testing.TB, name string) []byte {
 
 // ignored lists the fixtures that are well-formed but not security relevant.
 var ignored = map[string]bool{
-	"cloudtrail-describe-instances.json":        true,
-	"cloudtrail-put-bucket-policy-private.json": true,
-	"cloudtrail-sg-ingress-office.json":         true,
+	"cloudtrail-describe-instances.json": true,
 }
 
 // TestParse_Fixtures parses every fixture, compares the normalised finding
@@ -172,10 +170,10 @@ func TestParse_Fields(t *testing.T) {
 			resources: []string{"ec2-instance:i-0b2c3d4e5f6071829"}},
 		{fixture: "guardduty-iam-credential-exfiltration.json", id: "3bd5f6a7b8c9d0e1f2a3b4c5d6e7f809", source: finding.SourceGuardDuty,
 			typ: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", band: finding.High, severity: 8, detected: "2026-11-21T11:42:37.115Z", count: 1,
-			resources: []string{"iam-access-key:ASIAEXAMPLEEXFIL0001"}},
+			resources: []string{"iam-access-key:ASIAEXAMPLEEXFIL0001", "iam-role:pledge-app-role"}},
 		{fixture: "guardduty-s3-exfiltration.json", id: "4ce6a7b8c9d0e1f2a3b4c5d6e7f8091a", source: finding.SourceGuardDuty,
 			typ: "Exfiltration:S3/AnomalousBehavior", band: finding.High, severity: 8, detected: "2026-11-21T14:05:51.930Z", count: 1,
-			resources: []string{"iam-access-key:ASIAEXAMPLEEXFIL0002", "s3-bucket:pledge-tenant-data-111122223333"},
+			resources: []string{"iam-access-key:ASIAEXAMPLEEXFIL0002", "iam-user:reporting-batch", "s3-bucket:pledge-tenant-data-111122223333"},
 			keys:      []string{"tenants/tenant-1/invoices/2026-10.csv", "tenants/tenant-1/invoices/2026-11.csv"}},
 		{fixture: "guardduty-s3-attack-sequence.json", id: "5df7b8c9d0e1f2a3b4c5d6e7f8091a2b", source: finding.SourceGuardDuty,
 			typ: "AttackSequence:S3/CompromisedData", band: finding.Critical, severity: 9.2, detected: "2026-11-22T01:25:14.208Z", count: 1,
@@ -187,6 +185,16 @@ func TestParse_Fields(t *testing.T) {
 		{fixture: "guardduty-ec2-malicious-file.json", id: "802ae1f2a3b4c5d6e7f8091a2b3c4d5e", source: finding.SourceGuardDuty,
 			typ: "Execution:EC2/MaliciousFile", band: finding.High, severity: 8, detected: "2026-11-22T02:11:09.330Z", count: 1,
 			resources: []string{"ec2-instance:i-0d4e5f60718293a4b", "ebs-volume:vol-0a1b2c3d4e5f67890"}},
+		{fixture: "guardduty-ecs-reverse-shell.json", id: "a13c5e7f9b1d3f5a7c9e1b3d5f7a9c1e", source: finding.SourceGuardDuty,
+			typ: "Execution:Runtime/ReverseShell", band: finding.High, severity: 8, detected: "2026-11-22T04:40:07.512Z", count: 1,
+			resources: []string{"ecs-cluster:tenant-2-workers", "ecs-task:5c2e8f1a9b7d4c3e8f6a2b1c0d9e8f7a", "container:report-worker"},
+			tags:      map[string]string{"pledge:tenant": "tenant-2"}},
+		{fixture: "guardduty-lambda-cryptocurrency.json", id: "b24d6f8a0c2e4a6c8e0a2c4e6a8c0e2a", source: finding.SourceGuardDuty,
+			typ: "CryptoCurrency:Lambda/BitcoinTool.B", band: finding.High, severity: 8, detected: "2026-11-22T06:00:15.044Z", count: 4,
+			resources: []string{"lambda-function:tenant-10-export"}},
+		{fixture: "guardduty-rds-brute-force-login.json", id: "c35e7a9c1e3a5c7e9a1c3e5a7c9e1a3c", source: finding.SourceGuardDuty,
+			typ: "CredentialAccess:RDS/AnomalousBehavior.SuccessfulBruteForce", band: finding.Critical, severity: 9, detected: "2026-11-22T07:13:58.220Z", count: 1,
+			resources: []string{"rds-db-instance:pledge-shared-db-1", "rds-db-cluster:pledge-shared-db"}},
 		{fixture: "guardduty-sample-finding.json", id: "913bf2a3b4c5d6e7f8091a2b3c4d5e6f", source: finding.SourceGuardDuty,
 			typ: "CryptoCurrency:EC2/BitcoinTool.B!DNS", band: finding.High, severity: 8, detected: "2026-11-20T00:00:00Z", count: 1, sample: true,
 			resources: []string{"ec2-instance:i-99999999"}},
@@ -230,7 +238,16 @@ func TestParse_Fields(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if got, want := f.ID, tt.id; got != want {
+			id := f.ID
+			if f.Source == finding.SourceCloudTrail {
+				// A CloudTrail finding's ID groups identical calls; the
+				// event's own id is kept apart.
+				id = f.EventID
+				if !strings.HasPrefix(f.ID, "ct-") {
+					t.Errorf("ID = %q, want a group id ct-...", f.ID)
+				}
+			}
+			if got, want := id, tt.id; got != want {
 				t.Errorf("ID = %q, want %q", got, want)
 			}
 			if got, want := f.Source, tt.source; got != want {
@@ -395,14 +412,25 @@ func TestParse_Malformed(t *testing.T) {
 	}
 }
 
-// TestParse_FailedCallIgnored: a failed call changed nothing.
+// TestParse_FailedCallIgnored: a failed call changed nothing, so it never
+// fires its own rule; a refusal for lack of permission is counted by the
+// unauthorized-calls rule instead (CIS 4.1), any other failure is ignored.
 func TestParse_FailedCallIgnored(t *testing.T) {
-	ev := edit(t, "cloudtrail-stop-logging.json", func(m map[string]any) {
-		detail(m)["errorCode"] = "AccessDenied"
-		detail(m)["errorMessage"] = "User is not authorized to perform: cloudtrail:StopLogging"
-	})
-	if _, err := finding.Parse(ev, finding.Default()); !errors.Is(err, finding.ErrIgnored) {
-		t.Fatalf("err = %v, want ErrIgnored", err)
+	failed := func(code string) []byte {
+		return edit(t, "cloudtrail-stop-logging.json", func(m map[string]any) {
+			detail(m)["errorCode"] = code
+			detail(m)["errorMessage"] = "User is not authorized to perform: cloudtrail:StopLogging"
+		})
+	}
+	f, err := finding.Parse(failed("AccessDenied"), finding.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Type != "api/UnauthorizedCalls" || f.Threshold != 10 || f.WindowEnd.Sub(f.WindowStart) != time.Hour {
+		t.Errorf("refused StopLogging: type %q threshold %d window %s-%s; want the counted unauthorized-calls rule", f.Type, f.Threshold, f.WindowStart, f.WindowEnd)
+	}
+	if _, err := finding.Parse(failed("TrailNotFoundException"), finding.Default()); !errors.Is(err, finding.ErrIgnored) {
+		t.Fatalf("StopLogging of no trail: err = %v, want ErrIgnored", err)
 	}
 }
 

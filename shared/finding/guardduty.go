@@ -2,188 +2,11 @@ package finding
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 )
-
-// GuardDutyDetail is the detail of a "GuardDuty Finding" event: the finding
-// in GuardDuty's camelCase JSON. Only the fields the notifier reads are
-// typed; the full event is kept in Finding.Raw.
-type GuardDutyDetail struct {
-	SchemaVersion string             `json:"schemaVersion"`
-	AccountID     string             `json:"accountId"`
-	Region        string             `json:"region"`
-	Partition     string             `json:"partition"`
-	ID            string             `json:"id"`
-	ARN           string             `json:"arn"`
-	Type          string             `json:"type"`
-	Resource      *GuardDutyResource `json:"resource"`
-	Service       *GuardDutyService  `json:"service"`
-	// Severity is a pointer so that a missing severity is told apart from 0.
-	Severity    *float64 `json:"severity"`
-	CreatedAt   string   `json:"createdAt"`
-	UpdatedAt   string   `json:"updatedAt"`
-	Title       string   `json:"title"`
-	Description string   `json:"description"`
-}
-
-// GuardDutyTag is one resource tag as GuardDuty reports it.
-type GuardDutyTag struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
-
-// GuardDutyResource is the finding's resource section.
-type GuardDutyResource struct {
-	ResourceType      string                `json:"resourceType"`
-	InstanceDetails   *GuardDutyInstance    `json:"instanceDetails"`
-	AccessKeyDetails  *GuardDutyAccessKey   `json:"accessKeyDetails"`
-	S3BucketDetails   []GuardDutyS3Bucket   `json:"s3BucketDetails"`
-	EksClusterDetails *GuardDutyEKSCluster  `json:"eksClusterDetails"`
-	KubernetesDetails *GuardDutyKubernetes  `json:"kubernetesDetails"`
-	EbsVolumeDetails  *GuardDutyEBSVolumes  `json:"ebsVolumeDetails"`
-	RdsDbInstance     *GuardDutyRDSInstance `json:"rdsDbInstanceDetails"`
-	LambdaDetails     *GuardDutyLambda      `json:"lambdaDetails"`
-}
-
-// GuardDutyInstance is resource.instanceDetails.
-type GuardDutyInstance struct {
-	InstanceID       string         `json:"instanceId"`
-	InstanceType     string         `json:"instanceType"`
-	AvailabilityZone string         `json:"availabilityZone"`
-	InstanceState    string         `json:"instanceState"`
-	ImageID          string         `json:"imageId"`
-	Tags             []GuardDutyTag `json:"tags"`
-}
-
-// GuardDutyAccessKey is resource.accessKeyDetails.
-type GuardDutyAccessKey struct {
-	AccessKeyID string `json:"accessKeyId"`
-	PrincipalID string `json:"principalId"`
-	UserName    string `json:"userName"`
-	UserType    string `json:"userType"`
-}
-
-// GuardDutyS3Bucket is one of resource.s3BucketDetails.
-type GuardDutyS3Bucket struct {
-	ARN             string              `json:"arn"`
-	Name            string              `json:"name"`
-	Type            string              `json:"type"`
-	Tags            []GuardDutyTag      `json:"tags"`
-	S3ObjectDetails []GuardDutyS3Object `json:"s3ObjectDetails"`
-}
-
-// GuardDutyS3Object is one of s3BucketDetails[].s3ObjectDetails.
-type GuardDutyS3Object struct {
-	ObjectARN string `json:"objectArn"`
-	Key       string `json:"key"`
-	ETag      string `json:"eTag"`
-	VersionID string `json:"versionId"`
-}
-
-// GuardDutyEKSCluster is resource.eksClusterDetails.
-type GuardDutyEKSCluster struct {
-	Name   string         `json:"name"`
-	ARN    string         `json:"arn"`
-	VpcID  string         `json:"vpcId"`
-	Status string         `json:"status"`
-	Tags   []GuardDutyTag `json:"tags"`
-}
-
-// GuardDutyKubernetes is resource.kubernetesDetails.
-type GuardDutyKubernetes struct {
-	KubernetesUserDetails *struct {
-		Username string   `json:"username"`
-		UID      string   `json:"uid"`
-		Groups   []string `json:"groups"`
-	} `json:"kubernetesUserDetails"`
-	KubernetesWorkloadDetails *struct {
-		Name      string `json:"name"`
-		Type      string `json:"type"`
-		Namespace string `json:"namespace"`
-		UID       string `json:"uid"`
-	} `json:"kubernetesWorkloadDetails"`
-}
-
-// GuardDutyEBSVolumes is resource.ebsVolumeDetails (Malware Protection).
-type GuardDutyEBSVolumes struct {
-	ScannedVolumeDetails []GuardDutyVolume `json:"scannedVolumeDetails"`
-	SkippedVolumeDetails []GuardDutyVolume `json:"skippedVolumeDetails"`
-}
-
-// GuardDutyVolume is one scanned or skipped EBS volume.
-type GuardDutyVolume struct {
-	VolumeARN      string `json:"volumeArn"`
-	VolumeType     string `json:"volumeType"`
-	DeviceName     string `json:"deviceName"`
-	VolumeSizeInGB int    `json:"volumeSizeInGB"`
-	EncryptionType string `json:"encryptionType"`
-	SnapshotARN    string `json:"snapshotArn"`
-	KmsKeyARN      string `json:"kmsKeyArn"`
-}
-
-// GuardDutyRDSInstance is resource.rdsDbInstanceDetails (RDS Protection).
-type GuardDutyRDSInstance struct {
-	DBInstanceIdentifier string         `json:"dbInstanceIdentifier"`
-	DBInstanceARN        string         `json:"dbInstanceArn"`
-	DBClusterIdentifier  string         `json:"dbClusterIdentifier"`
-	Engine               string         `json:"engine"`
-	Tags                 []GuardDutyTag `json:"tags"`
-}
-
-// GuardDutyLambda is resource.lambdaDetails (Lambda Protection).
-type GuardDutyLambda struct {
-	FunctionName string         `json:"functionName"`
-	FunctionARN  string         `json:"functionArn"`
-	Tags         []GuardDutyTag `json:"tags"`
-}
-
-// GuardDutyService is the finding's service section.
-type GuardDutyService struct {
-	ServiceName    string          `json:"serviceName"`
-	DetectorID     string          `json:"detectorId"`
-	FeatureName    string          `json:"featureName"`
-	ResourceRole   string          `json:"resourceRole"`
-	EventFirstSeen string          `json:"eventFirstSeen"`
-	EventLastSeen  string          `json:"eventLastSeen"`
-	Archived       bool            `json:"archived"`
-	Count          *int            `json:"count"`
-	AdditionalInfo json.RawMessage `json:"additionalInfo"`
-	// EbsVolumeScanDetails is set on Malware Protection findings.
-	EbsVolumeScanDetails *GuardDutyEBSScan `json:"ebsVolumeScanDetails"`
-}
-
-// GuardDutyEBSScan is service.ebsVolumeScanDetails. Its timestamps are kept
-// out: GuardDuty writes them as epoch numbers and the notifier does not need
-// them.
-type GuardDutyEBSScan struct {
-	ScanID           string   `json:"scanId"`
-	ScanType         string   `json:"scanType"`
-	TriggerFindingID string   `json:"triggerFindingId"`
-	Sources          []string `json:"sources"`
-	ScanDetections   *struct {
-		HighestSeverityThreatDetails *struct {
-			Severity   string `json:"severity"`
-			ThreatName string `json:"threatName"`
-			Count      int    `json:"count"`
-		} `json:"highestSeverityThreatDetails"`
-		ThreatDetectedByName *struct {
-			ItemCount   int `json:"itemCount"`
-			ThreatNames []struct {
-				Name      string `json:"name"`
-				Severity  string `json:"severity"`
-				ItemCount int    `json:"itemCount"`
-				FilePaths []struct {
-					FilePath  string `json:"filePath"`
-					FileName  string `json:"fileName"`
-					VolumeARN string `json:"volumeArn"`
-					Hash      string `json:"hash"`
-				} `json:"filePaths"`
-			} `json:"threatNames"`
-		} `json:"threatDetectedByName"`
-	} `json:"scanDetections"`
-}
 
 // IsSample reports whether the finding is a GuardDuty sample finding: its
 // service.additionalInfo says sample=true (directly, or inside the JSON
@@ -272,6 +95,8 @@ func fromGuardDuty(ev events.CloudWatchEvent, detail, raw []byte) (Finding, erro
 		Account:     account,
 		Region:      region,
 		Sample:      d.IsSample(),
+		Scope:       GuardDutyScope(d.Type),
+		LocalTitles: map[string]string{"ja": GuardDutyTitleJA(d.Type)},
 		Raw:         raw,
 	}
 	if s := d.Service; s != nil {
@@ -325,6 +150,9 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 	if k := r.AccessKeyDetails; k != nil && k.AccessKeyID != "" {
 		out = append(out, Resource{Kind: KindAccessKey, ID: k.AccessKeyID})
 	}
+	if p := principalOf(r.AccessKeyDetails, partition, account); p != nil {
+		out = append(out, *p)
+	}
 	for _, b := range r.S3BucketDetails {
 		if b.Name == "" && b.ARN == "" {
 			continue
@@ -341,8 +169,10 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 		}
 		out = append(out, res)
 	}
+	var parentTags map[string]string
 	if c := r.EksClusterDetails; c != nil && (c.Name != "" || c.ARN != "") {
 		out = append(out, Resource{Kind: KindEKSCluster, ID: firstNonEmpty(c.Name, c.ARN), ARN: c.ARN, Tags: tagMap(c.Tags)})
+		parentTags = tagMap(c.Tags)
 	}
 	if k := r.KubernetesDetails; k != nil && k.KubernetesWorkloadDetails != nil && k.KubernetesWorkloadDetails.Name != "" {
 		w := k.KubernetesWorkloadDetails
@@ -350,7 +180,8 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 		if w.Namespace != "" {
 			id = w.Namespace + "/" + w.Name
 		}
-		out = append(out, Resource{Kind: KindK8sWorkload, ID: id})
+		// A workload is its cluster's.
+		out = append(out, Resource{Kind: KindK8sWorkload, ID: id, Tags: cloneTags(parentTags)})
 	}
 	if v := r.EbsVolumeDetails; v != nil {
 		for _, vol := range v.ScannedVolumeDetails {
@@ -365,7 +196,11 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 		}
 	}
 	if db := r.RdsDbInstance; db != nil && (db.DBInstanceIdentifier != "" || db.DBInstanceARN != "") {
-		out = append(out, Resource{Kind: KindRDSInstance, ID: firstNonEmpty(db.DBInstanceIdentifier, db.DBInstanceARN), ARN: db.DBInstanceARN, Tags: tagMap(db.Tags)})
+		res := Resource{Kind: KindRDSInstance, ID: firstNonEmpty(db.DBInstanceIdentifier, db.DBInstanceARN), ARN: db.DBInstanceARN, Tags: tagMap(db.Tags), Detail: db.Engine}
+		if u := r.RdsDbUser; u != nil && u.User != "" {
+			res.Detail = strings.TrimSpace(db.Engine + " user " + u.User + " database " + u.Database)
+		}
+		out = append(out, res)
 		if db.DBClusterIdentifier != "" {
 			out = append(out, Resource{Kind: KindRDSCluster, ID: db.DBClusterIdentifier,
 				ARN: "arn:" + partition + ":rds:" + region + ":" + account + ":cluster:" + db.DBClusterIdentifier})
@@ -373,6 +208,101 @@ func guardDutyResources(d *GuardDutyDetail, partition, region, account string) [
 	}
 	if l := r.LambdaDetails; l != nil && (l.FunctionName != "" || l.FunctionARN != "") {
 		out = append(out, Resource{Kind: KindLambda, ID: firstNonEmpty(l.FunctionName, l.FunctionARN), ARN: l.FunctionARN, Tags: tagMap(l.Tags)})
+	}
+	var containers []GuardDutyContainer
+	if c := r.EcsClusterDetails; c != nil && (c.Name != "" || c.ARN != "") {
+		cluster := Resource{Kind: KindECSCluster, ID: firstNonEmpty(c.Name, lastPathSegment(c.ARN)), ARN: c.ARN, Tags: tagMap(c.Tags)}
+		out = append(out, cluster)
+		parentTags = cluster.Tags
+		if t := c.TaskDetails; t != nil && t.ARN != "" {
+			// A task without tags of its own is its cluster's.
+			tags := tagMap(t.Tags)
+			if tags == nil {
+				tags = cloneTags(cluster.Tags)
+			}
+			out = append(out, Resource{Kind: KindECSTask, ID: lastPathSegment(t.ARN), ARN: t.ARN, Tags: tags, Detail: t.Group})
+			parentTags = tags
+			containers = append(containers, t.Containers...)
+		}
+	}
+	if c := r.ContainerDetails; c != nil {
+		containers = append(containers, *c)
+	}
+	for _, c := range containers {
+		id := firstNonEmpty(c.Name, c.ID)
+		if id == "" || slices.ContainsFunc(out, func(r Resource) bool { return r.Kind == KindContainer && r.ID == id }) {
+			continue
+		}
+		// A container is its task's, or its cluster's (EKS, ECS).
+		out = append(out, Resource{Kind: KindContainer, ID: id, Detail: c.Image, Tags: cloneTags(parentTags)})
+	}
+	return out
+}
+
+// platformFindingTypes are the GuardDuty finding types about the AWS
+// account itself rather than one of its resources: the root user's
+// credentials used, CloudTrail logging or Bedrock logging switched off, the
+// password policy weakened, S3 Block Public Access turned off for the whole
+// account. Every other type names the resource it is about.
+var platformFindingTypes = []string{
+	"Policy:IAMUser/RootCredentialUsage",
+	"Policy:IAMUser/ShortTermRootCredentialUsage",
+	"Stealth:IAMUser/CloudTrailLoggingDisabled",
+	"Stealth:IAMUser/PasswordPolicyChange",
+	"DefenseEvasion:IAMUser/BedrockLoggingDisabled",
+	"Policy:S3/AccountBlockPublicAccessDisabled",
+}
+
+// GuardDutyScope returns the scope of a GuardDuty finding type: platform
+// for the account-level types above, resource for every other (instances,
+// access keys and principals, buckets, clusters, containers, databases,
+// functions). A "!" suffix or ".Variant" does not change it.
+func GuardDutyScope(findingType string) Scope {
+	if slices.Contains(platformFindingTypes, findingType) {
+		return ScopePlatform
+	}
+	return ScopeResource
+}
+
+// principalOf returns the IAM principal behind a finding's access key, as
+// GuardDuty names it (accessKeyDetails.userName and userType), so that the
+// user's or role's tags can place the finding: an IAM user, or the role an
+// assumed-role session belongs to. Root and federated users are not
+// tenants' resources.
+func principalOf(k *GuardDutyAccessKey, partition, account string) *Resource {
+	if k == nil || k.UserName == "" || !iamNameRE(k.UserName) {
+		return nil
+	}
+	switch k.UserType {
+	case "IAMUser":
+		return &Resource{Kind: KindIAMUser, ID: k.UserName, ARN: "arn:" + partition + ":iam::" + account + ":user/" + k.UserName}
+	case "AssumedRole", "Role":
+		return &Resource{Kind: KindIAMRole, ID: k.UserName, ARN: "arn:" + partition + ":iam::" + account + ":role/" + k.UserName}
+	}
+	return nil
+}
+
+// iamNameRE reports whether s is a valid IAM user or role name: 1-64
+// characters of letters, digits and +=,.@_-.
+func iamNameRE(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+=,.@_-", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func cloneTags(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }

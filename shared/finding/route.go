@@ -57,8 +57,9 @@ type Policy struct {
 	TagKey string
 	// Threshold is the lowest band that reaches tenants.
 	Threshold Band
-	// PlatformSeverity is the lowest band at which a finding that concerns
-	// no particular tenant goes to every active tenant.
+	// PlatformSeverity is the lowest band at which a platform-wide finding
+	// (ScopePlatform) that names no tenant's resource goes to every active
+	// tenant.
 	PlatformSeverity Band
 }
 
@@ -67,11 +68,12 @@ type ReasonKind string
 
 // The reasons.
 const (
-	ReasonTag      ReasonKind = "tag"             // a resource carries the tenant tag
-	ReasonPrefix   ReasonKind = "s3-prefix"       // an object key is under the tenant's prefix
-	ReasonBucket   ReasonKind = "s3-bucket"       // the whole bucket holding the tenant's prefix
-	ReasonShared   ReasonKind = "shared-resource" // a shared resource that holds the tenant's data
-	ReasonPlatform ReasonKind = "platform"        // platform-wide finding at or above PlatformSeverity
+	ReasonTag       ReasonKind = "tag"             // a resource carries the tenant tag
+	ReasonTagLookup ReasonKind = "tag-lookup"      // a resource's own tags, looked up, name the tenant
+	ReasonPrefix    ReasonKind = "s3-prefix"       // an object key is under the tenant's prefix
+	ReasonBucket    ReasonKind = "s3-bucket"       // the whole bucket holding the tenant's prefix
+	ReasonShared    ReasonKind = "shared-resource" // a shared resource that holds the tenant's data
+	ReasonPlatform  ReasonKind = "platform"        // platform-wide finding at or above PlatformSeverity
 )
 
 // Reason is one ground on which a finding concerns a tenant.
@@ -98,6 +100,13 @@ const (
 	OpsBelowThreshold OpsReason = "below-threshold"
 	OpsSample         OpsReason = "sample-finding"
 	OpsNoTenant       OpsReason = "no-tenant-concerned"
+	// OpsUnrouted: a finding about particular resources (ScopeResource)
+	// that matched no tenant. Ops must place its resources (Route.Unrouted)
+	// by tagging or registering them; it never goes to every tenant.
+	OpsUnrouted OpsReason = "unrouted"
+	// OpsPlatformBelowSeverity: a platform-wide finding below the platform
+	// severity.
+	OpsPlatformBelowSeverity OpsReason = "platform-below-platform-severity"
 	// OpsUnknownTenant: a resource is tagged with a tenant id the directory
 	// does not know. The finding is somebody's, so it is not platform-wide;
 	// ops must look (see Route.UnknownTenants).
@@ -119,6 +128,13 @@ type Route struct {
 	// UnknownTenants are tenant tag values that name no known tenant, for
 	// ops to look into, ordered.
 	UnknownTenants []string `json:"unknownTenants,omitempty"`
+	// Unrouted is true when the finding is about particular resources
+	// (ScopeResource) and none of them is a known tenant's, whether or not
+	// it would have reached tenants otherwise (a sample finding is never
+	// unrouted). UnroutedResources names them ("kind:id", or the ARN), so
+	// that ops can tag or register them.
+	Unrouted          bool     `json:"unrouted,omitempty"`
+	UnroutedResources []string `json:"unroutedResources,omitempty"`
 }
 
 func normPrefix(p string) string {
@@ -168,7 +184,11 @@ func (p Policy) Route(f Finding, tenants []Tenant) Route {
 		// Tag.
 		if v, ok := res.Tags[tagKey]; ok && v != "" {
 			if _, known := byID[v]; known {
-				addReason(v, Reason{Kind: ReasonTag, Resource: name}, narrow(res, res.Keys))
+				why := ReasonTag
+				if res.TagsLookedUp {
+					why = ReasonTagLookup
+				}
+				addReason(v, Reason{Kind: why, Resource: name}, narrow(res, res.Keys))
 			} else if !slices.Contains(unknown, v) {
 				unknown = append(unknown, v)
 			}
@@ -176,7 +196,7 @@ func (p Policy) Route(f Finding, tenants []Tenant) Route {
 		for i := range tenants {
 			t := &tenants[i]
 			// Shared resources.
-			if slices.Contains(t.SharedResources, res.ARN) && res.ARN != "" || slices.Contains(t.SharedResources, res.ID) && res.ID != "" {
+			if res.ARN != "" && slices.Contains(t.SharedResources, res.ARN) || res.ID != "" && slices.Contains(t.SharedResources, res.Kind+":"+res.ID) {
 				addReason(t.ID, Reason{Kind: ReasonShared, Resource: name}, narrow(res, nil))
 			}
 			// S3.
@@ -214,6 +234,12 @@ func (p Policy) Route(f Finding, tenants []Tenant) Route {
 	}
 	slices.Sort(route.Concerned)
 
+	if len(matches) == 0 && len(unknown) == 0 && f.Scope != ScopePlatform && !f.Sample {
+		route.Unrouted = true
+		for _, res := range f.Resources {
+			route.UnroutedResources = appendUnique(route.UnroutedResources, ResourceName(res))
+		}
+	}
 	switch {
 	case f.Sample:
 		route.OpsOnly, route.OpsReason = true, OpsSample
@@ -221,21 +247,25 @@ func (p Policy) Route(f Finding, tenants []Tenant) Route {
 	case f.Band < p.Threshold:
 		route.OpsOnly, route.OpsReason = true, OpsBelowThreshold
 		return route
-	}
-	if len(matches) == 0 {
-		if len(unknown) > 0 {
-			route.OpsOnly, route.OpsReason = true, OpsUnknownTenant
+	case len(matches) == 0 && len(unknown) > 0:
+		route.OpsOnly, route.OpsReason = true, OpsUnknownTenant
+		return route
+	case route.Unrouted:
+		route.OpsOnly, route.OpsReason = true, OpsUnrouted
+		return route
+	case len(matches) == 0:
+		// Platform-wide, and no tenant's resource is named.
+		if !p.PlatformSeverity.Valid() || f.Band < p.PlatformSeverity {
+			route.OpsOnly, route.OpsReason = true, OpsPlatformBelowSeverity
 			return route
 		}
-		if p.PlatformSeverity.Valid() && f.Band >= p.PlatformSeverity {
-			for _, t := range tenants {
-				if t.Status == StatusActive {
-					route.Recipients = append(route.Recipients, Recipient{TenantID: t.ID, Reasons: []Reason{{Kind: ReasonPlatform}}})
-				}
+		for _, t := range tenants {
+			if t.Status == StatusActive {
+				route.Recipients = append(route.Recipients, Recipient{TenantID: t.ID, Reasons: []Reason{{Kind: ReasonPlatform}}})
 			}
-			slices.SortFunc(route.Recipients, func(a, b Recipient) int { return strings.Compare(a.TenantID, b.TenantID) })
 		}
-	} else {
+		slices.SortFunc(route.Recipients, func(a, b Recipient) int { return strings.Compare(a.TenantID, b.TenantID) })
+	default:
 		for _, id := range route.Concerned {
 			if byID[id].Status.HoldsData() {
 				route.Recipients = append(route.Recipients, *matches[id])
@@ -248,9 +278,25 @@ func (p Policy) Route(f Finding, tenants []Tenant) Route {
 	return route
 }
 
+// ResourceName names a resource for ops: its ARN, or "kind:id" where AWS
+// gives it none (an access key, an IAM user known by name).
+func ResourceName(r Resource) string {
+	if r.ARN != "" {
+		return r.ARN
+	}
+	return r.Kind + ":" + r.ID
+}
+
+func appendUnique(ss []string, s string) []string {
+	if s == "" || slices.Contains(ss, s) {
+		return ss
+	}
+	return append(ss, s)
+}
+
 // narrow copies a resource for one tenant: its tags are dropped (the notice
 // needs none) and its object keys are limited to keys: the tenant's own, all
 // of them for a resource tagged with the tenant, none for a shared one.
 func narrow(r Resource, keys []string) Resource {
-	return Resource{Kind: r.Kind, ID: r.ID, ARN: r.ARN, Bucket: r.Bucket, Keys: slices.Clone(keys)}
+	return Resource{Kind: r.Kind, ID: r.ID, ARN: r.ARN, Detail: r.Detail, Bucket: r.Bucket, Keys: slices.Clone(keys)}
 }

@@ -18,9 +18,9 @@ func directory() []finding.Tenant {
 		{ID: "tenant-1", Status: finding.StatusActive, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-1/"}}},
 		{ID: "tenant-10", Status: finding.StatusActive, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-10"}}}, // no trailing slash on purpose
 		{ID: "tenant-2", Status: finding.StatusActive, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-2/"}},
-			SharedResources: []string{"arn:aws:rds:ap-northeast-1:111122223333:cluster:pledge-shared-db", "sg-0dd44ee55ff66aa77"}},
+			SharedResources: []string{"arn:aws:rds:ap-northeast-1:111122223333:cluster:pledge-shared-db", "ec2-security-group:sg-0dd44ee55ff66aa77"}},
 		{ID: "tenant-3", Status: finding.StatusActive, Prefixes: []finding.Location{{Bucket: "pledge-tenant-3-exports", Prefix: ""}},
-			SharedResources: []string{"arn:aws:rds:ap-northeast-1:111122223333:cluster:pledge-shared-db"}},
+			SharedResources: []string{"arn:aws:rds:ap-northeast-1:111122223333:cluster:pledge-shared-db", "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}},
 		{ID: "tenant-7", Status: finding.StatusTerminated, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-7/"}}},
 		{ID: "tenant-8", Status: finding.StatusPurged, Prefixes: []finding.Location{{Bucket: dataBucket, Prefix: "tenants/tenant-8/"}}},
 	}
@@ -39,6 +39,21 @@ func s3Finding(band finding.Band, keys ...string) finding.Finding {
 	return finding.Finding{ID: "f", Band: band, Resources: []finding.Resource{{Kind: finding.KindS3Bucket, ID: dataBucket, ARN: "arn:aws:s3:::" + dataBucket, Bucket: dataBucket, Keys: keys}}}
 }
 
+// untagged returns a fixture's finding at band b with every resource tag
+// removed: a resource no tenant is known to own.
+func untagged(t *testing.T, name string, b finding.Band) finding.Finding {
+	t.Helper()
+	f := withBand(parseFixture(t, name), b)
+	for i := range f.Resources {
+		f.Resources[i].Tags = nil
+	}
+	return f
+}
+
+func withBand(f finding.Finding, b finding.Band) finding.Finding { f.Band = b; return f }
+
+func withScope(f finding.Finding, s finding.Scope) finding.Finding { f.Scope = s; return f }
+
 func TestPolicy_Route(t *testing.T) {
 	policy := finding.Policy{Threshold: finding.Medium, PlatformSeverity: finding.High}
 	type recipient struct {
@@ -54,6 +69,7 @@ func TestPolicy_Route(t *testing.T) {
 		opsReason finding.OpsReason
 		concerned []string
 		unknown   []string
+		unrouted  []string
 	}{
 		{name: "TagOnInstance", f: parseFixture(t, "guardduty-ec2-backdoor.json"),
 			want: []recipient{{id: "tenant-2", reasons: []finding.ReasonKind{finding.ReasonTag}}}, concerned: []string{"tenant-2"}},
@@ -74,13 +90,21 @@ func TestPolicy_Route(t *testing.T) {
 				{id: "tenant-2", reasons: []finding.ReasonKind{finding.ReasonPrefix}, keys: []string{"tenants/tenant-2/c"}},
 			},
 			concerned: []string{"tenant-1", "tenant-10", "tenant-2"}},
-		{name: "KeysOfNoTenantArePlatformWide", f: s3Finding(finding.High, "shared/assets/logo.png"),
-			want: []recipient{
-				{id: "tenant-1", reasons: []finding.ReasonKind{finding.ReasonPlatform}},
-				{id: "tenant-10", reasons: []finding.ReasonKind{finding.ReasonPlatform}},
-				{id: "tenant-2", reasons: []finding.ReasonKind{finding.ReasonPlatform}},
-				{id: "tenant-3", reasons: []finding.ReasonKind{finding.ReasonPlatform}},
-			}},
+		// A finding about a resource that is no tenant's reaches ops only,
+		// naming the resource, and never every tenant (issue 12: six High
+		// EKS findings once went to every active tenant).
+		{name: "S3KeysOfNoTenantAreUnrouted", f: s3Finding(finding.High, "shared/assets/logo.png"),
+			opsReason: finding.OpsUnrouted, unrouted: []string{"arn:aws:s3:::" + dataBucket}},
+		{name: "EKSClusterOfNoTenantIsUnrouted", f: untagged(t, "guardduty-kubernetes-exec-kube-system.json", finding.High),
+			opsReason: finding.OpsUnrouted, unrouted: []string{"arn:aws:eks:ap-northeast-1:111122223333:cluster/tenant-3-cluster", "kubernetes-workload:kube-system/coredns-6c9f8b7d5-x2k4p"}},
+		{name: "EC2InstanceOfNoTenantIsUnrouted", f: untagged(t, "guardduty-ec2-backdoor.json", finding.Critical),
+			opsReason: finding.OpsUnrouted, unrouted: []string{"arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0a1b2c3d4e5f60718"}},
+		{name: "AccessKeyOfNoTenantIsUnrouted", f: parseFixture(t, "guardduty-iam-credential-exfiltration.json"),
+			opsReason: finding.OpsUnrouted, unrouted: []string{"iam-access-key:ASIAEXAMPLEEXFIL0001", "arn:aws:iam::111122223333:role/pledge-app-role"}},
+		{name: "UnroutedBelowThresholdStillMarked", f: untagged(t, "guardduty-ec2-backdoor.json", finding.Low),
+			opsReason: finding.OpsBelowThreshold, unrouted: []string{"arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0a1b2c3d4e5f60718"}},
+		{name: "PublicSnapshotOfNoTenantIsUnrouted", f: parseFixture(t, "cloudtrail-rds-snapshot-public.json"),
+			opsReason: finding.OpsUnrouted, unrouted: []string{"arn:aws:rds:ap-northeast-1:111122223333:snapshot:pledge-shared-db-2026-11-21-09"}},
 		{name: "WholeBucketConcernsEveryTenantWithDataThere", f: parseFixture(t, "cloudtrail-put-bucket-policy-public.json"),
 			want: []recipient{
 				{id: "tenant-1", reasons: []finding.ReasonKind{finding.ReasonBucket}},
@@ -108,8 +132,8 @@ func TestPolicy_Route(t *testing.T) {
 				{id: "tenant-3", reasons: []finding.ReasonKind{finding.ReasonPlatform}},
 			}},
 		{name: "PlatformWideBelowPlatformSeverityOpsOnly", f: parseFixture(t, "cloudtrail-stop-logging.json"), policy: finding.Policy{Threshold: finding.Medium, PlatformSeverity: finding.Critical},
-			opsReason: finding.OpsNoTenant},
-		{name: "PlatformWideCritical", f: parseFixture(t, "cloudtrail-rds-snapshot-public.json"), policy: finding.Policy{Threshold: finding.Medium, PlatformSeverity: finding.Critical},
+			opsReason: finding.OpsPlatformBelowSeverity},
+		{name: "PlatformWideCritical", f: withBand(parseFixture(t, "cloudtrail-stop-logging.json"), finding.Critical), policy: finding.Policy{Threshold: finding.Medium, PlatformSeverity: finding.Critical},
 			want: []recipient{
 				{id: "tenant-1", reasons: []finding.ReasonKind{finding.ReasonPlatform}},
 				{id: "tenant-10", reasons: []finding.ReasonKind{finding.ReasonPlatform}},
@@ -117,7 +141,10 @@ func TestPolicy_Route(t *testing.T) {
 				{id: "tenant-3", reasons: []finding.ReasonKind{finding.ReasonPlatform}},
 			}},
 		{name: "PlatformSeverityUnsetMeansNever", f: parseFixture(t, "cloudtrail-stop-logging.json"), policy: finding.Policy{Threshold: finding.Medium},
-			opsReason: finding.OpsNoTenant},
+			opsReason: finding.OpsPlatformBelowSeverity},
+		{name: "PlatformWideNamingATenantsKeyGoesToThatTenant", f: withScope(parseFixture(t, "cloudtrail-kms-schedule-key-deletion.json"), finding.ScopePlatform),
+			want:      []recipient{{id: "tenant-3", reasons: []finding.ReasonKind{finding.ReasonShared}}},
+			concerned: []string{"tenant-3"}},
 		{name: "SampleNeverReachesTenants", f: parseFixture(t, "guardduty-sample-finding.json"),
 			opsReason: finding.OpsSample, concerned: []string{"tenant-1"}},
 		{name: "PurgedTenantNotNotified", f: s3Finding(finding.High, "tenants/tenant-8/x"),
@@ -170,6 +197,12 @@ func TestPolicy_Route(t *testing.T) {
 			}
 			if !reflect.DeepEqual(route.UnknownTenants, tt.unknown) {
 				t.Errorf("UnknownTenants = %v, want %v", route.UnknownTenants, tt.unknown)
+			}
+			if got, want := route.Unrouted, tt.unrouted != nil; got != want {
+				t.Errorf("Unrouted = %v, want %v", got, want)
+			}
+			if !reflect.DeepEqual(route.UnroutedResources, tt.unrouted) {
+				t.Errorf("UnroutedResources = %v, want %v", route.UnroutedResources, tt.unrouted)
 			}
 		})
 	}

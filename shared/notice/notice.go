@@ -55,6 +55,13 @@ type Input struct {
 	// Action says what the operator is doing about it, by language. It may
 	// span several lines.
 	Action Localized
+	// Due, when set, is when the operator promised to notify by (the
+	// notice's deadline).
+	Due time.Time
+	// Late marks a finding that reached the operator after Due: the notice
+	// says when it was detected and when it arrived (Received).
+	Late     bool
+	Received time.Time
 }
 
 // Message is a rendered notice.
@@ -72,11 +79,14 @@ type section struct {
 	Greeting    string
 	Intro       []string
 	Title       string
+	About       string
 	Type        string
 	Severity    string
 	Occurrences string
 	Detected    string
 	FirstSeen   string
+	Late        string
+	Due         string
 	Resources   []string
 	Platform    string
 	Action      []string
@@ -184,8 +194,18 @@ func build(lang string, in Input, loc *time.Location) section {
 	for _, line := range L.Intro {
 		s.Intro = append(s.Intro, strings.ReplaceAll(line, "{operator}", op))
 	}
+	s.About = oneLine(f.About[lang])
 	if f.Count > 1 {
 		s.Occurrences = fmt.Sprintf(L.Occurrences, f.Count)
+		if !f.FirstSeen.IsZero() && f.LastSeen.After(f.FirstSeen) {
+			s.Occurrences = fmt.Sprintf(L.OccurrencesBetween, f.Count, FormatTime(f.FirstSeen, loc), FormatTime(f.LastSeen, loc))
+		}
+	}
+	if in.Late && !in.Received.IsZero() {
+		s.Late = fmt.Sprintf(L.Late, FormatTime(f.Detected, loc), FormatTime(in.Received, loc))
+	}
+	if !in.Due.IsZero() {
+		s.Due = fmt.Sprintf(L.Due, FormatTime(in.Due, loc))
 	}
 	if !f.FirstSeen.IsZero() && f.FirstSeen.Before(f.Detected) {
 		s.FirstSeen = fmt.Sprintf(L.FirstSeen, FormatTime(f.FirstSeen, loc))
@@ -205,7 +225,11 @@ func build(lang string, in Input, loc *time.Location) section {
 			}
 			continue
 		}
-		s.Resources = append(s.Resources, kind+": "+oneLine(firstNonEmpty(r.ID, r.ARN)))
+		line := kind + ": " + oneLine(firstNonEmpty(r.ID, r.ARN))
+		if r.Detail != "" {
+			line += " (" + oneLine(r.Detail) + ")"
+		}
+		s.Resources = append(s.Resources, line)
 	}
 	if len(s.Resources) == 0 {
 		s.Platform = L.Platform

@@ -24,6 +24,11 @@ func load(t testing.TB, name string) *time.Location {
 	return loc
 }
 
+// routedTo is routed for a fixture whose resources carry the tenant tag.
+func routedTo(t testing.TB, fixture, tenant string) (finding.Finding, []finding.Resource) {
+	return routed(t, fixture, tenant)
+}
+
 // routed parses a fixture and routes it, returning the finding and the
 // resources of the given tenant, as the notifier does.
 func routed(t testing.TB, fixture, tenant string) (finding.Finding, []finding.Resource) {
@@ -67,7 +72,29 @@ func cases(t testing.TB) map[string]notice.Input {
 	script.Type = `Backdoor:EC2/<img src=x onerror=alert(1)>`
 	scriptRes := []finding.Resource{{Kind: finding.KindInstance, ID: `i-0"><script>x()</script>`}}
 
+	burst := stop
+	burst.Count = 50
+	burst.FirstSeen, burst.LastSeen = stop.Detected, stop.Detected.Add(49*time.Second)
+	late, lateRes := backdoor, backdoorRes
+	late.Detected = time.Date(2022, 3, 1, 4, 0, 0, 0, time.UTC)
+	late.FirstSeen = late.Detected
+	ecs, ecsRes := routedTo(t, "guardduty-ecs-reverse-shell.json", "tenant-2")
+
 	return map[string]notice.Input{
+		"cloudtrail-burst-with-due": {
+			TenantID: "tenant-1", TenantName: "株式会社サンプル商事", Location: load(t, "Asia/Tokyo"),
+			Finding: burst, Resources: stopRes, Operator: operator, Contact: "security@pledge.example", Action: action,
+			Due: time.Date(2026, 11, 21, 15, 12, 3, 0, time.UTC),
+		},
+		"late-arrival": {
+			TenantID: "tenant-2", TenantName: "株式会社サンプル商事", Location: load(t, "Asia/Tokyo"),
+			Finding: late, Resources: lateRes, Operator: operator, Contact: "security@pledge.example", Action: action,
+			Due: late.Detected.Add(72 * time.Hour), Late: true, Received: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC),
+		},
+		"ecs-container-guardduty-japanese": {
+			TenantID: "tenant-2", TenantName: "株式会社サンプル商事", Location: load(t, "Asia/Tokyo"),
+			Finding: ecs, Resources: ecsRes, Operator: operator, Contact: "security@pledge.example", Action: action,
+		},
 		"ec2-tag-tokyo": {
 			TenantID: "tenant-2", TenantName: "株式会社サンプル商事", Location: load(t, "Asia/Tokyo"),
 			Finding: backdoor, Resources: backdoorRes, Operator: operator, Contact: "security@pledge.example / 03-1234-5678", Action: action,
@@ -124,6 +151,48 @@ func TestRender_Golden(t *testing.T) {
 	}
 }
 
+// TestRender_CountDueLateAndResources: what issue 12 added to a notice:
+// the rule's explanation, a burst's count with its first and last times,
+// the promised deadline, a late arrival said plainly, a GuardDuty title in
+// Japanese in the Japanese part, and container resources with their image.
+func TestRender_CountDueLateAndResources(t *testing.T) {
+	c := cases(t)
+	for name, wants := range map[string][]string{
+		"cloudtrail-burst-with-due": {
+			"この事象は 50 回観測されています（最初: 2026-11-21 18:12 JST (UTC+09:00)、最後: 2026-11-21 18:12 JST (UTC+09:00)）。",
+			"This event has been observed 50 times (first at 2026-11-21 18:12 JST (UTC+09:00), last at 2026-11-21 18:12 JST (UTC+09:00)).",
+			"本件のご連絡期限（弊社のお約束）: 2026-11-22 00:12 JST (UTC+09:00)", "We committed to notify you of it by: 2026-11-22 00:12 JST (UTC+09:00)",
+			"すべての操作の記録が停止されました。", "The record of every operation on the service's AWS account was switched off.",
+		},
+		"late-arrival": {
+			"この事象は 2022-03-01 13:00 JST (UTC+09:00) に検知されたものですが、弊社の監視に届いたのは 2026-11-22 12:00 JST (UTC+09:00) でした。",
+			"This event was detected at 2022-03-01 13:00 JST (UTC+09:00) but reached our monitoring only at 2026-11-22 12:00 JST (UTC+09:00).",
+		},
+		"ecs-container-guardduty-japanese": {
+			"リバースシェルが作成されたおそれがあります", "A reverse shell was created in a container of ECS cluster tenant-2-workers.",
+			"ECS クラスター: tenant-2-workers", "ECS タスク: 5c2e8f1a9b7d4c3e8f6a2b1c0d9e8f7a (service:report-worker)",
+			"コンテナ: report-worker (111122223333.dkr.ecr.ap-northeast-1.amazonaws.com/report-worker:2026.11.3)",
+			"Container: report-worker (111122223333.dkr.ecr.ap-northeast-1.amazonaws.com/report-worker:2026.11.3)",
+		},
+	} {
+		m, err := notice.Render(c[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", html.UnescapeString(m.HTML)}} {
+			for _, want := range wants {
+				if !strings.Contains(part.body, want) {
+					t.Errorf("%s %s: missing %q", name, part.name, want)
+				}
+			}
+		}
+		ja := strings.Index(m.Text, "Dear ")
+		if title := m.Subject; name == "ecs-container-guardduty-japanese" && (!strings.HasPrefix(title, "【") || !strings.Contains(title[:strings.Index(title, " / ")], "リバースシェル") || strings.Index(m.Text, "リバースシェル") > ja) {
+			t.Errorf("the Japanese part does not carry the Japanese GuardDuty title: subject %q", title)
+		}
+	}
+}
+
 func TestRender_JapaneseFirstInTokyoTime(t *testing.T) {
 	m, err := notice.Render(cases(t)["ec2-tag-tokyo"])
 	if err != nil {
@@ -138,7 +207,8 @@ func TestRender_JapaneseFirstInTokyoTime(t *testing.T) {
 		if ja < 0 || en < 0 || ja > en {
 			t.Errorf("%s: Japanese at %d, English at %d: want Japanese first", part.name, ja, en)
 		}
-		for _, want := range []string{"重要度: 高（High、8.0）", "Severity: High (8.0)", "EC2 インスタンス: i-0a1b2c3d4e5f60718", "EC2 instance: i-0a1b2c3d4e5f60718", "この事象は 3 回観測されています。", "参照番号 16c4f1e8a2b64c0f9d4b3a2e1f0c9d8b"} {
+		for _, want := range []string{"重要度: 高（High、8.0）", "Severity: High (8.0)", "EC2 インスタンス: i-0a1b2c3d4e5f60718", "EC2 instance: i-0a1b2c3d4e5f60718", "この事象は 3 回観測されています（最初: 2026-11-21 17:58 JST (UTC+09:00)、最後: 2026-11-21 18:03 JST (UTC+09:00)）。",
+			"EC2 インスタンスが既知のコマンド＆コントロールサーバーの IP アドレスと通信しています", "参照番号 16c4f1e8a2b64c0f9d4b3a2e1f0c9d8b"} {
 			if !strings.Contains(part.body, want) {
 				t.Errorf("%s: missing %q", part.name, want)
 			}

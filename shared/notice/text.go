@@ -20,6 +20,9 @@ func writeText(b *strings.Builder, p page) {
 		}
 		b.WriteString("\n■ " + s.L.What)
 		b.WriteString("\n  " + s.Title)
+		if s.About != "" {
+			b.WriteString("\n  " + s.About)
+		}
 		b.WriteString("\n  " + s.L.TypeLabel + ": " + s.Type)
 		b.WriteString("\n  " + s.L.SeverityLabel + ": " + s.Severity)
 		if s.Occurrences != "" {
@@ -29,6 +32,12 @@ func writeText(b *strings.Builder, p page) {
 		b.WriteString("\n  " + s.Detected)
 		if s.FirstSeen != "" {
 			b.WriteString("\n  " + s.FirstSeen)
+		}
+		if s.Late != "" {
+			b.WriteString("\n  " + s.Late)
+		}
+		if s.Due != "" {
+			b.WriteString("\n  " + s.Due)
 		}
 		b.WriteString("\n\n■ " + s.L.Which)
 		for _, r := range s.Resources {

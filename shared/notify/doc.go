@@ -33,10 +33,21 @@
 //   - A tenant gets a notice for a finding when it has had none for it (the
 //     first notice), when the finding's severity band is higher than the band
 //     last notified (an upgrade), or when the quiet period has passed since
-//     the last notice (a reminder). Anything else — a duplicate delivery, a
+//     the last notice and the finding has been updated since (a reminder).
+//     Anything else — a duplicate delivery, a replay however late, a
 //     re-emitted finding with a higher count in the same band, a lower band —
 //     is suppressed and counted as NoticesSuppressed. Decide is this rule as
 //     a pure function.
+//   - Identical CloudTrail calls (same rule, principal and resources) are one
+//     finding (package finding keys them so). Each call is tallied in the
+//     ledger (Ledger.Tally: a count and the first and last call times in a
+//     window of the quiet period), so a burst of N calls is one notice that
+//     shows the count and times as they are when it is sent. Calls of a
+//     counted rule (sign-in failures, refused calls) are tallied per window
+//     and become a finding only at the rule's threshold (OutcomeCounted
+//     before). Every call's event id is marked in the ledger, so that a
+//     replay of an event already handled changes nothing (OutcomeReplayed,
+//     EventsReplayed).
 //   - The claim is one conditional write whose condition is the same rule on
 //     the stored band and last-notified time, so two concurrent deliveries of
 //     the same finding claim one notice between them. Each claim numbers the
@@ -60,15 +71,29 @@
 // rate, to the number of distinct renderings rather than the number of
 // addresses.
 //
-// The promise is measured per notice. A first notice is due within the
-// promised hours of the finding's detection (finding.Finding.Detected); an
-// upgrade within the promised hours of the finding's update that raised the
-// band (Updated). Reminders are not promised and are not measured. The
-// notifier emits, with dimension Function=finding-notifier:
-// NoticeLatencySeconds (promise start to send), NoticeAtRisk (1 when, at
-// queue or send time, less than a quarter of the promised time remains or
-// it has passed; 0 otherwise), NoticesQueued, NoticesSent,
-// NoticesSuppressed, NoticeSendFailures, EventsRejected and EventsIgnored.
+// Routing: a finding is routed by package finding over the tenant
+// directory, after the tags of its resources that lack the tenant tag have
+// been looked up (package resourcetag; a lookup AWS refuses is shown to
+// ops, one that may succeed on retry fails the event before anything is
+// written). A finding about resources that are no tenant's reaches ops
+// only, as unrouted (FindingsUnrouted, with an alarm).
+//
+// The promise is measured per notice against the configured deadline
+// (Settings.Deadline: a plain limit or a business-hours rule, package
+// businesshours). A first notice is due by the deadline computed from the
+// finding's detection (finding.Finding.Detected); an upgrade from the
+// finding's update that raised the band (Updated). The due time travels
+// with the notice, is shown to ops and written to evidence. A finding that
+// arrives after its notice was due is still notified, marked late to ops,
+// and measured apart (NoticesLate, LateArrivalSeconds,
+// LateNoticeLatencySeconds): it is not a promise this run broke. Reminders
+// are not promised and are not measured. The notifier emits, with dimension
+// Function=finding-notifier: NoticeLatencySeconds (promise start to send),
+// NoticeAtRisk (1 when, at queue or send time, less than a quarter of the
+// time from promise start to due remains or it has passed; 0 otherwise),
+// NoticesQueued, NoticesSent, NoticesSuppressed, NoticeSendFailures,
+// EventsRejected, EventsIgnored, EventsCounted, EventsReplayed,
+// FindingsUnrouted and TagLookupFailures.
 // Every sent notice leaves an evidence record (kind "notice", subject
 // "<finding id>/<tenant id>") whose recipients are SHA-256 hashes of the
 // lower-cased addresses, never the addresses. Logs never carry addresses.

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/pledge-dev/pledge/shared/businesshours"
 	"github.com/pledge-dev/pledge/shared/evidence"
 	"github.com/pledge-dev/pledge/shared/finding"
 	"github.com/pledge-dev/pledge/shared/logging"
@@ -41,10 +42,66 @@ type memLedger struct {
 	entries map[string]*notify.Entry
 	before  map[string]*notify.Entry // entry before claim key#seq, for Release
 	claims  int
+	tallies map[string]*notify.Tally
+	events  map[string]string // finding|event -> counted, handled
 }
 
 func newMemLedger(quiet time.Duration) *memLedger {
-	return &memLedger{quiet: quiet, lease: notify.DefaultSendLease, entries: map[string]*notify.Entry{}, before: map[string]*notify.Entry{}}
+	return &memLedger{quiet: quiet, lease: notify.DefaultSendLease, entries: map[string]*notify.Entry{}, before: map[string]*notify.Entry{},
+		tallies: map[string]*notify.Tally{}, events: map[string]string{}}
+}
+
+// Tally keeps Ledger.Tally's rules: an event is counted once; a window
+// ends window after its first call.
+func (l *memLedger) Tally(_ context.Context, findingID, eventID string, at time.Time, window time.Duration, _ time.Time, dryRun bool) (notify.Tally, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur := notify.Tally{}
+	if t := l.tallies[findingID]; t != nil {
+		cur = *t
+	}
+	switch l.events[findingID+"|"+eventID] {
+	case "handled":
+		cur.Replayed = true
+		return cur, nil
+	case "counted":
+		cur.Recounted = true
+		return cur, nil
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	next := cur
+	if cur.Count == 0 || !cur.First.After(at.Add(-window)) {
+		next = notify.Tally{Count: 1, First: at, Last: at}
+	} else {
+		next.Count++
+		if at.Before(next.First) {
+			next.First = at
+		}
+		if at.After(next.Last) {
+			next.Last = at
+		}
+	}
+	if !dryRun {
+		l.events[findingID+"|"+eventID] = "counted"
+		l.tallies[findingID] = &next
+	}
+	return next, nil
+}
+
+func (l *memLedger) MarkHandled(_ context.Context, findingID, eventID string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events[findingID+"|"+eventID] = "handled"
+	return nil
+}
+
+func (l *memLedger) GetTally(_ context.Context, findingID string) (notify.Tally, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t := l.tallies[findingID]; t != nil {
+		return *t, nil
+	}
+	return notify.Tally{}, nil
 }
 
 func lkey(f, t string) string { return f + "|" + t }
@@ -63,7 +120,7 @@ func (l *memLedger) Claim(_ context.Context, f finding.Finding, tenantID string,
 	defer l.mu.Unlock()
 	k := lkey(f.ID, tenantID)
 	prev := l.entries[k]
-	d := notify.Decide(prev, f.Band, now, l.quiet)
+	d := notify.Decide(prev, f.Band, f.Updated, now, l.quiet)
 	if !d.Due {
 		return notify.Claim{}, d, nil
 	}
@@ -73,7 +130,7 @@ func (l *memLedger) Claim(_ context.Context, f finding.Finding, tenantID string,
 	}
 	l.before[k+"#"+strconv.Itoa(seq)] = clone(prev)
 	q := now.UTC().Truncate(time.Millisecond)
-	l.entries[k] = &notify.Entry{FindingID: f.ID, TenantID: tenantID, Type: f.Type, Band: f.Band, Count: f.Count, Seq: seq, Detected: f.Detected, Updated: f.Updated, Queued: q}
+	l.entries[k] = &notify.Entry{FindingID: f.ID, TenantID: tenantID, Type: f.Type, Band: f.Band, Count: f.Count, Seq: seq, Detected: f.Detected, Updated: f.Updated.Truncate(time.Millisecond), Queued: q}
 	l.claims++
 	return notify.Claim{FindingID: f.ID, TenantID: tenantID, Seq: seq, Kind: d.Kind, Queued: q}, d, nil
 }
@@ -295,8 +352,11 @@ func (e *fakeEvidence) Put(_ context.Context, r evidence.Record) (string, error)
 		return "", e.err
 	}
 	if e.countOnly {
-		e.counted++
-		return fmt.Sprintf("notice/%d", e.counted), nil
+		// Count notices only: finding records are kept too, one per event.
+		if r.Kind == notify.EvidenceKind {
+			e.counted++
+		}
+		return fmt.Sprintf("%s/%d", r.Kind, e.counted), nil
 	}
 	e.records = append(e.records, r)
 	return fmt.Sprintf("notice/%d", len(e.records)), nil
@@ -391,7 +451,7 @@ func testSettings() notify.Settings {
 		Catalogue: finding.Default(),
 		Policy:    finding.Policy{Threshold: finding.Medium, PlatformSeverity: finding.High},
 		Languages: []string{"ja", "en"},
-		Promise:   testPromise, QuietPeriod: testQuiet, SendRate: 1000,
+		Deadline:  businesshours.Plain(testPromise), QuietPeriod: testQuiet, SendRate: 1000,
 		Sender:  "security@pledge.example",
 		Wording: notify.DefaultWording("security@pledge.example"),
 	}

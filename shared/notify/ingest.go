@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pledge-dev/pledge/shared/evidence"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/pledge-dev/pledge/shared/evidence"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -18,6 +19,7 @@ import (
 	"github.com/pledge-dev/pledge/shared/finding"
 	"github.com/pledge-dev/pledge/shared/logging"
 	"github.com/pledge-dev/pledge/shared/metrics"
+	"github.com/pledge-dev/pledge/shared/resourcetag"
 )
 
 // Outcome says what became of one EventBridge event.
@@ -28,6 +30,11 @@ const (
 	OutcomeAccepted Outcome = "accepted"
 	OutcomeIgnored  Outcome = "ignored"
 	OutcomeRejected Outcome = "rejected"
+	// OutcomeCounted: a call of a counted rule, below its threshold so far.
+	OutcomeCounted Outcome = "counted"
+	// OutcomeReplayed: an event already handled, delivered again; nothing
+	// is done.
+	OutcomeReplayed Outcome = "replayed"
 )
 
 // Usage is the hint logged with a rejected event.
@@ -43,8 +50,14 @@ type EventResult struct {
 	Type      string       `json:"type,omitempty"`
 	Band      finding.Band `json:"band,omitempty"`
 	DryRun    bool         `json:"dryRun,omitempty"`
+	// Count is how many identical calls the finding groups so far (for a
+	// counted rule, against Threshold).
+	Count     int `json:"count,omitempty"`
+	Threshold int `json:"threshold,omitempty"`
 	// Route is the routing decision.
 	Route *finding.Route `json:"route,omitempty"`
+	// TagLookup is what the resource tag lookup did (nil when off).
+	TagLookup *resourcetag.Report `json:"tagLookup,omitempty"`
 	// Queued are the notices queued (in a dry run: that would be).
 	Queued []QueuedNotice `json:"queued,omitempty"`
 	// Suppressed are tenants already notified of this change.
@@ -62,9 +75,14 @@ type QueuedNotice struct {
 	TenantID string `json:"tenantId"`
 	Seq      int    `json:"seq"`
 	Kind     Kind   `json:"kind"`
+	// Due is when the notice is due by the promised deadline.
+	Due time.Time `json:"due,omitzero"`
 	// AtRisk: less than a quarter of the promised time remained at queue
 	// time.
 	AtRisk bool `json:"atRisk,omitempty"`
+	// Late: the finding arrived after its notice was already due; it is
+	// notified, but measured apart (NoticesLate), not as a broken promise.
+	Late bool `json:"late,omitempty"`
 }
 
 // HandleEvent handles one EventBridge event. Events that are not findings
@@ -90,12 +108,45 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 		return EventResult{Outcome: OutcomeRejected, Reason: reason + ": " + err.Error(), Ops: "none"}, nil
 	}
 	log = log.With(logging.KeyFindingID, f.ID)
+	if f.EventID != "" {
+		// CloudTrail: identical calls are one finding; count this one.
+		res, done, err := n.tally(ctx, &f, now)
+		if err != nil || done {
+			return res, err
+		}
+	}
+	var lookup *resourcetag.Report
+	if n.Tags != nil {
+		// Read-only, so a dry run looks up too. A failure a retry may cure
+		// fails the event before anything is written, so that EventBridge
+		// retries it whole.
+		rep, err := n.Tags.Start().Enrich(ctx, &f)
+		if err != nil {
+			n.put("TagLookupFailures", 1, metrics.Count, map[string]string{"Reason": "transient"})
+			return EventResult{}, fmt.Errorf("route finding %s: %w", f.ID, err)
+		}
+		lookup = &rep
+		if len(rep.Failed) > 0 {
+			n.put("TagLookupFailures", float64(len(rep.Failed)), metrics.Count, map[string]string{"Reason": "refused"})
+			log.Warn("resource tags could not be read", "failed", rep.Failed)
+		}
+	}
 	tenants, err := n.Directory.Tenants(ctx)
 	if err != nil {
 		return EventResult{}, fmt.Errorf("route finding %s: read tenants: %w", f.ID, err)
 	}
 	route := n.Policy.Route(f, routing(tenants))
-	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route}
+	if route.Unrouted && route.OpsReason == finding.OpsUnrouted {
+		// A finding that would have reached tenants, about resources that
+		// are no tenant's: ops must place them. Counted so that an alarm
+		// tells ops (FindingsUnrouted); below the threshold it is only
+		// marked in the ops message.
+		n.put("FindingsUnrouted", 1, metrics.Count, nil)
+		log.Warn("finding unrouted: its resources are no known tenant's; tag or register them",
+			logging.KeyEventType, string(f.Source)+" "+f.Type, "unrouted_resources", route.UnroutedResources)
+	}
+	res := EventResult{Outcome: OutcomeAccepted, FindingID: f.ID, Type: f.Type, Band: f.Band, DryRun: n.DryRun, Route: &route, TagLookup: lookup,
+		Count: f.Count, Threshold: f.Threshold}
 
 	var errs []error
 	// Keep the raw event for evidence. The key hashes the body, so a
@@ -124,20 +175,29 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 			log.Info("notice suppressed", logging.KeyTenantID, r.TenantID, "reason", string(d.Suppressed))
 			continue
 		}
-		pending = append(pending, pendingNotice{claim: claim, msg: messageFor(f, r, claim)})
+		msg := messageFor(f, r, claim)
+		n.setDue(&msg, now)
+		pending = append(pending, pendingNotice{claim: claim, msg: msg})
 	}
 	queued, failed, err := n.enqueue(ctx, pending)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, p := range queued {
-		risk := p.msg.Kind != KindReminder && atRisk(p.msg.PromiseFrom, n.Promise, now)
+		risk := p.msg.promised() && atRisk(p.msg.PromiseFrom, p.msg.Due, now)
 		if !n.DryRun {
 			n.putAtRisk(p.msg, now)
 			n.put("NoticesQueued", 1, metrics.Count, nil)
+			if p.msg.Late {
+				// Arrived after its deadline: not this run's broken
+				// promise, so measured apart.
+				n.put("NoticesLate", 1, metrics.Count, nil)
+				n.put("LateArrivalSeconds", now.Sub(p.msg.Due).Seconds(), metrics.Seconds, nil)
+			}
 		}
-		res.Queued = append(res.Queued, QueuedNotice{TenantID: p.claim.TenantID, Seq: p.claim.Seq, Kind: p.claim.Kind, AtRisk: risk})
-		log.Info("notice queued", logging.KeyTenantID, p.claim.TenantID, "notice_seq", p.claim.Seq, "notice_kind", string(p.claim.Kind), "at_risk", risk, "dry_run", n.DryRun)
+		res.Queued = append(res.Queued, QueuedNotice{TenantID: p.claim.TenantID, Seq: p.claim.Seq, Kind: p.claim.Kind, Due: p.msg.Due, AtRisk: risk, Late: p.msg.Late})
+		log.Info("notice queued", logging.KeyTenantID, p.claim.TenantID, "notice_seq", p.claim.Seq, "notice_kind", string(p.claim.Kind),
+			"due", p.msg.Due, "at_risk", risk, "late", p.msg.Late, "dry_run", n.DryRun)
 	}
 	for _, p := range failed {
 		res.Failed = append(res.Failed, p.claim.TenantID)
@@ -147,6 +207,11 @@ func (n *Notifier) HandleEvent(ctx context.Context, raw []byte) (EventResult, er
 	res.Ops = ops
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if f.EventID != "" && !n.DryRun && len(errs) == 0 {
+		if err := n.Ledger.MarkHandled(ctx, f.ID, f.EventID); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	log.Info("finding handled", logging.KeyEventType, string(f.Source)+" "+f.Type, "band", f.Band.String(),
 		"tenants_concerned", len(route.Concerned), "notices_queued", len(res.Queued), "notices_suppressed", len(res.Suppressed),
@@ -196,7 +261,7 @@ func (n *Notifier) claim(ctx context.Context, f finding.Finding, tenantID string
 	if err != nil {
 		return Claim{}, Decision{}, err
 	}
-	d := Decide(prev, f.Band, now, n.QuietPeriod)
+	d := Decide(prev, f.Band, f.Updated, now, n.QuietPeriod)
 	c := Claim{FindingID: f.ID, TenantID: tenantID, Seq: 1, Kind: d.Kind, Queued: now.UTC().Truncate(time.Millisecond)}
 	if prev != nil {
 		c.Seq = prev.Seq + 1
@@ -287,10 +352,20 @@ func (n *Notifier) notifyOps(ctx context.Context, f finding.Finding, route findi
 		Account: f.Account, Region: f.Region, Detected: f.Detected, Updated: f.Updated, Count: f.Count, Sample: f.Sample,
 		Kind: d.Kind, Resources: f.Resources, OpsOnly: route.OpsOnly, OpsReason: route.OpsReason,
 		Concerned: nonNil(route.Concerned), UnknownTenants: route.UnknownTenants,
+		Unrouted: route.Unrouted, UnroutedResources: route.UnroutedResources, TagLookup: res.TagLookup,
 		Queued: []string{}, Suppressed: res.Suppressed, Failed: res.Failed,
+		FirstSeen: f.FirstSeen, LastSeen: f.LastSeen, Threshold: f.Threshold,
+		Deadline: n.Deadline.String(),
+	}
+	if d.Kind != KindReminder {
+		msg.Due = n.Deadline.Due(promiseFrom(f, d.Kind))
+		msg.Late = now.After(msg.Due)
 	}
 	for _, q := range res.Queued {
 		msg.Queued = append(msg.Queued, q.TenantID)
+		if q.Late {
+			msg.Late = true
+		}
 	}
 	if n.DryRun {
 		return "planned", nil

@@ -149,17 +149,19 @@ type Decision struct {
 }
 
 // Decide is the ledger's rule, pure: prev is the stored entry (nil or Seq 0
-// when no notice was ever claimed), band the finding's band now. A notice is
-// due when none was claimed (first), when band is above the band last
-// notified (upgrade), or when quiet has passed since the last notice
-// (reminder).
-func Decide(prev *Entry, band finding.Band, now time.Time, quiet time.Duration) Decision {
+// when no notice was ever claimed), band and updated the finding's band and
+// last update now. A notice is due when none was claimed (first), when band
+// is above the band last notified (upgrade), or when quiet has passed since
+// the last notice and the finding has been updated since (reminder). A
+// finding that has not changed is never notified again, however late it is
+// delivered again: a replay sends nothing.
+func Decide(prev *Entry, band finding.Band, updated, now time.Time, quiet time.Duration) Decision {
 	switch {
 	case prev == nil || prev.Seq == 0:
 		return Decision{Due: true, Kind: KindFirst}
 	case band > prev.Band:
 		return Decision{Due: true, Kind: KindUpgrade}
-	case !prev.Queued.After(now.Add(-quiet)):
+	case !prev.Queued.After(now.Add(-quiet)) && updated.Truncate(time.Millisecond).After(prev.Updated):
 		return Decision{Due: true, Kind: KindReminder}
 	}
 	return Decision{Suppressed: SuppressedDuplicate}
@@ -218,7 +220,7 @@ func (l *Ledger) Claim(ctx context.Context, f finding.Finding, tenantID string, 
 	out, err := l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(l.Table),
 		Key:                 l.key(f.ID, tenantID),
-		ConditionExpression: aws.String("attribute_not_exists(#seq) OR #rank < :rank OR #last <= :cutoff"),
+		ConditionExpression: aws.String("attribute_not_exists(#seq) OR #rank < :rank OR (#last <= :cutoff AND #upd < :upd)"),
 		UpdateExpression: aws.String("SET #type = :type, #band = :band, #rank = :rank, #count = :count, #det = :det, #upd = :upd, " +
 			"#queued = :now, #last = :now, #exp = :exp, #seq = if_not_exists(#seq, :zero) + :one " +
 			"REMOVE #sent, #msg, #msgs, #sending, #groups"),
@@ -251,7 +253,7 @@ func (l *Ledger) Claim(ctx context.Context, f finding.Finding, tenantID string, 
 		}
 		prev = &e
 	}
-	d := Decide(prev, f.Band, now, l.QuietPeriod)
+	d := Decide(prev, f.Band, f.Updated, now, l.QuietPeriod)
 	if !d.Due {
 		// The write's condition is Decide's rule, so this cannot happen
 		// with entries this package wrote; the claim is made, so report it

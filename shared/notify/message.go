@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/finding"
+	"github.com/pledge-dev/pledge/shared/resourcetag"
 )
 
 // MessageVersion is the version of the notice-queue message format.
@@ -44,7 +45,18 @@ type Message struct {
 	Resources []finding.Resource `json:"resources,omitempty"`
 	// Reasons say why the finding concerns the tenant.
 	Reasons []finding.Reason `json:"reasons,omitempty"`
+	// Due is when the notice is due by the promised deadline (zero for a
+	// reminder; messages queued before deadlines existed have none, and the
+	// sender computes it).
+	Due time.Time `json:"due,omitzero"`
+	// Late: the finding arrived after Due; the notice is sent but not
+	// measured as a broken promise.
+	Late bool `json:"late,omitempty"`
 }
+
+// promised reports whether a promise covers the notice: first notices and
+// upgrades, unless the finding arrived after its deadline.
+func (m Message) promised() bool { return m.Kind != KindReminder && !m.Late }
 
 // Encode returns the message body. It fails when the body would not fit in
 // an SQS message.
@@ -150,6 +162,25 @@ type OpsMessage struct {
 	Concerned []string `json:"tenantsConcerned"`
 	// UnknownTenants are tenant tags that name no known tenant.
 	UnknownTenants []string `json:"unknownTenants,omitempty"`
+	// Unrouted: the finding is about resources that are no known tenant's;
+	// UnroutedResources names them so that ops can tag or register them.
+	Unrouted          bool     `json:"unrouted,omitempty"`
+	UnroutedResources []string `json:"unroutedResources,omitempty"`
+	// TagLookup says which resources' tags were looked up, and which could
+	// not be read (and why).
+	TagLookup *resourcetag.Report `json:"tagLookup,omitempty"`
+	// FirstSeen and LastSeen bound the activity; for CloudTrail, the first
+	// and last of the identical calls grouped into the finding (Count of
+	// them). Threshold is set for a counted rule.
+	FirstSeen time.Time `json:"firstSeen"`
+	LastSeen  time.Time `json:"lastSeen"`
+	Threshold int       `json:"threshold,omitempty"`
+	// Deadline is the promise; Due when this change's notices are due.
+	Deadline string    `json:"deadline"`
+	Due      time.Time `json:"due,omitzero"`
+	// Late: the finding arrived after its notices were due. They are sent,
+	// and counted as NoticesLate, not as a broken promise.
+	Late bool `json:"late,omitempty"`
 	// Queued, Suppressed and Failed are the tenant notices this delivery
 	// queued, found already notified, or could not queue (to be retried).
 	Queued     []string `json:"noticesQueued"`
@@ -171,6 +202,9 @@ func (o OpsMessage) Subject() string {
 		s = "[upgrade] " + s
 	} else if o.Kind == KindReminder {
 		s = "[reminder] " + s
+	}
+	if o.Late {
+		s = "[late] " + s
 	}
 	var b bytes.Buffer
 	for _, r := range s {

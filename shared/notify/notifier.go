@@ -18,11 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"golang.org/x/time/rate"
 
+	"github.com/pledge-dev/pledge/shared/businesshours"
 	"github.com/pledge-dev/pledge/shared/config"
 	"github.com/pledge-dev/pledge/shared/evidence"
 	"github.com/pledge-dev/pledge/shared/finding"
 	"github.com/pledge-dev/pledge/shared/metrics"
 	"github.com/pledge-dev/pledge/shared/notice"
+	"github.com/pledge-dev/pledge/shared/resourcetag"
 )
 
 // QueueAPI is the part of the SQS client the notifier uses.
@@ -49,6 +51,9 @@ type NoticeLedger interface {
 	MarkGroupSent(ctx context.Context, findingID, tenantID string, seq int, group, messageID string) error
 	MarkSent(ctx context.Context, findingID, tenantID string, seq int, sent time.Time, messageIDs []string) error
 	EndSend(ctx context.Context, findingID, tenantID string, seq int) error
+	Tally(ctx context.Context, findingID, eventID string, at time.Time, window time.Duration, now time.Time, dryRun bool) (Tally, error)
+	MarkHandled(ctx context.Context, findingID, eventID string) error
+	GetTally(ctx context.Context, findingID string) (Tally, error)
 }
 
 // EvidenceStore keeps notice records (evidence.Store).
@@ -65,8 +70,9 @@ type Settings struct {
 	// Languages of a notice in the operator's order; each contact's own
 	// language is moved to the front (see Audiences).
 	Languages []string
-	// Promise is the promised time from detection to notice.
-	Promise time.Duration
+	// Deadline is the promised time from detection to notice, plain or in
+	// business hours.
+	Deadline businesshours.Deadline
 	// QuietPeriod after which an unchanged finding is notified again.
 	QuietPeriod time.Duration
 	// SendRate is how many SES sends a second one notifier makes.
@@ -124,6 +130,10 @@ func SettingsFrom(c config.Config) (Settings, error) {
 			return Settings{}, fmt.Errorf("notifications.catalogue.severities: %w", err)
 		}
 	}
+	deadline, err := businesshours.FromConfig(n.Promise(), c.Timezone)
+	if err != nil {
+		return Settings{}, err
+	}
 	wording := DefaultWording(n.Sender)
 	if len(n.Operator) > 0 {
 		wording.Operator = notice.Localized(n.Operator)
@@ -138,7 +148,7 @@ func SettingsFrom(c config.Config) (Settings, error) {
 		Catalogue:   cat,
 		Policy:      finding.Policy{Threshold: threshold, PlatformSeverity: platform},
 		Languages:   n.Languages,
-		Promise:     time.Duration(n.NoticeHours) * time.Hour,
+		Deadline:    deadline,
 		QuietPeriod: time.Duration(n.QuietPeriodHours) * time.Hour,
 		SendRate:    n.SendRatePerSecond,
 		Sender:      n.Sender,
@@ -149,8 +159,8 @@ func SettingsFrom(c config.Config) (Settings, error) {
 
 func (s Settings) validate() error {
 	var errs []error
-	if s.Promise <= 0 {
-		errs = append(errs, fmt.Errorf("promise %s: want a positive duration (notifications.noticeHours)", s.Promise))
+	if err := s.Deadline.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w (notifications.deadline or noticeHours)", err))
 	}
 	if s.QuietPeriod <= 0 {
 		errs = append(errs, fmt.Errorf("quiet period %s: want a positive duration (notifications.quietPeriodHours)", s.QuietPeriod))
@@ -175,6 +185,9 @@ func (s Settings) validate() error {
 type Notifier struct {
 	Settings
 	Directory Directory
+	// Tags looks up the tags of a finding's resources that do not carry
+	// the tenant tag (read-only); nil turns lookups off.
+	Tags *resourcetag.Lookup
 	// Ledger is a *Ledger whose QuietPeriod is Settings.QuietPeriod.
 	Ledger NoticeLedger
 	// Queue and QueueURL are the notice queue.
@@ -249,13 +262,24 @@ func (n *Notifier) put(name string, v float64, unit metrics.Unit, dims map[strin
 }
 
 // atRisk reports whether, at now, less than a quarter of the promised time
-// from start remains (or none).
-func atRisk(start time.Time, promise time.Duration, now time.Time) bool {
-	return start.Add(promise).Sub(now) < promise/4
+// from start to due remains (or none).
+func atRisk(start, due, now time.Time) bool {
+	return due.Sub(now) < due.Sub(start)/4
 }
 
+// due is a message's deadline: as queued, or computed for a message queued
+// before deadlines were carried.
+func (n *Notifier) due(m Message) time.Time {
+	if m.Due.IsZero() && m.Kind != KindReminder {
+		return n.Deadline.Due(m.PromiseFrom)
+	}
+	return m.Due
+}
+
+// putAtRisk emits NoticeAtRisk for a promised notice (not a reminder, not a
+// late arrival) and reports whether it is at risk.
 func (n *Notifier) putAtRisk(m Message, now time.Time) bool {
-	risk := m.Kind != KindReminder && atRisk(m.PromiseFrom, n.Promise, now)
+	risk := m.promised() && atRisk(m.PromiseFrom, n.due(m), now)
 	v := 0.0
 	if risk {
 		v = 1

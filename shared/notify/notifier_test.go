@@ -203,13 +203,18 @@ func TestNotifier_SeverityUpgradeSendsFollowUp(t *testing.T) {
 
 func TestNotifier_QuietPeriod(t *testing.T) {
 	tests := []struct {
-		name  string
-		after time.Duration
-		want  notify.Kind // "" for nothing queued
+		name    string
+		after   time.Duration
+		updated bool        // GuardDuty re-emits the finding with a later updatedAt
+		want    notify.Kind // "" for nothing queued
 	}{
-		{"WithinQuietPeriod", testQuiet - time.Second, ""},
-		{"QuietPeriodOver", testQuiet, notify.KindReminder},
-		{"LongAfter", 3 * testQuiet, notify.KindReminder},
+		{"WithinQuietPeriod", testQuiet - time.Second, true, ""},
+		{"QuietPeriodOver", testQuiet, true, notify.KindReminder},
+		{"LongAfter", 3 * testQuiet, true, notify.KindReminder},
+		// The same finding delivered again unchanged, however late, is a
+		// replay: nothing is sent again.
+		{"ReplayAfterQuietPeriod", testQuiet, false, ""},
+		{"ReplayLongAfter", 30 * testQuiet, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,7 +223,11 @@ func TestNotifier_QuietPeriod(t *testing.T) {
 			r.event(t, malware(t))
 			r.batch(t, r.queue.take())
 			r.now = start.Add(tt.after)
-			res := r.event(t, malware(t))
+			ev := malware(t)
+			if tt.updated {
+				ev = withDetail(t, ev, map[string]any{"updatedAt": r.now.Add(-time.Minute).Format(time.RFC3339Nano), "service.count": 9})
+			}
+			res := r.event(t, ev)
 			var got notify.Kind
 			if len(res.Queued) == 1 {
 				got = res.Queued[0].Kind
@@ -227,6 +236,9 @@ func TestNotifier_QuietPeriod(t *testing.T) {
 				t.Fatalf("after %s: queued %+v, want kind %q", tt.after, res.Queued, tt.want)
 			}
 			if tt.want == "" {
+				if res.Ops != "suppressed" {
+					t.Errorf("ops = %q, want suppressed: ops heard of this change already", res.Ops)
+				}
 				return
 			}
 			// A reminder is not promised: its lateness raises no alarm.
@@ -338,13 +350,15 @@ func TestNotifier_RejectsAndIgnoresWithoutError(t *testing.T) {
 		{"NoSeverity", "", notify.OutcomeRejected, "malformed"},
 		{"ScheduledEvent", `{"version":"0","id":"x","detail-type":"Scheduled Event","source":"aws.scheduler","account":"1","time":"2026-11-21T00:00:00Z","region":"ap-northeast-1","resources":[],"detail":{}}`, notify.OutcomeRejected, "unsupported"},
 		{"UncataloguedCall", "cloudtrail-describe-instances.json", notify.OutcomeIgnored, ""},
-		{"PrivateBucketPolicy", "cloudtrail-put-bucket-policy-private.json", notify.OutcomeIgnored, ""},
+		{"UncataloguedWrite", "", notify.OutcomeIgnored, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, detectedMalware)
 			raw := []byte(tt.event)
 			switch {
+			case tt.name == "UncataloguedWrite":
+				raw = withDetail(t, fixture(t, "cloudtrail-put-bucket-policy-private.json"), map[string]any{"eventName": "PutBucketTagging"})
 			case tt.name == "NoSeverity":
 				var ev map[string]any
 				_ = json.Unmarshal(malware(t), &ev)

@@ -16,8 +16,9 @@ import (
 func TestDecide(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	quiet := 24 * time.Hour
+	updated := now.Add(-time.Minute) // the finding changed after every notice below
 	notified := func(b finding.Band, ago time.Duration) *notify.Entry {
-		return &notify.Entry{Seq: 1, Band: b, Queued: now.Add(-ago)}
+		return &notify.Entry{Seq: 1, Band: b, Queued: now.Add(-ago), Updated: now.Add(-ago - time.Hour)}
 	}
 	tests := []struct {
 		name string
@@ -34,10 +35,12 @@ func TestDecide(t *testing.T) {
 		{"JustInsideQuiet", notified(finding.High, quiet-time.Millisecond), finding.High, notify.Decision{Suppressed: notify.SuppressedDuplicate}},
 		{"QuietOver", notified(finding.High, quiet), finding.High, notify.Decision{Due: true, Kind: notify.KindReminder}},
 		{"LowerBandAfterQuiet", notified(finding.High, 2*quiet), finding.Low, notify.Decision{Due: true, Kind: notify.KindReminder}},
+		{"QuietOverButUnchanged", &notify.Entry{Seq: 1, Band: finding.High, Queued: now.Add(-2 * quiet), Updated: updated}, finding.High, notify.Decision{Suppressed: notify.SuppressedDuplicate}},
+		{"QuietOverUpdatedBeforeTheNotice", &notify.Entry{Seq: 1, Band: finding.High, Queued: now.Add(-2 * quiet), Updated: updated.Add(time.Hour)}, finding.High, notify.Decision{Suppressed: notify.SuppressedDuplicate}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := notify.Decide(tt.prev, tt.band, now, quiet); got != tt.want {
+			if got := notify.Decide(tt.prev, tt.band, updated, now, quiet); got != tt.want {
 				t.Errorf("Decide = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -235,7 +238,7 @@ func TestSettingsFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Promise != 6*time.Hour || s.QuietPeriod != 24*time.Hour || s.SendRate != 1 || s.Policy.Threshold != finding.Medium || s.Policy.PlatformSeverity != finding.High {
+	if s.Deadline.Limit != 6*time.Hour || s.QuietPeriod != 24*time.Hour || s.SendRate != 1 || s.Policy.Threshold != finding.Medium || s.Policy.PlatformSeverity != finding.High {
 		t.Errorf("settings %+v", s)
 	}
 	if !slices.Equal(s.Languages, []string{"ja", "en"}) || s.Wording.Contact != "security@pledge.example" {

@@ -56,8 +56,12 @@ type NoticeRecord struct {
 	Band        finding.Band `json:"band"`
 	Severity    float64      `json:"severity"`
 	Count       int          `json:"count"`
-	Seq         int          `json:"notice_seq"`
-	Kind        Kind         `json:"notice_kind"`
+	// FirstSeen and LastSeen bound the activity (for CloudTrail, the
+	// identical calls grouped into the finding).
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
+	Seq       int       `json:"notice_seq"`
+	Kind      Kind      `json:"notice_kind"`
 	// Recipients are the SHA-256 hashes of every address mailed.
 	Recipients []string `json:"recipients_sha256"`
 	// Languages are the languages written, in each group's order.
@@ -74,9 +78,17 @@ type NoticeRecord struct {
 	// LatencySeconds is Sent minus PromiseFrom (minus Detected for
 	// reminders).
 	LatencySeconds float64 `json:"latency_seconds"`
-	PromiseHours   float64 `json:"promise_hours"`
-	// Promised is false for reminders, which no promise covers.
+	// Deadline is the promise in force ("6h; business hours ..."), Due
+	// when this notice was due by it (zero for reminders), PromiseHours
+	// its limit in hours.
+	Deadline     string    `json:"deadline"`
+	Due          time.Time `json:"due,omitzero"`
+	PromiseHours float64   `json:"promise_hours"`
+	// Promised is false for reminders, which no promise covers, and for
+	// findings that arrived after their notice was due (LateArrival): the
+	// promise was already broken upstream, not by this notice.
 	Promised      bool `json:"promised"`
+	LateArrival   bool `json:"late_arrival,omitempty"`
 	WithinPromise bool `json:"within_promise"`
 	// MessageIDs are SES's ids of every e-mail of the notice.
 	MessageIDs []string `json:"ses_message_ids"`
@@ -152,7 +164,7 @@ func (n *Notifier) send(ctx context.Context, rec events.SQSMessage) error {
 	// false alarm.
 	if err != nil || state == SendGo || state == SendBusy {
 		if n.putAtRisk(m, now) {
-			log.Warn("notice at risk of missing the promise", "promise_from", m.PromiseFrom, "promise_hours", n.Promise.Hours())
+			log.Warn("notice at risk of missing the promise", "promise_from", m.PromiseFrom, "due", n.due(m), "deadline", n.Deadline.String())
 		}
 	}
 	if err != nil {
@@ -178,11 +190,17 @@ func (n *Notifier) send(ctx context.Context, rec events.SQSMessage) error {
 		return nil
 	}
 	n.put("NoticesSent", 1, metrics.Count, nil)
-	if sent.Promised {
+	switch {
+	case sent.Promised:
 		n.put("NoticeLatencySeconds", sent.LatencySeconds, metrics.Seconds, nil)
 		n.putAtRisk(m, sent.Sent)
+	case sent.LateArrival:
+		// Measured apart: the promise was broken before the finding reached
+		// the notifier, not by this run.
+		n.put("LateNoticeLatencySeconds", sent.LatencySeconds, metrics.Seconds, nil)
 	}
-	log.Info("notice sent", "notice_kind", string(m.Kind), "groups", len(sent.Groups), "latency_s", sent.LatencySeconds, "within_promise", sent.WithinPromise)
+	log.Info("notice sent", "notice_kind", string(m.Kind), "groups", len(sent.Groups), "latency_s", sent.LatencySeconds,
+		"due", sent.Due, "within_promise", sent.WithinPromise, "late_arrival", sent.LateArrival)
 	return nil
 }
 
@@ -203,10 +221,25 @@ func (n *Notifier) deliver(ctx context.Context, m Message, entry *Entry) (*Notic
 	if len(auds) == 0 {
 		return nil, fmt.Errorf("notice %s/%s: the tenant has no contact with an address", f.ID, m.TenantID)
 	}
+	if f.EventID != "" {
+		// Identical calls grouped into the finding: show the count and
+		// times as they are now, not as they were when the notice was
+		// queued (the burst may have gone on).
+		tally, err := n.Ledger.GetTally(ctx, f.ID)
+		if err != nil {
+			return nil, fmt.Errorf("notice %s/%s: %w", f.ID, m.TenantID, err)
+		}
+		if tally.Count > f.Count {
+			f.Count, f.FirstSeen, f.LastSeen = tally.Count, tally.First, tally.Last
+			m.Finding = f
+		}
+	}
 	rec := &NoticeRecord{
 		FindingID: f.ID, TenantID: m.TenantID, FindingType: f.Type, Band: f.Band, Severity: f.Severity, Count: f.Count,
+		FirstSeen: f.FirstSeen, LastSeen: f.LastSeen,
 		Seq: m.Seq, Kind: m.Kind, Reasons: m.Reasons, Resources: m.Resources, Detected: f.Detected, PromiseFrom: m.PromiseFrom,
-		Queued: m.Queued, PromiseHours: n.Promise.Hours(), Promised: m.Kind != KindReminder, MessageIDs: slices.Clone(entry.MessageIDs),
+		Queued: m.Queued, Deadline: n.Deadline.String(), Due: n.due(m), PromiseHours: n.Deadline.Limit.Hours(),
+		Promised: m.promised(), LateArrival: m.Late, MessageIDs: slices.Clone(entry.MessageIDs),
 	}
 	name := t.Name
 	if name == "" {
@@ -224,10 +257,7 @@ func (n *Notifier) deliver(ctx context.Context, m Message, entry *Entry) (*Notic
 			rec.Groups = append(rec.Groups, g)
 			continue
 		}
-		mail, err := notice.Render(notice.Input{
-			TenantID: t.ID, TenantName: name, Languages: a.Languages, Location: a.Location(), Finding: f, Resources: m.Resources,
-			Operator: n.Wording.Operator, Contact: n.Wording.Contact, Action: n.Wording.Action,
-		})
+		mail, err := notice.Render(n.noticeInput(m, t, name, a))
 		if err != nil {
 			return nil, fmt.Errorf("notice %s/%s: render: %w", f.ID, m.TenantID, err)
 		}
@@ -251,7 +281,7 @@ func (n *Notifier) deliver(ctx context.Context, m Message, entry *Entry) (*Notic
 		start = f.Detected
 	}
 	rec.LatencySeconds = rec.Sent.Sub(start).Seconds()
-	rec.WithinPromise = !rec.Promised || !rec.Sent.After(rec.PromiseFrom.Add(n.Promise))
+	rec.WithinPromise = !rec.Promised || !rec.Sent.After(rec.Due)
 	if _, err := n.Evidence.Put(ctx, evidence.Record{Kind: EvidenceKind, Time: rec.Sent, Subject: f.ID + "/" + m.TenantID, Body: rec}); err != nil && !errors.Is(err, evidence.ErrExists) {
 		return nil, fmt.Errorf("notice %s/%s: write evidence: %w", f.ID, m.TenantID, err)
 	}
@@ -347,10 +377,7 @@ func (n *Notifier) PlanBatch(ctx context.Context, ev events.SQSEvent) ([]Planned
 			continue
 		}
 		for _, a := range Audiences(t.Contacts, n.Languages) {
-			mail, err := notice.Render(notice.Input{
-				TenantID: t.ID, TenantName: t.Name, Languages: a.Languages, Location: a.Location(), Finding: m.Finding, Resources: m.Resources,
-				Operator: n.Wording.Operator, Contact: n.Wording.Contact, Action: n.Wording.Action,
-			})
+			mail, err := notice.Render(n.noticeInput(m, t, t.Name, a))
 			if err != nil {
 				plan.Error = err.Error()
 				break
@@ -359,4 +386,13 @@ func (n *Notifier) PlanBatch(ctx context.Context, ev events.SQSEvent) ([]Planned
 		}
 	}
 	return out, nil
+}
+
+// noticeInput is what one audience's notice says.
+func (n *Notifier) noticeInput(m Message, t Tenant, name string, a Audience) notice.Input {
+	return notice.Input{
+		TenantID: t.ID, TenantName: name, Languages: a.Languages, Location: a.Location(), Finding: m.Finding, Resources: m.Resources,
+		Operator: n.Wording.Operator, Contact: n.Wording.Contact, Action: n.Wording.Action,
+		Due: n.due(m), Late: m.Late, Received: m.Queued,
+	}
 }

@@ -83,7 +83,9 @@ func (e *evidenceLog) Put(_ context.Context, r evidence.Record) (string, error) 
 
 func (e *evidenceLog) PutObject(context.Context, string, string, []byte) error { return nil }
 
-func (e *evidenceLog) GetObject(context.Context, string) ([]byte, error) { return nil, evidence.ErrNotFound }
+func (e *evidenceLog) GetObject(context.Context, string) ([]byte, error) {
+	return nil, evidence.ErrNotFound
+}
 
 // wallClock is a settable clock.
 type wallClock struct {

@@ -100,7 +100,11 @@ func (sb *Sandbox) Stop() {
 
 // simServices are the SDK service ids (as AWS_ENDPOINT_URL_<ID> spells
 // them) that the simulator answers.
-var simServices = []string{"RDS", "EC2", "SSM", "KMS", "GUARDDUTY", "CLOUDTRAIL", "ELASTIC_LOAD_BALANCING_V2", "STS", "SNS", "SQS", "CLOUDWATCH_LOGS", "LAMBDA"}
+var simServices = []string{"RDS", "EC2", "SSM", "KMS", "GUARDDUTY", "CLOUDTRAIL", "ELASTIC_LOAD_BALANCING_V2", "STS", "SNS", "SQS", "CLOUDWATCH_LOGS", "LAMBDA",
+	// The notifier's tag lookups call these too; the simulator answers them
+	// UnrecognizedService (a refusal the notifier records), so that nothing
+	// reaches AWS.
+	"EKS", "ECS", "IAM"}
 
 // Env returns the environment that points the SDK at the stand-ins, as
 // KEY=VALUE strings. It sets credentials and region, turns off the

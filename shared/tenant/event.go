@@ -348,8 +348,10 @@ func arns(raw json.RawMessage) ([]string, error) {
 		if err := json.Unmarshal(item, &s); err != nil {
 			return nil, fieldErr(f, "not a string")
 		}
-		if len(s) > maxARNBytes || !printableASCII(s) || !strings.HasPrefix(s, "arn:") || strings.Count(s, ":") < 5 {
-			return nil, fieldErr(f, "%s: want an ARN such as arn:aws:rds:ap-northeast-1:123456789012:cluster:billing-aurora", show(s))
+		isARN := strings.HasPrefix(s, "arn:") && strings.Count(s, ":") >= 5
+		if len(s) > maxARNBytes || !printableASCII(s) || !isARN && !validTypedResource(s) {
+			return nil, fieldErr(f, "%s: want an ARN such as arn:aws:rds:ap-northeast-1:123456789012:cluster:billing-aurora, "+
+				"or where AWS gives none, <kind>:<id> such as iam-user:deployer or eks-cluster:tenant-3 (kinds: %s)", show(s), ResourceKinds)
 		}
 		if slices.Contains(out, s) {
 			return nil, fieldErr(f, "%s appears twice", show(s))

@@ -86,6 +86,7 @@ func newEC2Service(s *Server) *Service {
 		XMLNamespace: "http://ec2.amazonaws.com/doc/2016-11-15/",
 		Operations: map[string]Handler{
 			"DescribeInstances":            e.describeInstances,
+			"DescribeTags":                 e.describeTags, // ec2_tags.go
 			"GetEbsEncryptionByDefault":    e.getEbsEncryptionByDefault,
 			"EnableEbsEncryptionByDefault": func(c *Call) (any, error) { return e.setEbsEncryptionByDefault(c, true) },
 			"DisableEbsEncryptionByDefault": func(c *Call) (any, error) {

@@ -38,6 +38,9 @@ func SeedNotices(ctx context.Context, d TenantDeps) (NoticeWorld, error) {
 	if err := d.Sim.SQS().CreateQueue(NoticeQueue, map[string]string{"VisibilityTimeout": "120"}); err != nil {
 		return NoticeWorld{}, fmt.Errorf("notice queue: %w", err)
 	}
+	if err := SeedNoticeCases(d.Sim); err != nil {
+		return NoticeWorld{}, fmt.Errorf("notifier cases: %w", err)
+	}
 	return NoticeWorld{LedgerTable: LedgerTable, QueueURL: strings.TrimSuffix(d.SimURL, "/") + "/" + awssim.DefaultAccountID + "/" + NoticeQueue}, nil
 }
 

@@ -39,6 +39,7 @@ var steps = []step{
 	{"Backups (snapshot-rotator)", rotatorStep},
 	{"Tenant data purge (tenant-purger)", purgerStep},
 	{"Incident notices (finding-notifier)", notifierStep},
+	{"Incident notices: unrouted, tag lookup, burst, late, business hours (finding-notifier)", notifierCasesStep},
 	{"Compliance verification (compliance-verifier)", verifierStep},
 	{"Late termination waits for the advance notice (tenant-purger)", lifecycleStep},
 }

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -143,22 +144,41 @@ func TestRotator_Sandbox(t *testing.T) {
 			whys += u.Why + "\n"
 		}
 	}
-	for _, want := range []string{"it is a copy of arn:aws:rds:us-west-2:111122223333:snapshot:", "it is a copy of arn:aws:rds:us-west-2:111122223333:cluster-snapshot:", "its name is not the one policy", "it was originally created at"} {
+	for _, want := range []string{"it is a copy of arn:aws:rds:us-west-2:111122223333:snapshot:", "it is a copy of arn:aws:rds:us-west-2:111122223333:cluster-snapshot:", "its name is not the one stage prod's policy", "it was originally created at"} {
 		if !strings.Contains(whys, want) {
 			t.Errorf("no impostor reported with %q:\n%s", want, whys)
 		}
 	}
-	// Legacy-named snapshots rotate: the old ones past the tiers are gone.
-	legacyDeleted := 0
+	// Legacy snapshots (no stage tag; stageless or first names) rotate with
+	// the stage's own: the old ones past the tiers are gone.
+	deletedAs := map[string]int{}
 	for _, o := range res[0].Targets {
 		for _, id := range o.Deleted {
-			if !strings.HasPrefix(id, "pledge-"+strconv.Itoa(len(scenario.Policy))+"-") {
-				legacyDeleted++
+			switch {
+			case strings.HasPrefix(id, snapshot.NamePrefix(scenario.Stage)):
+				deletedAs["staged"]++
+			case strings.HasPrefix(id, "pledge-"+strconv.Itoa(len(scenario.Policy))+"-"):
+				deletedAs["stageless"]++
+			default:
+				deletedAs["legacy"]++
 			}
 		}
 	}
-	if legacyDeleted == 0 {
-		t.Error("no legacy-named snapshot was deleted: they would be orphaned")
+	if deletedAs["stageless"] == 0 || deletedAs["legacy"] == 0 || deletedAs["staged"] == 0 {
+		t.Errorf("deleted by form %v: every form must rotate out, or legacy snapshots would be orphaned", deletedAs)
+	}
+	// The neighbouring stage's snapshots are listed, never touched.
+	for _, o := range res[0].Targets {
+		want := scenario.NeighbourDays * 24
+		if o.Target.ID == scenario.OrdersDB {
+			want++ // and the one tagged as the neighbour's under a prod name
+		}
+		if len(o.OtherStages) != want {
+			t.Errorf("%s: %d other-stage snapshots listed, want %d", o.Target.ID, len(o.OtherStages), want)
+		}
+		if o.Stage != scenario.Stage || (o.Created != "" && !strings.HasPrefix(o.Created, snapshot.NamePrefix(scenario.Stage))) {
+			t.Errorf("%s: stage %q, created %q", o.Target.ID, o.Stage, o.Created)
+		}
 	}
 	if unsel := res[0].Unselected; len(unsel) != 1 || unsel[0].ID != "billing-aurora-1" {
 		t.Errorf("unselected = %+v, want the Aurora member instance", unsel)
@@ -237,10 +257,10 @@ func TestRotator_Sandbox_NewestStillCreatingHaltsDeletion(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Tokyo")
 	hourly, _ := schedule.Parse("rate(1 hour)")
 	prev := hourly.Slot(w.now, loc).Add(-time.Hour)
-	if err := w.sb.Sim.RDS().SetSnapshotStatus(snapshot.Name(scenario.Policy, scenario.OrdersDB, prev), "creating"); err != nil {
+	if err := w.sb.Sim.RDS().SetSnapshotStatus(snapshot.Name(scenario.Stage, scenario.Policy, scenario.OrdersDB, prev), "creating"); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.sb.Sim.RDS().SetClusterSnapshotStatus(snapshot.Name(scenario.Policy, scenario.BillingDB, prev), "creating"); err != nil {
+	if err := w.sb.Sim.RDS().SetClusterSnapshotStatus(snapshot.Name(scenario.Stage, scenario.Policy, scenario.BillingDB, prev), "creating"); err != nil {
 		t.Fatal(err)
 	}
 	before := len(w.snapshots())
@@ -280,5 +300,125 @@ func TestRotator_Sandbox_FutureEventCreatesNothing(t *testing.T) {
 	}
 	if after := w.snapshots(); len(after) != len(before) {
 		t.Errorf("snapshots %d → %d: nothing may change", len(before), len(after))
+	}
+}
+
+// ofStage fingerprints the snapshots (instance and cluster) tagged
+// pledge:stage=stage: id → identity, tags, times and status as JSON.
+func (w *world) ofStage(t *testing.T, stage string) map[string]string {
+	t.Helper()
+	st := w.sb.Sim.RDS().State()
+	out := map[string]string{}
+	add := func(id string, tags []awssim.Tag, v any) {
+		for _, tg := range tags {
+			if tg.Key == snapshot.TagStage && tg.Value == stage {
+				b, err := json.Marshal(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[id] = string(b)
+			}
+		}
+	}
+	for _, s := range st.Snapshots {
+		add(s.DBSnapshotIdentifier, s.TagList, s)
+	}
+	for _, s := range st.ClusterSnapshots {
+		add(s.DBClusterSnapshotIdentifier, s.TagList, s)
+	}
+	return out
+}
+
+// TestRotator_Sandbox_TwoStagesOneAccount: staging and prod back up the
+// same databases under the same policy name in one account. Staging's own
+// dry run shows that the tiers delete most of its seeded snapshots, so a
+// prod rotation that took them for its own would delete them too; prod's
+// real run, through the binary, deletes its own old generations and leaves
+// every one of staging's exactly as it was, and staging's real run then
+// leaves every one of prod's.
+func TestRotator_Sandbox_TwoStagesOneAccount(t *testing.T) {
+	w := setup(t)
+	staging := scenario.Config()
+	staging.Stage = scenario.NeighbourStage
+	stagingEnv := []string{sandboxtest.ConfigEnv(staging.Only("backup")), "PLEDGE_EVIDENCE_BUCKET=" + scenario.EvidenceBucket}
+	run := func(env []string, args ...string) []snapshot.Result {
+		t.Helper()
+		r := sandboxtest.Invoke(t, w.sb, w.bin, env, append([]string{"invoke", "-event", w.evFile}, args...)...)
+		if r.Code != 0 {
+			t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+		}
+		var res []snapshot.Result
+		r.Decode(t, &res)
+		return res
+	}
+
+	theirs := w.ofStage(t, scenario.NeighbourStage)
+	if len(theirs) != 2*scenario.NeighbourDays*24+1 {
+		t.Fatalf("%d snapshots tagged as staging's seeded, want %d", len(theirs), 2*scenario.NeighbourDays*24+1)
+	}
+	wouldGo := 0
+	for _, o := range run(stagingEnv, "-dry-run")[0].Targets {
+		for _, d := range o.Delete {
+			if _, ok := theirs[d.ID]; ok {
+				wouldGo++
+			}
+		}
+	}
+	if wouldGo < scenario.NeighbourDays*24 {
+		t.Fatalf("staging's own rotation would delete only %d of its snapshots: the test needs ones a rotation deletes", wouldGo)
+	}
+
+	res := run(w.env)
+	deleted := 0
+	for _, o := range res[0].Targets {
+		deleted += len(o.Deleted)
+		for _, id := range o.Deleted {
+			if _, ok := theirs[id]; ok {
+				t.Errorf("prod deleted staging's %s", id)
+			}
+		}
+	}
+	if deleted == 0 {
+		t.Fatal("prod's run deleted nothing")
+	}
+	after := w.ofStage(t, scenario.NeighbourStage)
+	for id, before := range theirs {
+		if after[id] != before {
+			t.Errorf("staging's %s changed in prod's run:\n  before %s\n  after  %s", id, before, after[id])
+		}
+	}
+	if len(after) != len(theirs) {
+		t.Errorf("staging's snapshots %d → %d", len(theirs), len(after))
+	}
+
+	// Prod's new snapshots reached RDS tagged with prod's stage (in the
+	// create request: the rotator never tags afterwards).
+	mine := w.ofStage(t, scenario.Stage)
+	for _, o := range res[0].Targets {
+		if _, ok := mine[o.Created]; o.Created == "" || !ok {
+			t.Errorf("prod's new snapshot %q of %s is not tagged %s=%s in RDS", o.Created, o.Target.ID, snapshot.TagStage, scenario.Stage)
+		}
+	}
+	if n := w.sb.Sim.Count("rds", "AddTagsToResource"); n != 0 {
+		t.Errorf("the rotator called AddTagsToResource %d times", n)
+	}
+
+	// Staging's rotator, for real: its own old generations go, prod's stay.
+	res = run(stagingEnv)
+	deleted = 0
+	for _, o := range res[0].Targets {
+		deleted += len(o.Deleted)
+		if o.Created == "" || !strings.HasPrefix(o.Created, snapshot.NamePrefix(scenario.NeighbourStage)) {
+			t.Errorf("staging created %q for %s", o.Created, o.Target.ID)
+		}
+	}
+	if deleted < wouldGo {
+		t.Errorf("staging deleted %d, its dry run planned at least %d", deleted, wouldGo)
+	}
+	now := w.ofStage(t, scenario.Stage)
+	for id, before := range mine {
+		if now[id] != before {
+			t.Errorf("prod's %s changed in staging's run", id)
+		}
 	}
 }

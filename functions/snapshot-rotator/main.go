@@ -46,6 +46,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 	}
 	rec := metrics.New(env.Metrics, map[string]string{"Function": name}, env.Now)
 	rot := &snapshot.Rotator{
+		Stage:    cfg.Stage,
 		Source:   snapshot.RDS{API: rds.NewFromConfig(aws)},
 		Evidence: &evidence.Store{S3: awsconfig.NewS3(aws), Bucket: env.Getenv("PLEDGE_EVIDENCE_BUCKET"), DryRun: env.DryRun},
 		Metrics:  rec,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -76,7 +77,7 @@ func TestPledgeStack_NoShellDocumentOnlyChronyc(t *testing.T) {
 
 func TestSnapshotRotator_CreateAndTagRequireTheManagedTags(t *testing.T) {
 	// The IAM tag set is the one the rotator creates snapshots with.
-	keys := slices.Sorted(maps.Keys(snapshot.Tags("p", "db", time.Now())))
+	keys := slices.Sorted(maps.Keys(snapshot.Tags("prod", "p", "db", time.Now())))
 	if !slices.Equal(keys, stack.RotatorTagKeys) {
 		t.Fatalf("IAM allows tags %v, the rotator writes %v", stack.RotatorTagKeys, keys)
 	}
@@ -99,6 +100,15 @@ func TestSnapshotRotator_CreateAndTagRequireTheManagedTags(t *testing.T) {
 				if eq["aws:RequestTag/pledge:managed"] != "true" {
 					t.Errorf("%s: pledge:managed=true not required: %v", st.Sid, st.Conditions)
 				}
+				if eq["aws:RequestTag/pledge:stage"] != "prod" {
+					t.Errorf("%s: pledge:stage=prod (the stage) not required: %v", st.Sid, st.Conditions)
+				}
+				// Snapshots only under this stage's names.
+				for _, r := range st.Resources {
+					if (strings.Contains(r, ":snapshot:") || strings.Contains(r, ":cluster-snapshot:")) && !strings.HasSuffix(r, ":pledge-4-prod-*") {
+						t.Errorf("%s: %v allowed on %s, want only this stage's names pledge-4-prod-*", st.Sid, st.Actions, r)
+					}
+				}
 				pol := fmt.Sprint(eq["aws:RequestTag/pledge:policy"])
 				if !strings.HasPrefix(pol, "[") {
 					pol = "[" + pol + "]"
@@ -116,7 +126,7 @@ func TestSnapshotRotator_CreateAndTagRequireTheManagedTags(t *testing.T) {
 				}
 				if st.allows("rds:AddTagsToResource") {
 					for _, r := range st.Resources {
-						if !strings.Contains(r, ":snapshot:pledge-") && !strings.Contains(r, ":cluster-snapshot:pledge-") {
+						if !strings.HasSuffix(r, ":snapshot:pledge-4-prod-*") && !strings.HasSuffix(r, ":cluster-snapshot:pledge-4-prod-*") {
 							t.Errorf("tagging allowed on %s", r)
 						}
 					}
@@ -321,6 +331,38 @@ func TestNewPledgeStack_OpsDestination(t *testing.T) {
 	})
 }
 
+// snapshotGrant is one snapshot resource an IAM statement allows an RDS
+// snapshot action on: name is the snapshot-name part of the ARN pattern.
+type snapshotGrant struct {
+	name       string
+	conditions map[string]interface{}
+}
+
+// snapshotGrants returns, by action, the snapshot and cluster-snapshot
+// resources every IAM policy of a template allows.
+func snapshotGrants(tmpl map[string]interface{}) map[string][]snapshotGrant {
+	out := map[string][]snapshotGrant{}
+	for _, r := range resourcesOf(tmpl, "AWS::IAM::Policy") {
+		for _, raw := range props(r)["PolicyDocument"].(map[string]interface{})["Statement"].([]interface{}) {
+			st := raw.(map[string]interface{})
+			cond, _ := st["Condition"].(map[string]interface{})
+			for _, res := range flattenList(st["Resource"]) {
+				_, name, found := strings.Cut(res, ":snapshot:")
+				if !found {
+					_, name, found = strings.Cut(res, ":cluster-snapshot:")
+				}
+				if !found {
+					continue
+				}
+				for _, a := range flattenList(st["Action"]) {
+					out[a] = append(out[a], snapshotGrant{name: name, conditions: cond})
+				}
+			}
+		}
+	}
+	return out
+}
+
 // physicalNames returns every name a template gives a resource, as
 // "region type name", with the schedule group as part of a schedule's name.
 func physicalNames(t *testing.T, region string, tmpl map[string]interface{}) []string {
@@ -396,6 +438,41 @@ func TestPledgeStack_TwoStagesSideBySide(t *testing.T) {
 	// the SSM document, the forwarding rules.
 	if len(perStage["prod"]) != len(perStage["staging"]) || len(perStage["prod"]) < 20 {
 		t.Errorf("prod names %d resources, staging %d; want the same, at least 20", len(perStage["prod"]), len(perStage["staging"]))
+	}
+	// Each stage's rotator creates, tags and deletes only its own stage's
+	// snapshots: the other stage's names fall outside its create and tag
+	// grants, and its deletes require its own stage tag where there is one.
+	slot := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	for _, st := range stacks {
+		if st.region == config.GlobalEventsRegion {
+			continue
+		}
+		other := map[string]string{"prod": "staging", "staging": "prod"}[st.stage]
+		_, tmpl := templateOf(st.s)
+		grants := snapshotGrants(tmpl)
+		for _, a := range []string{"rds:CreateDBSnapshot", "rds:CreateDBClusterSnapshot", "rds:AddTagsToResource"} {
+			if len(grants[a]) == 0 {
+				t.Fatalf("%s: no snapshot resource for %s", st.stage, a)
+			}
+			for _, g := range grants[a] {
+				own, theirs := snapshot.Name(st.stage, "gfs-24h-7d-4w", "orders-db", slot), snapshot.Name(other, "gfs-24h-7d-4w", "orders-db", slot)
+				if ok, _ := path.Match(g.name, own); !ok {
+					t.Errorf("%s: %s on %s does not cover its own name %s", st.stage, a, g.name, own)
+				}
+				if ok, _ := path.Match(g.name, theirs); ok {
+					t.Errorf("%s: %s on %s covers %s's name %s", st.stage, a, g.name, other, theirs)
+				}
+			}
+		}
+		for _, a := range []string{"rds:DeleteDBSnapshot", "rds:DeleteDBClusterSnapshot"} {
+			if len(grants[a]) != 1 {
+				t.Fatalf("%s: %d grants for %s", st.stage, len(grants[a]), a)
+			}
+			ifExists, _ := grants[a][0].conditions["StringEqualsIfExists"].(map[string]interface{})
+			if ifExists["aws:ResourceTag/pledge:stage"] != st.stage {
+				t.Errorf("%s: %s without aws:ResourceTag/pledge:stage = %s where present: %v", st.stage, a, st.stage, grants[a][0].conditions)
+			}
+		}
 	}
 	for _, want := range []string{
 		"ap-northeast-1 AWS::KMS::Alias alias/pledge-staging-deletion-certificates",

@@ -42,25 +42,60 @@
 // What IAM guarantees about managed snapshots, and what it cannot:
 //   - Guaranteed: the rotator's role creates snapshots only of the
 //     configured databases (by id, or carrying the configured tags), only
-//     named pledge-*, and only when the request carries exactly the tags
-//     pledge:managed=true, pledge:policy (a configured policy), pledge:target
-//     and pledge:slot (aws:RequestTag, aws:TagKeys, Null). RDS authorises
-//     tags given to a create as rds:AddTagsToResource, which the role holds
-//     only on pledge-* snapshots and only with that same tag set; it holds no
-//     rds:RemoveTagsFromResource. It deletes only pledge-* snapshots that
-//     carry pledge:managed=true (aws:ResourceTag and the rds:*-snapshot-tag
-//     keys).
+//     under its own stage's names (snapshot.NamePrefix,
+//     "pledge-<m>-<stage>-*", which no other stage's names share), and only
+//     when the request carries exactly the tags pledge:managed=true,
+//     pledge:stage=<the stage>, pledge:policy (a configured policy),
+//     pledge:target and pledge:slot (aws:RequestTag, aws:TagKeys, Null).
+//     RDS authorises tags given to a create as rds:AddTagsToResource, which
+//     the role holds only on its stage's names and only with that same tag
+//     set; it holds no rds:RemoveTagsFromResource. It deletes only pledge-*
+//     snapshots that carry pledge:managed=true and, where they have a
+//     pledge:stage tag, this stage's (aws:ResourceTag and the
+//     rds:*-snapshot-tag keys; StringEqualsIfExists, so that legacy
+//     snapshots, made before the stage was part of a snapshot's identity
+//     and without the tag, stay deletable by the code's rules below). So
+//     one stage's role can neither create under another stage's names nor
+//     delete a snapshot tagged as another stage's.
 //   - Not guaranteed: IAM cannot tell the tagging RDS authorises during a
 //     create from a stand-alone AddTagsToResource call (RDS has no condition
 //     key for it, unlike EC2's ec2:CreateAction), nor who created a
-//     snapshot. So the role itself could give the managed tags to a pledge-*
-//     snapshot someone else made, and a copy of a managed snapshot (which
-//     inherits its tags) looks managed to IAM. The rotator's code never
-//     tags outside a create, and the rest is the code's to close in
-//     shared/snapshot (Snapshot.ManagedBy): a snapshot may be deleted only
-//     when its name is the deterministic name for its pledge:policy,
-//     pledge:target and pledge:slot tags and its creation time falls in
-//     that slot, which a copy or a hand-tagged snapshot does not satisfy.
+//     snapshot. So the role itself could give its stage's managed tags to a
+//     snapshot someone else made under its stage's names, and a copy of a
+//     managed snapshot (which inherits its tags) looks managed to IAM; a
+//     legacy snapshot carries nothing that says which stage made it, so
+//     every stage's role may delete it. The rotator's code never tags
+//     outside a create, and closes the rest in shared/snapshot
+//     (snapshot.Recognize): before deleting, on the plan's listing and again
+//     on a fresh listing just before each delete, a snapshot must be
+//     listed for a target this policy selected; of type manual and of that
+//     same instance or cluster id; tagged pledge:managed=true,
+//     pledge:policy=<policy>, pledge:target=<target> and a pledge:slot
+//     time, and pledge:stage=<stage> (another stage's snapshot is listed in
+//     the plan and never deleted nor counted) or no pledge:stage tag at all
+//     (legacy); not a copy (RDS names no SourceDBSnapshotIdentifier or
+//     SourceDBClusterSnapshotArn); its id exactly the deterministic name for
+//     its tags (snapshot.Name) or, without a stage tag, exactly one of the
+//     legacy names (snapshot.StagelessName, snapshot.LegacyName); created,
+//     and for an instance snapshot originally created, within its slot (from
+//     the slot to the schedule's next fire, give or take five minutes); and
+//     available, not kept by the policy's tiers, and not among the newest
+//     recognised available snapshots the policy always keeps (nothing at
+//     all is deleted while the newest recognised snapshot is not
+//     available). What none of this can tell: a snapshot someone else made
+//     of the target inside the slot, with exactly the slot's name and tags,
+//     passes every check and is rotated as Pledge's. Only IAM can stop
+//     that: grant nobody else rds:CreateDBSnapshot or
+//     rds:CreateDBClusterSnapshot with the pledge:* tags on pledge-* names
+//     (an SCP or permissions boundary can), nor rds:AddTagsToResource of
+//     them.
+//   - Names include the stage, so staging beside prod, backing up the same
+//     database under the same policy name, never finds its slot's name
+//     taken: each stage makes and rotates its own snapshots (and each
+//     counts against the account's manual-snapshot quota). If a snapshot
+//     tagged as another stage's ever holds a slot's name, the slot is
+//     reported as having no backup and the run fails; it is never logged
+//     as success.
 //   - SES: the purger and the notifier may send only from the configured
 //     sender (ses:FromAddress), under its address or domain identity. KMS:
 //     the purger may sign only SHA-256 digests with ECDSA_SHA_256

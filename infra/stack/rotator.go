@@ -13,6 +13,7 @@ import (
 
 	"github.com/pledge-dev/pledge/shared/config"
 	"github.com/pledge-dev/pledge/shared/schedule"
+	"github.com/pledge-dev/pledge/shared/snapshot"
 )
 
 // ManagedTagKey is the tag the rotator puts on every snapshot it creates,
@@ -23,9 +24,18 @@ const (
 	ManagedTagValue = "true"
 )
 
-// SnapshotPrefix starts the name of every snapshot the rotator creates; IAM
-// lets it create, tag and delete only snapshots so named.
+// SnapshotPrefix starts the name of every snapshot a rotator of any stage
+// creates, and of the legacy ones (made before the stage was part of a
+// snapshot's name); IAM lets the rotator delete only snapshots so named.
+// It creates and tags only snapshots named with its own stage's
+// snapshot.NamePrefix, "pledge-<m>-<stage>-".
 const SnapshotPrefix = "pledge-"
+
+// StageTagKey is the tag that names the stage whose rotator made a
+// snapshot (snapshot.TagStage): required, with the stage, in every create
+// request, and where a snapshot carries it, equal to the stage for a
+// delete.
+const StageTagKey = "pledge:stage"
 
 // DefaultRotatorEvidenceKinds are the evidence kinds the rotator writes.
 var DefaultRotatorEvidenceKinds = []string{"snapshot-run"}
@@ -52,9 +62,11 @@ func (r *snapshotRotator) Alarms() []awscloudwatch.Alarm { return r.f.alarms }
 
 // NewSnapshotRotator creates the rotator: one schedule per backup policy,
 // reserved concurrency 1 (two runs never race on the same databases), IAM
-// that creates snapshots only of the configured targets and deletes only
-// snapshots tagged ManagedTagKey=ManagedTagValue, and an alarm per policy
-// when the newest available snapshot is older than twice its interval.
+// that creates snapshots only of the configured targets, only under this
+// stage's names and with this stage's managed tags, and deletes only
+// snapshots tagged ManagedTagKey=ManagedTagValue and (where they carry
+// StageTagKey) this stage, and an alarm per policy when the newest
+// available snapshot is older than twice its interval.
 func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionProps) (SnapshotRotator, error) {
 	r := &snapshotRotator{}
 	constructs.NewConstruct_Override(r, scope, jsii.String(id))
@@ -111,11 +123,12 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 		policies = append(policies, p.Name)
 	}
 	// Every create (and the tagging RDS authorises with it) must carry
-	// exactly the managed tags, pledge:managed=true and a configured
-	// policy: a snapshot made without them could never be deleted, and one
-	// made with other tags could pass for another policy's.
+	// exactly the managed tags, pledge:managed=true, this stage and a
+	// configured policy: a snapshot made without them could never be
+	// deleted, and one made with other tags could pass for another
+	// policy's, or another stage's.
 	withTags := func(extra map[string]interface{}, policies ...string) map[string]interface{} {
-		return managedTagConditions(extra, policies)
+		return managedTagConditions(extra, cfg.Stage, policies)
 	}
 	if len(instances) > 0 {
 		var res []arnPattern
@@ -144,29 +157,29 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 	if len(tagged) > 0 {
 		nagOf(rds("db:*"), rds("cluster:*"))
 	}
+	// Creates and tags: only names of this stage's form, which no other
+	// stage's names share. Deletes: any pledge-* name, for the legacy
+	// snapshots (no stage tag, stageless or first names) are this stage's
+	// to rotate out too.
+	own := snapshot.NamePrefix(cfg.Stage) + "*"
+	ownSnap, ownClSnap := rds("snapshot:"+own), rds("cluster-snapshot:"+own)
 	snap, clSnap := rds("snapshot:"+SnapshotPrefix+"*"), rds("cluster-snapshot:"+SnapshotPrefix+"*")
-	nagOf(snap, clSnap)
-	f.allow("CreateManagedSnapshots", []string{"rds:CreateDBSnapshot"}, arns(snap), withTags(nil, policies...))
-	f.allow("CreateManagedClusterSnapshots", []string{"rds:CreateDBClusterSnapshot"}, arns(clSnap), withTags(nil, policies...))
+	nagOf(ownSnap, ownClSnap, snap, clSnap)
+	f.allow("CreateManagedSnapshots", []string{"rds:CreateDBSnapshot"}, arns(ownSnap), withTags(nil, policies...))
+	f.allow("CreateManagedClusterSnapshots", []string{"rds:CreateDBClusterSnapshot"}, arns(ownClSnap), withTags(nil, policies...))
 	// RDS authorises tags given to a create as rds:AddTagsToResource on
 	// the new snapshot. The rotator never tags otherwise, and this grant
-	// allows only the managed tag set (see doc.go for what IAM cannot
-	// tell apart here, and what the code does about it).
-	f.allow("TagManagedSnapshotsOnCreate", []string{"rds:AddTagsToResource"}, arns(snap, clSnap), withTags(nil, policies...))
+	// allows only the managed tag set of this stage on this stage's names
+	// (see doc.go for what IAM cannot tell apart here, and what the code
+	// does about it).
+	f.allow("TagManagedSnapshotsOnCreate", []string{"rds:AddTagsToResource"}, arns(ownSnap, ownClSnap), withTags(nil, policies...))
 	// The service authorization reference lists both keys for the snapshot
-	// and cluster-snapshot resource types; both must say "managed".
-	f.allow("DeleteOnlyManagedSnapshots", []string{"rds:DeleteDBSnapshot"}, arns(snap), map[string]interface{}{
-		"StringEquals": map[string]interface{}{
-			"aws:ResourceTag/" + ManagedTagKey:  ManagedTagValue,
-			"rds:snapshot-tag/" + ManagedTagKey: ManagedTagValue,
-		},
-	})
-	f.allow("DeleteOnlyManagedClusterSnapshots", []string{"rds:DeleteDBClusterSnapshot"}, arns(clSnap), map[string]interface{}{
-		"StringEquals": map[string]interface{}{
-			"aws:ResourceTag/" + ManagedTagKey:          ManagedTagValue,
-			"rds:cluster-snapshot-tag/" + ManagedTagKey: ManagedTagValue,
-		},
-	})
+	// and cluster-snapshot resource types; both must say "managed", and
+	// where the snapshot has a stage tag (every snapshot made since the
+	// stage became part of its identity), this stage. A legacy snapshot,
+	// without the tag, stays deletable: the code decides (snapshot.Recognize).
+	f.allow("DeleteOnlyManagedSnapshots", []string{"rds:DeleteDBSnapshot"}, arns(snap), deleteConditions("rds:snapshot-tag/", cfg.Stage))
+	f.allow("DeleteOnlyManagedClusterSnapshots", []string{"rds:DeleteDBClusterSnapshot"}, arns(clSnap), deleteConditions("rds:cluster-snapshot-tag/", cfg.Stage))
 	kinds := props.EvidenceKinds
 	if kinds == nil {
 		kinds = DefaultRotatorEvidenceKinds
@@ -202,7 +215,7 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 	suppress(f.role, true, suppression{
 		id: "AwsSolutions-IAM5",
 		reason: "Describe calls must see every database and snapshot in the region to find tag-selected targets and managed snapshots; DescribeAccountAttributes has no resource type; " +
-			"creating and tagging is limited to snapshots named " + SnapshotPrefix + "*, deleting additionally to those tagged " + ManagedTagKey + "=" + ManagedTagValue + ", and db:*/cluster:* only under the configured tag conditions; evidence writes are limited to the rotator's kinds.",
+			"creating and tagging is limited to snapshots named " + own + " with this stage's managed tags in the request, deleting to snapshots named " + SnapshotPrefix + "* tagged " + ManagedTagKey + "=" + ManagedTagValue + " and, where they have one, " + StageTagKey + "=" + cfg.Stage + ", and db:*/cluster:* only under the configured tag conditions; evidence writes are limited to the rotator's kinds.",
 		appliesTo: append(append(strs("Resource::*"), strs(nagRes...)...), evidenceNag...),
 	})
 	return r, nil
@@ -224,15 +237,17 @@ func uniqueSorted(ss []string) []string {
 // RotatorTagKeys are the tags a managed snapshot is created with, as
 // shared/snapshot.Tags writes them; IAM allows creating a snapshot only
 // with exactly these (an infra test compares the two).
-var RotatorTagKeys = []string{ManagedTagKey, "pledge:policy", "pledge:slot", "pledge:target"}
+var RotatorTagKeys = []string{ManagedTagKey, "pledge:policy", "pledge:slot", StageTagKey, "pledge:target"}
 
 // managedTagConditions returns the conditions of a create or tag-on-create
 // grant: the request carries every RotatorTagKeys tag and no other,
-// pledge:managed is ManagedTagValue and pledge:policy one of policies;
-// extra are StringEquals conditions of the grant's own (database tags).
-func managedTagConditions(extra map[string]interface{}, policies []string) map[string]interface{} {
+// pledge:managed is ManagedTagValue, pledge:stage the stage and
+// pledge:policy one of policies; extra are StringEquals conditions of the
+// grant's own (database tags).
+func managedTagConditions(extra map[string]interface{}, stage string, policies []string) map[string]interface{} {
 	eq := map[string]interface{}{
 		"aws:RequestTag/" + ManagedTagKey: ManagedTagValue,
+		"aws:RequestTag/" + StageTagKey:   stage,
 		"aws:RequestTag/pledge:policy":    policies,
 	}
 	for k, v := range extra {
@@ -246,5 +261,22 @@ func managedTagConditions(extra map[string]interface{}, policies []string) map[s
 		"StringEquals":              eq,
 		"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": RotatorTagKeys},
 		"Null":                      present,
+	}
+}
+
+// deleteConditions returns the conditions of a delete grant: the snapshot
+// is tagged ManagedTagValue and, if it has a StageTagKey tag, the stage,
+// both through aws:ResourceTag and the RDS key of its resource type
+// (tagKeyPrefix, such as "rds:snapshot-tag/").
+func deleteConditions(tagKeyPrefix, stage string) map[string]interface{} {
+	return map[string]interface{}{
+		"StringEquals": map[string]interface{}{
+			"aws:ResourceTag/" + ManagedTagKey: ManagedTagValue,
+			tagKeyPrefix + ManagedTagKey:       ManagedTagValue,
+		},
+		"StringEqualsIfExists": map[string]interface{}{
+			"aws:ResourceTag/" + StageTagKey: stage,
+			tagKeyPrefix + StageTagKey:       stage,
+		},
 	}
 }

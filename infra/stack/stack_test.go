@@ -529,6 +529,20 @@ func TestSnapshotRotator_DeletesOnlyManagedSnapshots(t *testing.T) {
 			if eq["aws:ResourceTag/pledge:managed"] != "true" {
 				t.Errorf("%s (%s) lacks the condition aws:ResourceTag/pledge:managed = true: %v", a, st.Sid, st.Conditions)
 			}
+			// The RDS key of the resource type, for both tags.
+			rdsKey := map[string]string{"rds:DeleteDBSnapshot": "rds:snapshot-tag/", "rds:DeleteDBClusterSnapshot": "rds:cluster-snapshot-tag/"}[a]
+			if eq[rdsKey+"pledge:managed"] != "true" {
+				t.Errorf("%s (%s) lacks the condition %spledge:managed = true: %v", a, st.Sid, rdsKey, st.Conditions)
+			}
+			// Another stage's snapshot (tagged with its stage) is not this
+			// role's to delete; a legacy one (no stage tag) stays deletable.
+			ifExists, _ := st.Conditions["StringEqualsIfExists"].(map[string]interface{})
+			if len(ifExists) != 2 || ifExists["aws:ResourceTag/pledge:stage"] != "prod" || ifExists[rdsKey+"pledge:stage"] != "prod" {
+				t.Errorf("%s (%s) lacks StringEqualsIfExists aws:ResourceTag/pledge:stage and %spledge:stage = prod: %v", a, st.Sid, rdsKey, st.Conditions)
+			}
+			if len(st.Conditions) != 2 {
+				t.Errorf("%s (%s) has conditions %v, want StringEquals and StringEqualsIfExists only", a, st.Sid, st.Conditions)
+			}
 			for _, r := range st.Resources {
 				if !strings.HasPrefix(r, rdsArn+"snapshot:pledge-") && !strings.HasPrefix(r, rdsArn+"cluster-snapshot:pledge-") {
 					t.Errorf("%s allowed on %s, want only pledge-* snapshots", a, r)
@@ -559,8 +573,8 @@ func TestSnapshotRotator_CreatesSnapshotsOnlyOfConfiguredTargets(t *testing.T) {
 		}
 		sort.Strings(got)
 		want := []string{
-			rdsArn + "cluster-snapshot:pledge-*", rdsArn + "cluster:ledger-aurora",
-			rdsArn + "db:orders-db", rdsArn + "db:users-db", rdsArn + "snapshot:pledge-*",
+			rdsArn + "cluster-snapshot:pledge-4-prod-*", rdsArn + "cluster:ledger-aurora",
+			rdsArn + "db:orders-db", rdsArn + "db:users-db", rdsArn + "snapshot:pledge-4-prod-*",
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("create grants on\n%v\nwant only\n%v", got, want)

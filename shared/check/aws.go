@@ -113,6 +113,10 @@ type Request struct {
 	// databases, their schedules set the snapshot-freshness limit and
 	// their PointInTimeRecoveryDays the promised PITR retention.
 	Policies []config.BackupPolicy
+	// Stage is the deployment's stage: freshness counts only the snapshots
+	// its rotator recognises as its own (snapshot.Recognize), never another
+	// stage's, a copy, or one someone else named and tagged.
+	Stage string
 	// Location is the zone schedules are evaluated in.
 	Location *time.Location
 	// Buckets are the tenant buckets and the evidence bucket.
@@ -130,6 +134,7 @@ func RequestFromConfig(c config.Config, evidenceBucket string) Request {
 		InstanceTags:     c.Verification.InstanceTags,
 		MaxClockOffset:   c.Verification.ClockOffset(),
 		Policies:         c.Backup.Policies,
+		Stage:            c.Stage,
 		Location:         c.Location(),
 		LogRetentionDays: c.LogRetentionDays,
 	}

@@ -41,7 +41,9 @@ type rdsFacts struct {
 type snapFact struct {
 	Snapshot
 	cluster bool
-	tags    map[string]string
+	// rotator is the snapshot as the rotator sees it, for
+	// snapshot.Recognize: its type, tags, source and original time.
+	rotator snapshot.Snapshot
 }
 
 func instanceDB(i rdstypes.DBInstance) Database {
@@ -92,9 +94,12 @@ func (r *run) listSnapshots(ctx context.Context) ([]snapFact, error) {
 			return nil, fmt.Errorf("rds:DescribeDBSnapshots: %w", err)
 		}
 		for _, s := range page.DBSnapshots {
-			out = append(out, snapFact{Snapshot: Snapshot{Kind: "DB snapshot", ID: aws.ToString(s.DBSnapshotIdentifier), ARN: aws.ToString(s.DBSnapshotArn),
+			f := snapFact{Snapshot: Snapshot{Kind: "DB snapshot", ID: aws.ToString(s.DBSnapshotIdentifier), ARN: aws.ToString(s.DBSnapshotArn),
 				Database: aws.ToString(s.DBInstanceIdentifier), Encrypted: aws.ToBool(s.Encrypted), KMSKeyID: aws.ToString(s.KmsKeyId),
-				Created: aws.ToTime(s.SnapshotCreateTime), Status: aws.ToString(s.Status)}, tags: rdsTags(s.TagList)})
+				Created: aws.ToTime(s.SnapshotCreateTime), Status: aws.ToString(s.Status)}}
+			f.rotator = snapshot.Snapshot{ID: f.ID, ARN: f.ARN, Target: f.Database, Kind: snapshot.Instance, Type: aws.ToString(s.SnapshotType), Status: f.Status, Created: f.Created,
+				Encrypted: f.Encrypted, Tags: rdsTags(s.TagList), SourceARN: aws.ToString(s.SourceDBSnapshotIdentifier), OriginalCreated: aws.ToTime(s.OriginalSnapshotCreateTime)}
+			out = append(out, f)
 		}
 	}
 	pc := rds.NewDescribeDBClusterSnapshotsPaginator(r.a.RDS, &rds.DescribeDBClusterSnapshotsInput{})
@@ -104,9 +109,12 @@ func (r *run) listSnapshots(ctx context.Context) ([]snapFact, error) {
 			return nil, fmt.Errorf("rds:DescribeDBClusterSnapshots: %w", err)
 		}
 		for _, s := range page.DBClusterSnapshots {
-			out = append(out, snapFact{Snapshot: Snapshot{Kind: "DB cluster snapshot", ID: aws.ToString(s.DBClusterSnapshotIdentifier), ARN: aws.ToString(s.DBClusterSnapshotArn),
+			f := snapFact{Snapshot: Snapshot{Kind: "DB cluster snapshot", ID: aws.ToString(s.DBClusterSnapshotIdentifier), ARN: aws.ToString(s.DBClusterSnapshotArn),
 				Database: aws.ToString(s.DBClusterIdentifier), Encrypted: aws.ToBool(s.StorageEncrypted), KMSKeyID: aws.ToString(s.KmsKeyId),
-				Created: aws.ToTime(s.SnapshotCreateTime), Status: aws.ToString(s.Status)}, cluster: true, tags: rdsTags(s.TagList)})
+				Created: aws.ToTime(s.SnapshotCreateTime), Status: aws.ToString(s.Status)}, cluster: true}
+			f.rotator = snapshot.Snapshot{ID: f.ID, ARN: f.ARN, Target: f.Database, Kind: snapshot.Cluster, Type: aws.ToString(s.SnapshotType), Status: f.Status, Created: f.Created,
+				Encrypted: f.Encrypted, Tags: rdsTags(s.TagList), SourceARN: aws.ToString(s.SourceDBClusterSnapshotArn)}
+			out = append(out, f)
 		}
 	}
 	return out, nil
@@ -432,12 +440,15 @@ func severity(s Status) int {
 }
 
 // protection judges snapshot freshness and PITR retention of every
-// protected database. Freshness counts the snapshots each policy manages
-// (tagged pledge:managed=true and pledge:policy=<name>): automated
-// snapshots follow RDS's backup window, not the policy's schedule, and
-// must not hide a rotator that stopped. A database several policies
-// target gets one result per check: the worst verdict for freshness, and
-// the longest promised PITR retention.
+// protected database. Freshness counts only the snapshots the stage's
+// rotator recognises as its policy's (snapshot.Recognize, the rule the
+// rotator deletes by): not automated snapshots, which follow RDS's backup
+// window, not the policy's schedule; not copies that inherited the managed
+// tags, snapshots someone else named and tagged, or another stage's. None
+// of these may hide a rotator that stopped; the reason says how many
+// tagged as the policy's were left out. A database several policies target
+// gets one result per check: the worst verdict for freshness, and the
+// longest promised PITR retention.
 func (r *run) protection(f rdsFacts, snaps []snapFact, fresh, pitr bool) {
 	dbs, missing := protectedDatabases(r.req.Policies, f)
 	loc := r.req.Location
@@ -463,12 +474,25 @@ func (r *run) protection(f rdsFacts, snaps []snapFact, fresh, pitr bool) {
 				res = NewResult(RDSSnapshotFresh, p.db.resource(), Error, fmt.Sprintf("Backup policy %s has a schedule that cannot be read (%v), so the freshness of %s cannot be judged.", pol.Name, err, p.db.name()), r.now)
 			} else {
 				var mine []Snapshot
+				ignored := 0
+				t := snapshot.Target{ID: p.db.ID}
 				for _, sn := range snaps {
-					if sn.cluster == p.cluster && sn.Database == p.db.ID && sn.tags[snapshot.TagManaged] == "true" && sn.tags[snapshot.TagPolicy] == pol.Name {
+					if sn.cluster != p.cluster || sn.Database != p.db.ID {
+						continue
+					}
+					if _, err := snapshot.Recognize(sn.rotator, r.req.Stage, pol.Name, t, s, loc); err == nil {
 						mine = append(mine, sn.Snapshot)
+					} else if sn.rotator.Type == "manual" && sn.rotator.Tags[snapshot.TagManaged] == "true" && sn.rotator.Tags[snapshot.TagPolicy] == pol.Name {
+						ignored++
 					}
 				}
 				res = SnapshotFreshness(p.db.resource(), fmt.Sprintf("%s (backup policy %s)", p.db.name(), pol.Name), mine, s.Interval(r.now, loc), r.now)
+				switch {
+				case ignored == 1:
+					res.Reason += fmt.Sprintf(" 1 more snapshot tagged as the policy's was not counted: a copy, another stage's, or one the rotator of stage %q did not make.", r.req.Stage)
+				case ignored > 1:
+					res.Reason += fmt.Sprintf(" %d more snapshots tagged as the policy's were not counted: copies, another stage's, or ones the rotator of stage %q did not make.", ignored, r.req.Stage)
+				}
 			}
 			if worst == nil || severity(res.Status) > severity(worst.Status) {
 				worst = &res

@@ -75,8 +75,15 @@ func countFor(rs []check.Result, checkID string) int {
 	return n
 }
 
-func managed(policy string) map[string]string {
-	return snapshot.Tags(policy, "x", now)
+// stage is the stage of the verifier under test.
+const stage = "prod"
+
+// rotated is the snapshot stage's rotator makes of db under the hourly
+// policy gfs, created at created (its slot is the hour it falls in).
+func rotated(db string, cluster bool, created time.Time, status string) awsfake.DBSnapshot {
+	slot := created.Truncate(time.Hour)
+	return awsfake.DBSnapshot{ID: snapshot.Name(stage, "gfs", db, slot), Database: db, Cluster: cluster, Encrypted: true, Created: created, Status: status,
+		Tags: snapshot.Tags(stage, "gfs", db, slot)}
 }
 
 func rdsAccount() *awsfake.Account {
@@ -98,14 +105,14 @@ func rdsAccount() *awsfake.Account {
 	}
 	a.ClusterParameters = map[string]map[string]string{"apg-tls": {"rds.force_ssl": "1", "ssl_min_protocol_version": "TLSv1.2"}}
 	a.DBSnapshots = []awsfake.DBSnapshot{
-		{ID: "pledge-gfs-orders-db-1", Database: "orders-db", Encrypted: true, Created: now.Add(-30 * time.Minute), Tags: managed("gfs")},
-		{ID: "pledge-gfs-orders-db-0", Database: "orders-db", Encrypted: true, Created: now.Add(-90 * time.Minute), Tags: managed("gfs")},
+		rotated("orders-db", false, now.Add(-61*time.Minute), ""),
+		rotated("orders-db", false, now.Add(-121*time.Minute), ""),
 		// A fresher snapshot that is still being created, and an automated
 		// one: neither counts for freshness.
-		{ID: "pledge-gfs-orders-db-2", Database: "orders-db", Encrypted: true, Created: now.Add(-time.Minute), Status: "creating", Tags: managed("gfs")},
+		rotated("orders-db", false, now.Add(-30*time.Minute), "creating"),
 		{ID: "rds:extra-2026-11-21", Database: "extra", Encrypted: true, Created: now.Add(-10 * time.Minute), Type: "automated"},
 		{ID: "legacy-manual", Database: "legacy-db", Created: now.Add(-48 * time.Hour)},
-		{ID: "pledge-gfs-billing-1", Database: "billing", Cluster: true, Encrypted: true, Created: now.Add(-5 * time.Hour), Tags: managed("gfs")},
+		rotated("billing", true, now.Add(-5*time.Hour), ""),
 	}
 	return a
 }
@@ -113,6 +120,7 @@ func rdsAccount() *awsfake.Account {
 func rdsRequest() check.Request {
 	return check.Request{
 		Location: time.UTC,
+		Stage:    stage,
 		Policies: []config.BackupPolicy{{
 			Name: "gfs", Schedule: "rate(1 hour)", PointInTimeRecoveryDays: 7,
 			Targets: config.Targets{Instances: []string{"orders-db", "gone-db"}, Clusters: []string{"billing"}, Tags: map[string]string{"pledge:backup": "gfs"}},
@@ -134,14 +142,14 @@ func TestAWS_Databases(t *testing.T) {
 		{check.RDSPITRRetention, cluster, check.Fail, "1 day, fewer than the 7 days promised"},
 		{check.RDSPITRRetention, db("extra"), check.Pass, "14 days"},
 
-		{check.RDSSnapshotFresh, db("orders-db"), check.Pass, "pledge-gfs-orders-db-1, is 30m old, younger than 2h0m"},
-		{check.RDSSnapshotFresh, cluster, check.Fail, "pledge-gfs-billing-1, is 5h0m old, not younger than 2h0m"},
+		{check.RDSSnapshotFresh, db("orders-db"), check.Pass, "pledge-4-prod-3-gfs-orders-db-202611212200, is 1h1m old, younger than 2h0m"},
+		{check.RDSSnapshotFresh, cluster, check.Fail, "pledge-4-prod-3-gfs-billing-202611211900, is 5h0m old, not younger than 2h0m"},
 		{check.RDSSnapshotFresh, db("extra"), check.Fail, "DB instance extra (backup policy gfs) has no available snapshot"},
 		{check.RDSSnapshotFresh, db("gone-db"), check.Fail, "DB instance gone-db is a target of backup policy gfs but does not exist"},
 
 		{check.RDSSnapshotEncrypted, arnOf("rds", "snapshot:legacy-manual"), check.Fail, "is not encrypted"},
-		{check.RDSSnapshotEncrypted, arnOf("rds", "snapshot:pledge-gfs-orders-db-1"), check.Pass, "is encrypted"},
-		{check.RDSSnapshotEncrypted, arnOf("rds", "cluster-snapshot:pledge-gfs-billing-1"), check.Pass, "DB cluster snapshot pledge-gfs-billing-1 of billing is encrypted"},
+		{check.RDSSnapshotEncrypted, arnOf("rds", "snapshot:pledge-4-prod-3-gfs-orders-db-202611212200"), check.Pass, "is encrypted"},
+		{check.RDSSnapshotEncrypted, arnOf("rds", "cluster-snapshot:pledge-4-prod-3-gfs-billing-202611211900"), check.Pass, "DB cluster snapshot pledge-4-prod-3-gfs-billing-202611211900 of billing is encrypted"},
 
 		{check.RDSTLSEnforced, db("orders-db"), check.Pass, "with a minimum of TLSv1.2 (parameter groups pg-tls)"},
 		{check.RDSTLSEnforced, db("legacy-db"), check.Fail, "require_secure_transport is not set, not ON"},
@@ -194,6 +202,57 @@ func TestAWS_Databases_SeveralPoliciesKeepTheWorst(t *testing.T) {
 	})
 	if c := a.Calls(); c["rds:DescribeDBParameters"] != 0 {
 		t.Errorf("parameter groups read though rds.tls-enforced was not requested: %v", c)
+	}
+}
+
+// TestAWS_SnapshotFreshness_CountsOnlyTheRotatorsOwn: orders-db's own
+// newest snapshot is five hours old. Fresh snapshots tagged as the
+// policy's that the rotator would not recognise (a same-region copy that
+// inherited the tags, a cross-region copy under the exact name, a copy of
+// an older snapshot that took a slot's name, another stage's) must not
+// make it look backed up; a fresh legacy snapshot (no stage tag, named as
+// before stages), which the rotator does recognise, does.
+func TestAWS_SnapshotFreshness_CountsOnlyTheRotatorsOwn(t *testing.T) {
+	own := rotated("orders-db", false, now.Add(-5*time.Hour), "")
+	fresh := rotated("orders-db", false, now.Add(-20*time.Minute), "")
+	sameRegionCopy := fresh
+	sameRegionCopy.ID = "copy-of-" + fresh.ID
+	crossRegionCopy := fresh
+	crossRegionCopy.Source = "arn:aws:rds:us-west-2:123456789012:snapshot:" + fresh.ID
+	oldCopyNamedForTheSlot := fresh
+	oldCopyNamedForTheSlot.OriginalCreated = now.AddDate(0, 0, -3)
+	slot := fresh.Created.Truncate(time.Hour)
+	staging := awsfake.DBSnapshot{ID: snapshot.Name("staging", "gfs", "orders-db", slot), Database: "orders-db", Encrypted: true, Created: fresh.Created,
+		Tags: snapshot.Tags("staging", "gfs", "orders-db", slot)}
+	legacyTags := snapshot.Tags(stage, "gfs", "orders-db", slot)
+	delete(legacyTags, snapshot.TagStage)
+	legacy := awsfake.DBSnapshot{ID: snapshot.StagelessName("gfs", "orders-db", slot), Database: "orders-db", Encrypted: true, Created: fresh.Created, Tags: legacyTags}
+
+	req := check.Request{Checks: []string{check.RDSSnapshotFresh}, Location: time.UTC, Stage: stage,
+		Policies: []config.BackupPolicy{{Name: "gfs", Schedule: "rate(1 hour)", Targets: config.Targets{Instances: []string{"orders-db"}}}}}
+	for _, tc := range []struct {
+		name   string
+		snaps  []awsfake.DBSnapshot
+		status check.Status
+		reason string
+	}{
+		{"copies and another stage's do not count", []awsfake.DBSnapshot{own, sameRegionCopy, crossRegionCopy, oldCopyNamedForTheSlot, staging}, check.Fail,
+			"The newest snapshot of DB instance orders-db (backup policy gfs), pledge-4-prod-3-gfs-orders-db-202611211900, is 5h0m old, not younger than 2h0m (twice the 1h0m schedule). " +
+				`4 more snapshots tagged as the policy's were not counted: copies, another stage's, or ones the rotator of stage "prod" did not make.`},
+		{"another stage's alone", []awsfake.DBSnapshot{staging}, check.Fail,
+			`DB instance orders-db (backup policy gfs) has no available snapshot; one is due every 1h0m. 1 more snapshot tagged as the policy's was not counted: a copy, another stage's, or one the rotator of stage "prod" did not make.`},
+		{"the rotator's own fresh one counts", []awsfake.DBSnapshot{own, fresh, staging}, check.Pass, "pledge-4-prod-3-gfs-orders-db-202611212300, is 20m old"},
+		{"a legacy one counts", []awsfake.DBSnapshot{own, legacy}, check.Pass, "pledge-3-gfs-orders-db-202611212300, is 20m old"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := rdsAccount()
+			a.DBSnapshots = tc.snaps
+			rs := a.AWS().Collect(context.Background(), req, now)
+			r, ok := byKey(t, rs)[check.RDSSnapshotFresh+" "+arnOf("rds", "db:orders-db")]
+			if !ok || r.Status != tc.status || !strings.Contains(r.Reason, tc.reason) {
+				t.Errorf("got %v %q\nwant %s containing %q", r.Status, r.Reason, tc.status, tc.reason)
+			}
+		})
 	}
 }
 
@@ -358,8 +417,8 @@ func goodAccount(t *testing.T) *awsfake.Account {
 	a.DBClusters = []awsfake.DBCluster{{ID: "billing", Engine: "aurora-mysql", Encrypted: true, RetentionDays: 7, ParameterGroup: "ams-tls"}}
 	a.ClusterParameters["ams-tls"] = map[string]string{"require_secure_transport": "ON", "tls_version": "TLSv1.2,TLSv1.3"}
 	a.DBSnapshots = []awsfake.DBSnapshot{
-		{ID: "pledge-gfs-orders-db-1", Database: "orders-db", Encrypted: true, Created: now.Add(-30 * time.Minute), Tags: managed("gfs")},
-		{ID: "pledge-gfs-billing-1", Database: "billing", Cluster: true, Encrypted: true, Created: now.Add(-30 * time.Minute), Tags: managed("gfs")},
+		rotated("orders-db", false, now.Add(-30*time.Minute), ""),
+		rotated("billing", true, now.Add(-30*time.Minute), ""),
 	}
 	a.EBSByDefault = true
 	a.Buckets["tenant-data"] = awsfake.Bucket{Algorithm: "aws:kms", KMSKeyID: arnOf("kms", "key/k-1"), Policy: awsfake.TLSOnlyPolicy("tenant-data")}
@@ -382,6 +441,7 @@ func goodRequest() check.Request {
 	return check.Request{
 		MaxClockOffset:   100 * time.Millisecond,
 		Location:         time.UTC,
+		Stage:            stage,
 		Policies:         []config.BackupPolicy{{Name: "gfs", Schedule: "rate(1 hour)", PointInTimeRecoveryDays: 7, Targets: config.Targets{Instances: []string{"orders-db"}, Clusters: []string{"billing"}}}},
 		Buckets:          []check.Bucket{{Name: "tenant-data", RequireKMS: true}, {Name: "evidence"}},
 		LogRetentionDays: 180,
@@ -563,7 +623,7 @@ func TestResolveScope(t *testing.T) {
 }
 
 func TestRequestFromConfig(t *testing.T) {
-	c := config.Config{Region: region, Timezone: "Asia/Tokyo", LogRetentionDays: 400,
+	c := config.Config{Stage: "prod", Region: region, Timezone: "Asia/Tokyo", LogRetentionDays: 400,
 		Tenants:      config.Tenants{Buckets: []string{"tenant-a", "tenant-b", "tenant-a"}},
 		Verification: config.Verification{Checks: []string{check.S3TLSOnly}, ClockOffsetThreshold: "250ms", InstanceTags: map[string]string{"k": "v"}},
 		Backup:       config.Backup{Policies: []config.BackupPolicy{{Name: "gfs"}}},
@@ -575,6 +635,9 @@ func TestRequestFromConfig(t *testing.T) {
 	}
 	if !slices.Equal(names, []string{"tenant-a", "tenant-b", "evidence"}) {
 		t.Errorf("buckets %v", names)
+	}
+	if r.Stage != "prod" {
+		t.Errorf("stage %q, want the configuration's", r.Stage)
 	}
 	if r.MaxClockOffset != 250*time.Millisecond || r.LogRetentionDays != 400 || r.Location.String() != "Asia/Tokyo" || len(r.Policies) != 1 || r.InstanceTags["k"] != "v" || !slices.Equal(r.Checks, []string{check.S3TLSOnly}) {
 		t.Errorf("request %+v", r)

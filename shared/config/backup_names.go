@@ -11,21 +11,21 @@ import (
 const MaxClusterSnapshotName = 63
 
 // SnapshotNameLength is the length of the snapshot names the rotator gives
-// a policy's snapshots of a database (snapshot.Name:
-// "pledge-<n>-<policy>-<database>-<yyyymmddhhmm>", n the policy name's
-// length).
-func SnapshotNameLength(policy, database string) int {
-	return len("pledge-") + len(strconv.Itoa(len(policy))) + 1 + len(policy) + 1 + len(database) + 1 + len("200601021504")
+// a stage's policy's snapshots of a database (snapshot.Name:
+// "pledge-<m>-<stage>-<n>-<policy>-<database>-<yyyymmddhhmm>", m and n the
+// lengths of the stage and policy names).
+func SnapshotNameLength(stage, policy, database string) int {
+	return len("pledge-") + len(strconv.Itoa(len(stage))) + 1 + len(stage) + 1 + len(strconv.Itoa(len(policy))) + 1 + len(policy) + 1 + len(database) + 1 + len("200601021504")
 }
 
 // validateSnapshotNames refuses listed databases whose snapshot names would
-// collide or could not be created. Names are unambiguous in the policy and
-// the database (snapshot.Name), so two policies, or two databases, never
-// share one; what remains is the same database listed twice in a policy
-// (RDS identifiers ignore case, so "App" and "app" are one database), as an
-// instance and as a cluster, or a cluster whose snapshot name would be
-// longer than RDS allows.
-func (b Backup) validateSnapshotNames(k *checker) {
+// collide or could not be created. Names are unambiguous in the stage, the
+// policy and the database (snapshot.Name), so two stages, two policies or
+// two databases never share one; what remains is the same database listed
+// twice in a policy (RDS identifiers ignore case, so "App" and "app" are one
+// database), as an instance and as a cluster, or a cluster whose snapshot
+// name would be longer than RDS allows.
+func (b Backup) validateSnapshotNames(k *checker, stage string) {
 	for i, p := range b.Policies {
 		seen := map[string]string{}
 		check := func(kind string, ids []string) {
@@ -37,8 +37,8 @@ func (b Backup) validateSnapshotNames(k *checker) {
 					continue
 				}
 				seen[key] = f
-				if n := SnapshotNameLength(p.Name, key); kind == "clusters" && n > MaxClusterSnapshotName {
-					k.fail(f, id, fmt.Sprintf("a cluster whose snapshot names fit the %d characters RDS allows a cluster snapshot: with policy %q they would have %d (pledge-%d-%s-%s-yyyymmddhhmm); shorten the policy name", MaxClusterSnapshotName, p.Name, n, len(p.Name), p.Name, key))
+				if n := SnapshotNameLength(stage, p.Name, key); kind == "clusters" && n > MaxClusterSnapshotName {
+					k.fail(f, id, fmt.Sprintf("a cluster whose snapshot names fit the %d characters RDS allows a cluster snapshot: in stage %q with policy %q they would have %d (pledge-%d-%s-%d-%s-%s-yyyymmddhhmm); shorten the policy or the stage name", MaxClusterSnapshotName, stage, p.Name, n, len(stage), stage, len(p.Name), p.Name, key))
 				}
 			}
 		}

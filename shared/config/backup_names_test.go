@@ -21,7 +21,14 @@ func TestValidate_SnapshotNames(t *testing.T) {
 		}, `backup.policies[0].targets.clusters[0]: "billing" is not valid: want a database listed once per policy: it is the same database as backup.policies[0].targets.instances[0]`},
 		{"cluster snapshot name too long", func(c *config.Config) {
 			c.Backup.Policies[0].Targets.Clusters = []string{"billing-aurora-primary-cluster-tokyo"}
-		}, `backup.policies[0].targets.clusters[0]: "billing-aurora-primary-cluster-tokyo" is not valid: want a cluster whose snapshot names fit the 63 characters RDS allows a cluster snapshot: with policy "gfs-24h-7d-4w" they would have 73 (pledge-13-gfs-24h-7d-4w-billing-aurora-primary-cluster-tokyo-yyyymmddhhmm)`},
+		}, `backup.policies[0].targets.clusters[0]: "billing-aurora-primary-cluster-tokyo" is not valid: want a cluster whose snapshot names fit the 63 characters RDS allows a cluster snapshot: in stage "prod" with policy "gfs-24h-7d-4w" they would have 80 (pledge-4-prod-13-gfs-24h-7d-4w-billing-aurora-primary-cluster-tokyo-yyyymmddhhmm); shorten the policy or the stage name`},
+		// The stage is part of the name: the shipped cluster fits with
+		// "staging-2" (63 characters) and not with a longer stage.
+		{"a stage that still fits", func(c *config.Config) { c.Stage = "staging-2" }, ""},
+		{"a stage too long for the cluster's names", func(c *config.Config) { c.Stage = "staging-tokyo-01" },
+			`backup.policies[0].targets.clusters[0]: "billing-aurora" is not valid: want a cluster whose snapshot names fit the 63 characters RDS allows a cluster snapshot: in stage "staging-tokyo-01" with policy "gfs-24h-7d-4w" they would have 71`},
+		{"no stage", func(c *config.Config) { c.Stage = "" },
+			`stage: "" is not valid: want a stage name such as "prod" or "staging": every snapshot the rotator makes carries it in its name and tags`},
 		{"a long instance name is fine", func(c *config.Config) {
 			c.Backup.Policies[0].Targets.Instances = []string{"billing-aurora-primary-cluster-tokyo"}
 		}, ""},

@@ -24,7 +24,10 @@ type Config struct {
 	// every physical name it gives (key alias, schedule group and
 	// schedules, alarms, SSM document) derive from it, so that several
 	// stages deploy side by side in one account and region. Required at
-	// synth (ValidateDeployment); the functions never read it.
+	// synth (ValidateDeployment) and wherever the backup section is (every
+	// snapshot the rotator makes carries the stage in its name and tags, and
+	// only its own stage's snapshots are the rotator's or count for the
+	// verifier's freshness check); Only passes it to every function.
 	Stage string `json:"stage,omitempty"`
 	// Region is the AWS region the stack is deployed to, e.g. "ap-northeast-1".
 	Region string `json:"region"`
@@ -304,10 +307,11 @@ const (
 	SectionVerification  Section = "verification"
 )
 
-// Only returns a copy that keeps the common fields, evidence, and the named
-// sections, zeroing the rest: what CDK hands one function.
+// Only returns a copy that keeps the common fields (the stage among them),
+// evidence, and the named sections, zeroing the rest: what CDK hands one
+// function.
 func (c Config) Only(sections ...Section) Config {
-	out := Config{Region: c.Region, Timezone: c.Timezone, LogRetentionDays: c.LogRetentionDays, Evidence: c.Evidence}
+	out := Config{Stage: c.Stage, Region: c.Region, Timezone: c.Timezone, LogRetentionDays: c.LogRetentionDays, Evidence: c.Evidence}
 	for _, s := range sections {
 		switch s {
 		case SectionBackup:

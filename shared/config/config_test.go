@@ -200,6 +200,9 @@ func TestFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got.Stage != "prod" {
+		t.Errorf("FromEnv lost the stage: %q (the rotator names and tags snapshots with it)", got.Stage)
+	}
 	if got.Backup.Policies[0].Name != c.Backup.Policies[0].Name || len(got.Tenants.Buckets) != 0 {
 		t.Errorf("FromEnv did not round-trip only the backup section: %+v", got)
 	}

@@ -28,4 +28,8 @@
 //     what only the CDK app needs: a Stage, an ops destination for alarms
 //     (or the explicit NoOpsDestination), a region global events can be
 //     forwarded to.
+//   - The backup section needs the Stage too: it is part of every managed
+//     snapshot's name and tags (package snapshot), so that two stages in
+//     one account never take each other's snapshots for their own. Only
+//     keeps the Stage in every function's sections.
 package config

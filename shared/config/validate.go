@@ -119,7 +119,10 @@ func (c Config) Validate(sections ...Section) error {
 	for _, s := range sections {
 		switch s {
 		case SectionBackup:
-			c.Backup.validate(&k, loc)
+			if c.Stage == "" {
+				k.fail("stage", c.Stage, `a stage name such as "prod" or "staging": every snapshot the rotator makes carries it in its name and tags, so that two stages in one account never take each other's snapshots for their own`)
+			}
+			c.Backup.validate(&k, loc, c.Stage)
 		case SectionTenants:
 			c.Tenants.validate(&k)
 			if c.Evidence.Bucket != "" && slices.Contains(c.Tenants.Buckets, c.Evidence.Bucket) {
@@ -168,7 +171,7 @@ func firesSoon(s schedule.Schedule, now time.Time) bool {
 	return s.Slot(horizon, time.UTC).After(now)
 }
 
-func (b Backup) validate(k *checker, loc *time.Location) {
+func (b Backup) validate(k *checker, loc *time.Location, stage string) {
 	if len(b.Policies) == 0 {
 		k.fail("backup.policies", nil, "at least one backup policy")
 	}
@@ -227,7 +230,7 @@ func (b Backup) validate(k *checker, loc *time.Location) {
 			k.fail(f+".pointInTimeRecoveryDays", p.PointInTimeRecoveryDays, "0 (nothing promised) to 35, the longest automated-backup retention RDS allows")
 		}
 	}
-	b.validateSnapshotNames(k)
+	b.validateSnapshotNames(k, stage)
 }
 
 // TenantPlaceholder is replaced by a tenant's id in PrefixTemplate.

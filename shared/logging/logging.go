@@ -15,6 +15,7 @@ const (
 	KeyDryRun     = "dry_run"
 	KeyError      = "error"
 	KeyPolicy     = "policy"
+	KeyStage      = "stage"
 	KeyTarget     = "target"
 	KeySnapshotID = "snapshot_id"
 	KeyTenantID   = "tenant_id"

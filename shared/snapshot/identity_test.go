@@ -15,25 +15,35 @@ import (
 	"github.com/pledge-dev/pledge/shared/snapshot"
 )
 
+// cutLength reads "<n>-<n characters>-" from the front of s.
+func cutLength(s string) (word, rest string, ok bool) {
+	digits, rest, found := strings.Cut(s, "-")
+	n, err := strconv.Atoi(digits)
+	if !found || err != nil || n < 1 || strconv.Itoa(n) != digits || len(rest) < n+1 || rest[n] != '-' {
+		return "", "", false
+	}
+	return rest[:n], rest[n+1:], true
+}
+
 // parseName decodes a name of Name's form; its existence (and the round
 // trip below) is what makes Name unambiguous.
-func parseName(id string) (policy, target string, slot time.Time, ok bool) {
+func parseName(id string) (stage, policy, target string, slot time.Time, ok bool) {
 	rest, found := strings.CutPrefix(id, "pledge-")
-	digits, rest, found2 := strings.Cut(rest, "-")
-	n, err := strconv.Atoi(digits)
-	if !found || !found2 || err != nil || n < 1 || len(rest) < n+2+12+1 || rest[n] != '-' {
-		return "", "", time.Time{}, false
+	if !found {
+		return "", "", "", time.Time{}, false
 	}
-	policy, rest = rest[:n], rest[n+1:]
+	stage, rest, ok1 := cutLength(rest)
+	policy, rest, ok2 := cutLength(rest)
 	cut := len(rest) - 13
-	if rest[cut] != '-' {
-		return "", "", time.Time{}, false
+	if !ok1 || !ok2 || cut < 1 || rest[cut] != '-' {
+		return "", "", "", time.Time{}, false
 	}
-	slot, err = time.Parse("200601021504", rest[cut+1:])
-	return policy, rest[:cut], slot, err == nil
+	slot, err := time.Parse("200601021504", rest[cut+1:])
+	return stage, policy, rest[:cut], slot, err == nil
 }
 
 var (
+	stageRE   = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,15}$`)                                 // config's rule for stage names
 	policyRE  = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,29}$`)                                 // config's rule for policy names
 	dbRE      = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9]){0,62}$`)                         // RDS's rule, as stored (lower case)
 	slot0     = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)                                   // a slot
@@ -57,14 +67,19 @@ func words(alphabet string, n int) []string {
 	return out
 }
 
-// TestName_Unambiguous: over every valid policy and database name of up to
-// four characters from "ab1-", no two (policy, database) pairs share a name,
-// none shares a name with any legacy name, and each name decodes back. The
-// legacy form, for comparison, collides (policy a-b with database c and
-// policy a with database b-c).
+// TestName_Unambiguous: over every valid stage of up to three characters
+// and every valid policy and database name of up to four from "ab1-", no
+// two (stage, policy, database) triples share a name, none shares a name
+// with any stageless or legacy name, every name starts with its stage's
+// NamePrefix and no other stage's, and each name decodes back. The legacy
+// form, for comparison, collides (policy a-b with database c and policy a
+// with database b-c).
 func TestName_Unambiguous(t *testing.T) {
-	var policies, dbs []string
+	var stages, policies, dbs []string
 	for _, w := range words("ab1-", 4) {
+		if stageRE.MatchString(w) && len(w) <= 3 {
+			stages = append(stages, w)
+		}
 		if policyRE.MatchString(w) {
 			policies = append(policies, w)
 		}
@@ -72,61 +87,78 @@ func TestName_Unambiguous(t *testing.T) {
 			dbs = append(dbs, w)
 		}
 	}
-	names := map[string][2]string{}
-	legacy := map[string]bool{}
+	old := map[string]bool{}
 	legacyCollisions := 0
 	for _, p := range policies {
 		for _, d := range dbs {
-			n := snapshot.Name(p, d, slot0)
-			if prev, dup := names[n]; dup {
-				t.Fatalf("%s/%s and %s/%s both give %s", prev[0], prev[1], p, d, n)
-			}
-			names[n] = [2]string{p, d}
-			gp, gd, gs, ok := parseName(n)
-			if !ok || gp != p || gd != d || !gs.Equal(slot0) {
-				t.Fatalf("%s decodes to %q %q %s %v", n, gp, gd, gs, ok)
-			}
-			l := snapshot.LegacyName(p, d, slot0)
-			if legacy[l] {
+			if l := snapshot.LegacyName(p, d, slot0); old[l] {
 				legacyCollisions++
+			} else {
+				old[l] = true
 			}
-			legacy[l] = true
+			old[snapshot.StagelessName(p, d, slot0)] = true
 		}
 	}
-	for n := range names {
-		if legacy[n] {
-			t.Fatalf("%s is both a name and a legacy name", n)
+	names := map[string][3]string{}
+	for _, st := range stages {
+		for _, p := range policies {
+			for _, d := range dbs {
+				n := snapshot.Name(st, p, d, slot0)
+				if prev, dup := names[n]; dup {
+					t.Fatalf("%v and %s/%s/%s both give %s", prev, st, p, d, n)
+				}
+				names[n] = [3]string{st, p, d}
+				if old[n] {
+					t.Fatalf("%s is both a name and a stageless or legacy name", n)
+				}
+				gst, gp, gd, gs, ok := parseName(n)
+				if !ok || gst != st || gp != p || gd != d || !gs.Equal(slot0) {
+					t.Fatalf("%s decodes to %q %q %q %s %v", n, gst, gp, gd, gs, ok)
+				}
+			}
 		}
 	}
-	if len(names) < 10000 || legacyCollisions == 0 {
-		t.Errorf("%d names, %d legacy collisions: the test covers too little", len(names), legacyCollisions)
+	for n, who := range names {
+		for _, st := range stages {
+			if strings.HasPrefix(n, snapshot.NamePrefix(st)) != (st == who[0]) {
+				t.Fatalf("%s (stage %s) and the prefix %s of stage %s", n, who[0], snapshot.NamePrefix(st), st)
+			}
+		}
 	}
-	a, b := snapshot.Name("a-b", "c", slot0), snapshot.Name("a", "b-c", slot0)
-	if a == b || snapshot.LegacyName("a-b", "c", slot0) != snapshot.LegacyName("a", "b-c", slot0) {
-		t.Errorf("a-b/c %s vs a/b-c %s", a, b)
+	if len(names) < 100000 || legacyCollisions == 0 || len(stages) < 10 {
+		t.Errorf("%d names over %d stages, %d legacy collisions: the test covers too little", len(names), len(stages), legacyCollisions)
 	}
-	if a != "pledge-3-a-b-c-202611220000" || b != "pledge-1-a-b-c-202611220000" {
+	a, b := snapshot.Name("prod", "a-b", "c", slot0), snapshot.Name("prod", "a", "b-c", slot0)
+	if a != "pledge-4-prod-3-a-b-c-202611220000" || b != "pledge-4-prod-1-a-b-c-202611220000" {
 		t.Errorf("names %s, %s", a, b)
+	}
+	// Staging beside prod, same policy, same database: two names.
+	if got, want := snapshot.Name("staging", "gfs", "orders-db", slot0), "pledge-7-staging-3-gfs-orders-db-202611220000"; got != want {
+		t.Errorf("staging's name %s, want %s", got, want)
+	}
+	if got, want := snapshot.StagelessName("a-b", "c", slot0), "pledge-3-a-b-c-202611220000"; got != want {
+		t.Errorf("stageless name %s, want %s", got, want)
 	}
 }
 
-// FuzzName: any valid policy and database name round-trips through the name.
+// FuzzName: any valid stage, policy and database name round-trips through
+// the name.
 func FuzzName(f *testing.F) {
-	f.Add("a-b", "c", int64(0))
-	f.Add("gfs-24h-7d-4w", "billing-aurora", int64(123456))
-	f.Fuzz(func(t *testing.T, policy, db string, minutes int64) {
+	f.Add("prod", "a-b", "c", int64(0))
+	f.Add("staging-2", "gfs-24h-7d-4w", "billing-aurora", int64(123456))
+	f.Fuzz(func(t *testing.T, stage, policy, db string, minutes int64) {
 		db = strings.ToLower(db)
-		if !policyRE.MatchString(policy) || !dbRE.MatchString(db) || minutes < 0 || minutes > 500*365*24*60 {
+		if !stageRE.MatchString(stage) || !policyRE.MatchString(policy) || !dbRE.MatchString(db) || minutes < 0 || minutes > 500*365*24*60 {
 			t.Skip()
 		}
 		slot := slot0.Add(time.Duration(minutes) * time.Minute)
-		n := snapshot.Name(policy, db, slot)
-		p, d, s, ok := parseName(n)
-		if !ok || p != policy || d != db || !s.Equal(slot) {
-			t.Fatalf("%s decodes to %q %q %s", n, p, d, s)
+		n := snapshot.Name(stage, policy, db, slot)
+		st, p, d, s, ok := parseName(n)
+		if !ok || st != stage || p != policy || d != db || !s.Equal(slot) {
+			t.Fatalf("%s decodes to %q %q %q %s", n, st, p, d, s)
 		}
-		if len(n) > 255 || strings.Contains(n, "--") || strings.HasSuffix(n, "-") {
-			t.Fatalf("%s is not a valid RDS snapshot identifier", n)
+		if len(n) > 255 || strings.Contains(n, "--") || strings.HasSuffix(n, "-") || !strings.HasPrefix(n, snapshot.NamePrefix(stage)) {
+			t.Fatalf("%s is not a valid RDS snapshot identifier with its stage's prefix", n)
 		}
 	})
 }
@@ -135,12 +167,14 @@ func FuzzName(f *testing.F) {
 // names without making them; the two must agree.
 func TestName_LengthAsConfigComputesIt(t *testing.T) {
 	for _, w := range words("ab-", 5) {
-		for _, p := range []string{"a", "gfs-24h-7d-4w", strings.Repeat("p", 30)} {
-			if !dbRE.MatchString(w) {
-				continue
-			}
-			if got, want := config.SnapshotNameLength(p, w), len(snapshot.Name(p, w, slot0)); got != want {
-				t.Fatalf("%s/%s: config says %d characters, Name has %d", p, w, got, want)
+		for _, st := range []string{"a", "prod", strings.Repeat("s", 16)} {
+			for _, p := range []string{"a", "gfs-24h-7d-4w", strings.Repeat("p", 30)} {
+				if !dbRE.MatchString(w) {
+					continue
+				}
+				if got, want := config.SnapshotNameLength(st, p, w), len(snapshot.Name(st, p, w, slot0)); got != want {
+					t.Fatalf("%s/%s/%s: config says %d characters, Name has %d", st, p, w, got, want)
+				}
 			}
 		}
 	}
@@ -150,59 +184,91 @@ func TestName_LengthAsConfigComputesIt(t *testing.T) {
 // snapshot name would exceed RDS's 63 characters is reported, not tried.
 func TestPlanTarget_ClusterNameTooLong(t *testing.T) {
 	long := snapshot.Target{Kind: snapshot.Cluster, ID: "billing-aurora-primary-cluster-in-tokyo-region", Encrypted: true, BackupRetentionDays: 7}
-	plan, err := snapshot.PlanTarget(policy, long, nil, slot0, tokyo)
+	plan, err := snapshot.PlanTarget(stage, policy, long, nil, slot0, tokyo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plan.Create != nil || !strings.Contains(plan.Blocked, "has 72 characters, more than the 63 RDS allows a cluster snapshot") {
+	if plan.Create != nil || !strings.Contains(plan.Blocked, "has 79 characters, more than the 63 RDS allows a cluster snapshot: shorten the policy or the stage name") {
 		t.Errorf("create %+v, blocked %q", plan.Create, plan.Blocked)
 	}
 	long.Kind = snapshot.Instance
-	if plan, _ := snapshot.PlanTarget(policy, long, nil, slot0, tokyo); plan.Create == nil {
+	if plan, _ := snapshot.PlanTarget(stage, policy, long, nil, slot0, tokyo); plan.Create == nil {
 		t.Errorf("an instance snapshot may have 255 characters: blocked %q", plan.Blocked)
 	}
 }
 
-// managedAt is the snapshot the rotator makes of orders-db for slot.
+// managedAt is the snapshot the rotator of stage makes of orders-db for slot.
 func managedAt(slot time.Time) snapshot.Snapshot {
-	return snapshot.Snapshot{ID: snapshot.Name("gfs", "orders-db", slot), Target: "orders-db", Kind: snapshot.Instance, Type: "manual", Status: "available",
-		Created: slot.Add(20 * time.Second), OriginalCreated: slot.Add(20 * time.Second), Encrypted: true, Tags: snapshot.Tags("gfs", "orders-db", slot)}
+	return snapshot.Snapshot{ID: snapshot.Name(stage, "gfs", "orders-db", slot), Target: "orders-db", Kind: snapshot.Instance, Type: "manual", Status: "available",
+		Created: slot.Add(20 * time.Second), OriginalCreated: slot.Add(20 * time.Second), Encrypted: true, Tags: snapshot.Tags(stage, "gfs", "orders-db", slot)}
+}
+
+// legacyAt is managedAt as the rotator made it before stages: no stage
+// tag, and the name given (StagelessName or LegacyName).
+func legacyAt(slot time.Time, name func(policy, target string, slot time.Time) string) snapshot.Snapshot {
+	s := managedAt(slot)
+	delete(s.Tags, snapshot.TagStage)
+	s.ID = name("gfs", "orders-db", slot)
+	return s
 }
 
 func TestRecognize(t *testing.T) {
 	daily, _ := schedule.Parse("cron(0 3 * * ? *)")
+	unstage := func(s *snapshot.Snapshot) { delete(s.Tags, snapshot.TagStage) }
 	for _, tc := range []struct {
-		name   string
-		edit   func(*snapshot.Snapshot)
-		sched  schedule.Schedule
-		legacy bool
-		want   string // error substring; "" when recognised
+		name       string
+		edit       func(*snapshot.Snapshot)
+		sched      schedule.Schedule
+		legacy     bool
+		want       string // error substring; "" when recognised
+		otherStage bool   // the error wraps ErrOtherStage
 	}{
-		{"made by the rotator", func(*snapshot.Snapshot) {}, everyHour, false, ""},
+		{"made by the rotator", func(*snapshot.Snapshot) {}, everyHour, false, "", false},
 		{"still being created", func(s *snapshot.Snapshot) {
 			s.Created, s.OriginalCreated, s.Status = time.Time{}, time.Time{}, "creating"
-		}, everyHour, false, ""},
-		{"legacy name", func(s *snapshot.Snapshot) { s.ID = snapshot.LegacyName("gfs", "orders-db", slot0) }, everyHour, true, ""},
-		{"clock a little behind", func(s *snapshot.Snapshot) { s.Created, s.OriginalCreated = slot0.Add(-4*time.Minute), time.Time{} }, everyHour, false, ""},
-		{"requested at the end of the slot", func(s *snapshot.Snapshot) { s.Created, s.OriginalCreated = slot0.Add(64*time.Minute), time.Time{} }, everyHour, false, ""},
-		{"the schedule went from hourly to daily", func(*snapshot.Snapshot) {}, daily, false, ""},
-		{"same-region copy with the tags", func(s *snapshot.Snapshot) { s.ID = "copy-of-" + s.ID; s.Created = slot0.Add(48 * time.Hour) }, everyHour, false, "its name is not the one policy gfs gives orders-db for slot 2026-11-22T00:00:00Z (pledge-3-gfs-orders-db-202611220000)"},
-		{"cross-region copy", func(s *snapshot.Snapshot) { s.SourceARN = "arn:aws:rds:us-east-1:111122223333:snapshot:" + s.ID }, everyHour, false, "it is a copy of arn:aws:rds:us-east-1"},
-		{"copy of a copy given the name back", func(s *snapshot.Snapshot) { s.Created = slot0.Add(72 * time.Hour) }, everyHour, false, "it was created at 2026-11-25T00:00:00Z, outside its slot 2026-11-22T00:00:00Z to 2026-11-22T01:00:00Z"},
-		{"original time elsewhere", func(s *snapshot.Snapshot) { s.OriginalCreated = slot0.Add(-72 * time.Hour) }, everyHour, false, "it was originally created at 2026-11-19T00:00:00Z, outside its slot"},
-		{"made too early for its slot", func(s *snapshot.Snapshot) { s.Created, s.OriginalCreated = slot0.Add(-6*time.Minute), time.Time{} }, everyHour, false, "outside its slot"},
-		{"made in the next slot", func(s *snapshot.Snapshot) { s.Created, s.OriginalCreated = slot0.Add(66*time.Minute), time.Time{} }, everyHour, false, "outside its slot"},
-		{"another database's tags", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagTarget] = "reports-db" }, everyHour, false, `its pledge:target tag is "reports-db", not orders-db`},
-		{"a snapshot of another database", func(s *snapshot.Snapshot) { s.Target = "reports-db" }, everyHour, false, `it is a snapshot of "reports-db", not of orders-db`},
-		{"slot tag not a time", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagSlot] = "yesterday" }, everyHour, false, `its pledge:slot tag "yesterday" is not an RFC 3339 time`},
-		{"slot tag moved", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagSlot] = slot0.Add(time.Hour).Format(time.RFC3339) }, everyHour, false, "its name is not the one"},
-		{"automated", func(s *snapshot.Snapshot) { s.Type = "automated" }, everyHour, false, "it is not a manual snapshot tagged"},
-		{"another policy", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagPolicy] = "daily" }, everyHour, false, "it is not a manual snapshot tagged pledge:managed=true and pledge:policy=gfs"},
+		}, everyHour, false, "", false},
+		{"legacy: no stage tag, the first name", func(s *snapshot.Snapshot) { unstage(s); s.ID = snapshot.LegacyName("gfs", "orders-db", slot0) }, everyHour, true, "", false},
+		{"legacy: no stage tag, the stageless name", func(s *snapshot.Snapshot) { unstage(s); s.ID = snapshot.StagelessName("gfs", "orders-db", slot0) }, everyHour, true, "", false},
+		{"clock a little behind", func(s *snapshot.Snapshot) { s.Created, s.OriginalCreated = slot0.Add(-4*time.Minute), time.Time{} }, everyHour, false, "", false},
+		{"requested at the end of the slot", func(s *snapshot.Snapshot) { s.Created, s.OriginalCreated = slot0.Add(64*time.Minute), time.Time{} }, everyHour, false, "", false},
+		{"the schedule went from hourly to daily", func(*snapshot.Snapshot) {}, daily, false, "", false},
+
+		{"another stage's, as its rotator made it", func(s *snapshot.Snapshot) {
+			s.ID, s.Tags = snapshot.Name("staging", "gfs", "orders-db", slot0), snapshot.Tags("staging", "gfs", "orders-db", slot0)
+		}, everyHour, false, `it is tagged pledge:stage="staging", another stage's snapshot, which stage prod never deletes nor counts`, true},
+		{"another stage's tag on this stage's name", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagStage] = "staging" }, everyHour, false, `pledge:stage="staging"`, true},
+		{"an empty stage tag", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagStage] = "" }, everyHour, false, `pledge:stage=""`, true},
+		{"the stage tag in capitals", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagStage] = "Prod" }, everyHour, false, `pledge:stage="Prod"`, true},
+		{"stage tag removed from this stage's snapshot", unstage, everyHour, false,
+			"it has no pledge:stage tag, and its name is neither of the ones policy gfs gave orders-db for slot 2026-11-22T00:00:00Z before stages (pledge-3-gfs-orders-db-202611220000, pledge-gfs-orders-db-202611220000)", false},
+		{"stage tag on a legacy name", func(s *snapshot.Snapshot) { s.ID = snapshot.LegacyName("gfs", "orders-db", slot0) }, everyHour, false,
+			"its name is not the one stage prod's policy gfs gives orders-db for slot 2026-11-22T00:00:00Z (pledge-4-prod-3-gfs-orders-db-202611220000)", false},
+		{"stage tag on a stageless name", func(s *snapshot.Snapshot) { s.ID = snapshot.StagelessName("gfs", "orders-db", slot0) }, everyHour, false, "its name is not the one stage prod's", false},
+		{"another stage's name with this stage's tag", func(s *snapshot.Snapshot) { s.ID = snapshot.Name("staging", "gfs", "orders-db", slot0) }, everyHour, false, "its name is not the one stage prod's", false},
+
+		{"same-region copy with the tags", func(s *snapshot.Snapshot) { s.ID = "copy-of-" + s.ID; s.Created = slot0.Add(48 * time.Hour) }, everyHour, false, "its name is not the one stage prod's policy gfs gives orders-db for slot 2026-11-22T00:00:00Z (pledge-4-prod-3-gfs-orders-db-202611220000)", false},
+		{"same-region copy of a legacy snapshot", func(s *snapshot.Snapshot) { unstage(s); s.ID = "copy-of-pledge-gfs-orders-db-202611220000" }, everyHour, false, "it has no pledge:stage tag, and its name is neither", false},
+		{"cross-region copy", func(s *snapshot.Snapshot) { s.SourceARN = "arn:aws:rds:us-east-1:111122223333:snapshot:" + s.ID }, everyHour, false, "it is a copy of arn:aws:rds:us-east-1", false},
+		{"cross-region copy of a legacy snapshot", func(s *snapshot.Snapshot) {
+			unstage(s)
+			s.ID = snapshot.LegacyName("gfs", "orders-db", slot0)
+			s.SourceARN = "arn:aws:rds:us-east-1:111122223333:snapshot:" + s.ID
+		}, everyHour, false, "it is a copy of arn:aws:rds:us-east-1", false},
+		{"copy of a copy given the name back", func(s *snapshot.Snapshot) { s.Created = slot0.Add(72 * time.Hour) }, everyHour, false, "it was created at 2026-11-25T00:00:00Z, outside its slot 2026-11-22T00:00:00Z to 2026-11-22T01:00:00Z", false},
+		{"original time elsewhere", func(s *snapshot.Snapshot) { s.OriginalCreated = slot0.Add(-72 * time.Hour) }, everyHour, false, "it was originally created at 2026-11-19T00:00:00Z, outside its slot", false},
+		{"made too early for its slot", func(s *snapshot.Snapshot) { s.Created, s.OriginalCreated = slot0.Add(-6*time.Minute), time.Time{} }, everyHour, false, "outside its slot", false},
+		{"made in the next slot", func(s *snapshot.Snapshot) { s.Created, s.OriginalCreated = slot0.Add(66*time.Minute), time.Time{} }, everyHour, false, "outside its slot", false},
+		{"another database's tags", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagTarget] = "reports-db" }, everyHour, false, `its pledge:target tag is "reports-db", not orders-db`, false},
+		{"a snapshot of another database", func(s *snapshot.Snapshot) { s.Target = "reports-db" }, everyHour, false, `it is a snapshot of "reports-db", not of orders-db`, false},
+		{"slot tag not a time", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagSlot] = "yesterday" }, everyHour, false, `its pledge:slot tag "yesterday" is not an RFC 3339 time`, false},
+		{"slot tag moved", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagSlot] = slot0.Add(time.Hour).Format(time.RFC3339) }, everyHour, false, "its name is not the one", false},
+		{"automated", func(s *snapshot.Snapshot) { s.Type = "automated" }, everyHour, false, "it is not a manual snapshot tagged", false},
+		{"another policy", func(s *snapshot.Snapshot) { s.Tags[snapshot.TagPolicy] = "daily" }, everyHour, false, "it is not a manual snapshot tagged pledge:managed=true and pledge:policy=gfs", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := managedAt(slot0)
 			tc.edit(&s)
-			id, err := snapshot.Recognize(s, "gfs", target, tc.sched, tokyo)
+			id, err := snapshot.Recognize(s, stage, "gfs", target, tc.sched, tokyo)
 			if tc.want == "" {
 				if err != nil || !id.Slot.Equal(slot0) || id.Legacy != tc.legacy {
 					t.Fatalf("Recognize = %+v, %v; want slot %s, legacy %v", id, err, slot0, tc.legacy)
@@ -212,15 +278,24 @@ func TestRecognize(t *testing.T) {
 			if !errors.Is(err, snapshot.ErrUnrecognised) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Recognize = %v, want ErrUnrecognised containing %q", err, tc.want)
 			}
+			if errors.Is(err, snapshot.ErrOtherStage) != tc.otherStage {
+				t.Errorf("Recognize = %v: wraps ErrOtherStage %v, want %v", err, errors.Is(err, snapshot.ErrOtherStage), tc.otherStage)
+			}
 		})
 	}
 	// The legacy names of colliding policies are told apart by their tags.
-	coll := snapshot.Snapshot{ID: snapshot.LegacyName("a-b", "c", slot0), Target: "c", Type: "manual", Created: slot0, Tags: snapshot.Tags("a-b", "c", slot0)}
-	if _, err := snapshot.Recognize(coll, "a", snapshot.Target{ID: "c"}, everyHour, tokyo); err == nil {
+	collTags := snapshot.Tags(stage, "a-b", "c", slot0)
+	delete(collTags, snapshot.TagStage)
+	coll := snapshot.Snapshot{ID: snapshot.LegacyName("a-b", "c", slot0), Target: "c", Type: "manual", Created: slot0, Tags: collTags}
+	if _, err := snapshot.Recognize(coll, stage, "a", snapshot.Target{ID: "c"}, everyHour, tokyo); err == nil {
 		t.Error("policy a recognised policy a-b's legacy snapshot of c")
 	}
-	if _, err := snapshot.Recognize(coll, "a-b", snapshot.Target{ID: "c"}, everyHour, tokyo); err != nil {
+	if _, err := snapshot.Recognize(coll, stage, "a-b", snapshot.Target{ID: "c"}, everyHour, tokyo); err != nil {
 		t.Errorf("policy a-b does not recognise its own legacy snapshot of c: %v", err)
+	}
+	// A legacy snapshot says nothing of its stage: every stage recognises it.
+	if _, err := snapshot.Recognize(legacyAt(slot0, snapshot.StagelessName), "staging", "gfs", target, everyHour, tokyo); err != nil {
+		t.Errorf("stage staging does not recognise a legacy snapshot: %v", err)
 	}
 }
 
@@ -235,13 +310,14 @@ func TestPlanTarget_OnlyRecognisedSnapshotsAreManaged(t *testing.T) {
 	for i := 24 * 20; i < len(snaps); i++ {
 		at := snaps[i].Created
 		snaps[i].ID = snapshot.LegacyName("gfs", "orders-db", at)
+		delete(snaps[i].Tags, snapshot.TagStage)
 		legacyIDs = append(legacyIDs, snaps[i].ID)
 	}
 	old := end.AddDate(0, 0, -200)
 	impostors := []snapshot.Snapshot{}
 	for i := range 30 {
 		at := old.Add(time.Duration(i) * time.Hour)
-		orig := snapshot.Snapshot{ID: snapshot.Name("gfs", "orders-db", at), Target: "orders-db", Type: "manual", Status: "available", Encrypted: true, Tags: snapshot.Tags("gfs", "orders-db", at)}
+		orig := snapshot.Snapshot{ID: snapshot.Name(stage, "gfs", "orders-db", at), Target: "orders-db", Type: "manual", Status: "available", Encrypted: true, Tags: snapshot.Tags(stage, "gfs", "orders-db", at)}
 		copy1 := orig
 		copy1.ID, copy1.Created = "keep-"+orig.ID, at.Add(30*time.Minute) // a same-region copy, tags inherited
 		copy2 := orig
@@ -250,7 +326,7 @@ func TestPlanTarget_OnlyRecognisedSnapshotsAreManaged(t *testing.T) {
 		copy3.Created, copy3.OriginalCreated = at.AddDate(0, 0, 3), at // a copy of a copy that took the name back
 		impostors = append(impostors, copy1, copy2, copy3)
 	}
-	plan, err := snapshot.PlanTarget(policy, target, append(slices.Clone(snaps), impostors...), end.Add(time.Hour), tokyo)
+	plan, err := snapshot.PlanTarget(stage, policy, target, append(slices.Clone(snaps), impostors...), end.Add(time.Hour), tokyo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,25 +370,24 @@ func TestPlanTarget_SlotNameTaken(t *testing.T) {
 	end := time.Date(2026, 11, 22, 9, 0, 0, 0, tokyo)
 	slot := end.Add(time.Hour)
 	for name, squatter := range map[string]snapshot.Snapshot{
-		"untagged": {ID: snapshot.Name("gfs", "orders-db", slot), Target: "orders-db", Type: "manual", Status: "available", Created: slot.Add(-48 * time.Hour)},
-		"tagged, made two days early": {ID: snapshot.Name("gfs", "orders-db", slot), Target: "orders-db", Type: "manual", Status: "available",
-			Created: slot.Add(-48 * time.Hour), Tags: snapshot.Tags("gfs", "orders-db", slot)},
+		"untagged": {ID: snapshot.Name(stage, "gfs", "orders-db", slot), Target: "orders-db", Type: "manual", Status: "available", Created: slot.Add(-48 * time.Hour)},
+		"tagged, made two days early": {ID: snapshot.Name(stage, "gfs", "orders-db", slot), Target: "orders-db", Type: "manual", Status: "available",
+			Created: slot.Add(-48 * time.Hour), Tags: snapshot.Tags(stage, "gfs", "orders-db", slot)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			plan, err := snapshot.PlanTarget(policy, target, append(hourly(30, end), squatter), slot, tokyo)
+			plan, err := snapshot.PlanTarget(stage, policy, target, append(hourly(30, end), squatter), slot, tokyo)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if plan.Create != nil || plan.Existing != "" || !strings.Contains(plan.Blocked, "the slot's name pledge-3-gfs-orders-db-202611220100 is taken") {
+			if plan.Create != nil || plan.Existing != "" || !strings.Contains(plan.Blocked, "the slot's name pledge-4-prod-3-gfs-orders-db-202611220100 is taken") {
 				t.Errorf("create %+v, existing %q, blocked %q; want no create and the name reported as taken", plan.Create, plan.Existing, plan.Blocked)
 			}
 		})
 	}
 	// The slot's legacy-named snapshot, made by the old code in this slot, is
 	// the slot's snapshot: nothing new is made.
-	legacy := managedAt(slot.UTC())
-	legacy.ID = snapshot.LegacyName("gfs", "orders-db", slot)
-	plan, _ := snapshot.PlanTarget(policy, target, append(hourly(30, end), legacy), slot, tokyo)
+	legacy := legacyAt(slot.UTC(), snapshot.LegacyName)
+	plan, _ := snapshot.PlanTarget(stage, policy, target, append(hourly(30, end), legacy), slot, tokyo)
 	if plan.Create != nil || plan.Existing != legacy.ID || plan.Blocked != "" {
 		t.Errorf("legacy slot snapshot: create %+v, existing %q, blocked %q", plan.Create, plan.Existing, plan.Blocked)
 	}
@@ -328,7 +403,7 @@ func TestRotator_CreateAlreadyExists(t *testing.T) {
 	t.Run("made meanwhile by a concurrent run of the slot", func(t *testing.T) {
 		src := newSource(end)
 		for _, id := range []string{"orders-db", "reports-db"} {
-			s := snapshot.Snapshot{ID: snapshot.Name("gfs", id, slot), Target: id, Kind: snapshot.Instance, Type: "manual", Status: "creating", Tags: snapshot.Tags("gfs", id, slot)}
+			s := snapshot.Snapshot{ID: snapshot.Name(stage, "gfs", id, slot), Target: id, Kind: snapshot.Instance, Type: "manual", Status: "creating", Tags: snapshot.Tags(stage, "gfs", id, slot)}
 			src.appear = append(src.appear, s)
 		}
 		r, _, _ := newRotator(src, now, false)
@@ -336,13 +411,13 @@ func TestRotator_CreateAlreadyExists(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := res.Targets[0]; got.Created != "" || got.Existing != snapshot.Name("gfs", "orders-db", slot) {
+		if got := res.Targets[0]; got.Created != "" || got.Existing != snapshot.Name(stage, "gfs", "orders-db", slot) {
 			t.Errorf("created %q existing %q", got.Created, got.Existing)
 		}
 	})
 	t.Run("the name is another database's snapshot", func(t *testing.T) {
 		src := newSource(end)
-		name := snapshot.Name("gfs", "orders-db", slot)
+		name := snapshot.Name(stage, "gfs", "orders-db", slot)
 		src.snaps[name] = snapshot.Snapshot{ID: name, Target: "someone-elses-db", Type: "manual", Status: "available", Created: now}
 		r, _, _ := newRotator(src, now, false)
 		res, err := r.Run(context.Background(), policy, now)
@@ -394,7 +469,7 @@ func TestRotator_RealClockDecidesTheSlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := snapshot.Name("gfs", "orders-db", end.Add(4*time.Hour))
+	want := snapshot.Name(stage, "gfs", "orders-db", end.Add(4*time.Hour))
 	if !res.Slot.Equal(end.Add(4*time.Hour).UTC()) || !slices.Contains(src.created, want) {
 		t.Errorf("late retry: slot %s, created %v; want %s", res.Slot, src.created, want)
 	}

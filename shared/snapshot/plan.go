@@ -16,7 +16,10 @@ const (
 	TagManaged = "pledge:managed"
 	TagPolicy  = "pledge:policy"
 	TagSlot    = "pledge:slot"
-	TagTarget  = "pledge:target"
+	// TagStage names the stage (config.Config.Stage) whose rotator made the
+	// snapshot; a snapshot without it is a legacy one (see Recognize).
+	TagStage  = "pledge:stage"
+	TagTarget = "pledge:target"
 )
 
 // StatusAvailable is the status of a usable snapshot.
@@ -64,9 +67,10 @@ type Snapshot struct {
 	OriginalCreated time.Time `json:"original_created,omitzero"`
 }
 
-// Tags returns the tags a managed snapshot is created with.
-func Tags(policy, target string, slot time.Time) map[string]string {
-	return map[string]string{TagManaged: "true", TagPolicy: policy, TagTarget: target, TagSlot: slot.UTC().Format(time.RFC3339)}
+// Tags returns the tags a stage's managed snapshot is created with, all in
+// the create request (the rotator never tags a snapshot afterwards).
+func Tags(stage, policy, target string, slot time.Time) map[string]string {
+	return map[string]string{TagManaged: "true", TagStage: stage, TagPolicy: policy, TagTarget: target, TagSlot: slot.UTC().Format(time.RFC3339)}
 }
 
 // Create is a snapshot to create.
@@ -102,8 +106,9 @@ type Warning struct {
 	Message string `json:"message"`
 }
 
-// Plan is what one policy will do to one target in one slot.
+// Plan is what one stage's policy will do to one target in one slot.
 type Plan struct {
+	Stage  string    `json:"stage"`
 	Policy string    `json:"policy"`
 	Target Target    `json:"target"`
 	Slot   time.Time `json:"slot"`
@@ -122,33 +127,49 @@ type Plan struct {
 	// does not accept (copies, renamed or re-tagged snapshots, ones made
 	// outside their slot): never deleted, never counted, reported each run.
 	Unrecognised []Skipped `json:"unrecognised,omitempty"`
+	// OtherStages are snapshots tagged as this policy's in another stage
+	// (pledge:stage names another stage): that stage's rotator made them,
+	// so they are never deleted and never counted here, only listed.
+	OtherStages []Skipped `json:"other_stages,omitempty"`
 	// Unmanaged counts manual snapshots of the target that are not this
 	// policy's and are therefore never touched.
 	Unmanaged int       `json:"unmanaged"`
 	Warnings  []Warning `json:"warnings,omitempty"`
 }
 
-// PlanTarget plans one target: snaps are the target's manual snapshots
-// (managed or not), slot the schedule slot of this run, loc the zone
-// periods are cut in. Only snapshots that Recognize accepts are managed:
-// kept or deleted by the tiers. It is pure.
-func PlanTarget(p config.BackupPolicy, t Target, snaps []Snapshot, slot time.Time, loc *time.Location) (Plan, error) {
-	plan := Plan{Policy: p.Name, Target: t, Slot: slot.UTC(), Keep: []Kept{}, Delete: []Doomed{}}
+// PlanTarget plans one target for policy p of stage: snaps are the
+// target's manual snapshots (managed or not, of any stage), slot the
+// schedule slot of this run, loc the zone periods are cut in. Only
+// snapshots that Recognize accepts for stage are managed: kept or deleted
+// by the tiers. Another stage's are listed in OtherStages and otherwise
+// left alone. It is pure.
+func PlanTarget(stage string, p config.BackupPolicy, t Target, snaps []Snapshot, slot time.Time, loc *time.Location) (Plan, error) {
+	plan := Plan{Stage: stage, Policy: p.Name, Target: t, Slot: slot.UTC(), Keep: []Kept{}, Delete: []Doomed{}}
+	if stage == "" {
+		return Plan{}, fmt.Errorf("plan %s for %s: no stage: every managed snapshot's name and tags carry its stage", p.Name, t.ID)
+	}
 	sched, err := schedule.Parse(p.Schedule)
 	if err != nil {
 		return Plan{}, fmt.Errorf("plan %s for %s: %w", p.Name, t.ID, err)
 	}
-	name, legacy := Name(p.Name, t.ID, slot), LegacyName(p.Name, t.ID, slot)
+	name := Name(stage, p.Name, t.ID, slot)
 	var managed []Snapshot
 	for _, s := range snaps {
-		if !s.ClaimedBy(p.Name) {
+		if other, ok := s.OtherStage(stage, p.Name); ok {
+			plan.OtherStages = append(plan.OtherStages, Skipped{ID: s.ID, Why: fmt.Sprintf("tagged %s=%q: another stage's snapshot, never deleted nor counted by stage %s", TagStage, other, stage)})
+			if s.ID == name {
+				plan.Blocked = fmt.Sprintf("the slot's name %s is taken by snapshot %s, which is tagged as stage %q's", name, s.ID, other)
+			}
+			continue
+		}
+		if !s.ClaimedBy(stage, p.Name) {
 			plan.Unmanaged++
 			if s.ID == name {
 				plan.Blocked = fmt.Sprintf("the slot's name %s is taken by snapshot %s, which is not tagged as policy %s's", name, s.ID, p.Name)
 			}
 			continue
 		}
-		id, err := Recognize(s, p.Name, t, sched, loc)
+		id, err := Recognize(s, stage, p.Name, t, sched, loc)
 		if err != nil {
 			plan.Unrecognised = append(plan.Unrecognised, Skipped{ID: s.ID, Why: err.Error()})
 			plan.Warnings = append(plan.Warnings, Warning{Kind: "unrecognised-snapshot", Subject: s.ID, Message: err.Error() + "; it is never deleted: delete it by hand if it is not needed"})
@@ -158,15 +179,17 @@ func PlanTarget(p config.BackupPolicy, t Target, snaps []Snapshot, slot time.Tim
 			continue
 		}
 		managed = append(managed, s)
-		if (s.ID == name || s.ID == legacy) && id.Slot.Equal(slot.UTC()) {
+		if id.Slot.Equal(slot.UTC()) {
+			// This slot's snapshot: made by an earlier or concurrent run of
+			// the slot (or, legacy, by the code before stages).
 			plan.Existing = s.ID
 		}
 	}
 	if t.Kind == Cluster && len(name) > config.MaxClusterSnapshotName && plan.Existing == "" {
-		plan.Blocked = fmt.Sprintf("the slot's name %s has %d characters, more than the %d RDS allows a cluster snapshot: shorten the policy name", name, len(name), config.MaxClusterSnapshotName)
+		plan.Blocked = fmt.Sprintf("the slot's name %s has %d characters, more than the %d RDS allows a cluster snapshot: shorten the policy or the stage name", name, len(name), config.MaxClusterSnapshotName)
 	}
 	if plan.Existing == "" && plan.Blocked == "" {
-		plan.Create = &Create{Name: name, Tags: Tags(p.Name, t.ID, slot)}
+		plan.Create = &Create{Name: name, Tags: Tags(stage, p.Name, t.ID, slot)}
 	}
 	// Newest first; a snapshot with no creation time yet is in progress and
 	// counts as the newest.

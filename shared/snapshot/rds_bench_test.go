@@ -32,16 +32,16 @@ func seedThree(b *testing.B, sim *awssim.Server, n int, now time.Time) {
 		at := last.Add(-time.Duration(i) * time.Hour)
 		for _, db := range []string{"db-a", "db-b"} {
 			var tl []awssim.Tag
-			for k, v := range snapshot.Tags("gfs", db, at) {
+			for k, v := range snapshot.Tags(stage, "gfs", db, at) {
 				tl = append(tl, awssim.Tag{Key: k, Value: v})
 			}
-			seed.Snapshots = append(seed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: snapshot.Name("gfs", db, at), DBInstanceIdentifier: db, Status: "available", SnapshotCreateTime: at, TagList: tl})
+			seed.Snapshots = append(seed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: snapshot.Name(stage, "gfs", db, at), DBInstanceIdentifier: db, Status: "available", SnapshotCreateTime: at, TagList: tl})
 		}
 		var tl []awssim.Tag
-		for k, v := range snapshot.Tags("gfs", "db-c", at) {
+		for k, v := range snapshot.Tags(stage, "gfs", "db-c", at) {
 			tl = append(tl, awssim.Tag{Key: k, Value: v})
 		}
-		seed.ClusterSnapshots = append(seed.ClusterSnapshots, awssim.RDSClusterSnapshot{DBClusterSnapshotIdentifier: snapshot.Name("gfs", "db-c", at), DBClusterIdentifier: "db-c", Status: "available", SnapshotCreateTime: at, TagList: tl})
+		seed.ClusterSnapshots = append(seed.ClusterSnapshots, awssim.RDSClusterSnapshot{DBClusterSnapshotIdentifier: snapshot.Name(stage, "gfs", "db-c", at), DBClusterIdentifier: "db-c", Status: "available", SnapshotCreateTime: at, TagList: tl})
 	}
 	if err := sim.RDS().Seed(seed); err != nil {
 		b.Fatal(err)
@@ -68,8 +68,10 @@ func BenchmarkRotator_Requests_3x1000(b *testing.B) {
 		seedThree(b, sim, 1000, now)
 		client := rds.NewFromConfig(aws.Config{Region: "ap-northeast-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""), HTTPClient: http.DefaultClient},
 			func(o *rds.Options) { o.BaseEndpoint = aws.String(url) })
-		r := &snapshot.Rotator{Source: snapshot.RDS{API: client}, Metrics: metrics.New(io.Discard, nil, time.Now), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Now: func() time.Time { return now }, Location: tokyo}
+		r := &snapshot.Rotator{Stage: stage, Source: snapshot.RDS{API: client}, Metrics: metrics.New(io.Discard, nil, time.Now), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Now: func() time.Time { return now }, Location: tokyo,
+			// A real run acts for the wall clock's slot: the simulator's.
+			WallClock: func() time.Time { return now }}
 		b.StartTimer()
 		if _, err := r.Run(context.Background(), p, now); err != nil {
 			b.Fatal(err)

@@ -28,8 +28,12 @@ type EvidenceStore interface {
 	Put(ctx context.Context, r evidence.Record) (string, error)
 }
 
-// Rotator applies backup policies.
+// Rotator applies one stage's backup policies.
 type Rotator struct {
+	// Stage is the deployment's stage (config.Config.Stage): it names and
+	// tags every snapshot the rotator creates, and only snapshots of this
+	// stage (or legacy ones, without a stage tag) are its own.
+	Stage    string
 	Source   Source
 	Evidence EvidenceStore
 	Metrics  *metrics.Recorder
@@ -85,6 +89,7 @@ type Outcome struct {
 
 // Result is one policy's run.
 type Result struct {
+	Stage      string       `json:"stage"`
 	Policy     string       `json:"policy"`
 	Slot       time.Time    `json:"slot"`
 	DryRun     bool         `json:"dry_run"`
@@ -101,16 +106,19 @@ type Result struct {
 // every target, then, unless DryRun, deletes and creates; one target's
 // failure does not stop the others, and every error is returned joined.
 func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time.Time) (Result, error) {
+	if r.Stage == "" {
+		return Result{Policy: p.Name, DryRun: r.DryRun, Targets: []Outcome{}}, fmt.Errorf("policy %s: the rotator has no stage: every snapshot it makes carries its stage in its name and tags, and without one it cannot tell its snapshots from another stage's", p.Name)
+	}
 	s, err := schedule.Parse(p.Schedule)
 	if err != nil {
 		return Result{}, fmt.Errorf("policy %s: %w", p.Name, err)
 	}
 	slot, err := r.slot(s, scheduled)
 	if err != nil {
-		return Result{Policy: p.Name, DryRun: r.DryRun, Targets: []Outcome{}}, fmt.Errorf("policy %s: %w", p.Name, err)
+		return Result{Stage: r.Stage, Policy: p.Name, DryRun: r.DryRun, Targets: []Outcome{}}, fmt.Errorf("policy %s: %w", p.Name, err)
 	}
-	res := Result{Policy: p.Name, Slot: slot.UTC(), DryRun: r.DryRun, Targets: []Outcome{}}
-	log := r.Log.With(logging.KeyPolicy, p.Name, logging.KeyDryRun, r.DryRun)
+	res := Result{Stage: r.Stage, Policy: p.Name, Slot: slot.UTC(), DryRun: r.DryRun, Targets: []Outcome{}}
+	log := r.Log.With(logging.KeyStage, r.Stage, logging.KeyPolicy, p.Name, logging.KeyDryRun, r.DryRun)
 	if fired := s.Slot(scheduled, r.Location); !fired.Equal(slot) {
 		log.Warn("acting for the current slot, not the one the schedule fired for", "fired_slot", fired.UTC().Format(time.RFC3339), "slot", slot.UTC().Format(time.RFC3339))
 	}
@@ -132,10 +140,10 @@ func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time
 		snaps, err := r.Source.Snapshots(ctx, t)
 		if err != nil {
 			errs = append(errs, err)
-			res.Targets = append(res.Targets, Outcome{Plan: Plan{Policy: p.Name, Target: t, Slot: slot.UTC()}, Errors: []string{err.Error()}})
+			res.Targets = append(res.Targets, Outcome{Plan: Plan{Stage: r.Stage, Policy: p.Name, Target: t, Slot: slot.UTC()}, Errors: []string{err.Error()}})
 			continue
 		}
-		plan, err := PlanTarget(p, t, snaps, slot, r.Location)
+		plan, err := PlanTarget(r.Stage, p, t, snaps, slot, r.Location)
 		if err != nil {
 			return res, err
 		}
@@ -173,6 +181,9 @@ func (r *Rotator) Run(ctx context.Context, p config.BackupPolicy, scheduled time
 		}
 		for _, u := range pl.Unrecognised {
 			tlog.Warn("snapshot tagged as managed but not recognised: never deleted", logging.KeySnapshotID, u.ID, "why", u.Why)
+		}
+		if len(pl.OtherStages) > 0 {
+			tlog.Info("snapshots of this policy made by other stages: left to them", logging.KeyCount, len(pl.OtherStages))
 		}
 		if pl.Blocked != "" {
 			err := fmt.Errorf("policy %s: %s at slot %s gets no snapshot: %s", p.Name, pl.Target.ID, slot.UTC().Format(time.RFC3339), pl.Blocked)
@@ -247,8 +258,10 @@ func (r *Rotator) confirmExisting(ctx context.Context, pl Plan, s schedule.Sched
 		if sn.ID != name {
 			continue
 		}
-		id, err := Recognize(sn, pl.Policy, pl.Target, s, r.Location)
+		id, err := Recognize(sn, pl.Stage, pl.Policy, pl.Target, s, r.Location)
 		switch {
+		case errors.Is(err, ErrOtherStage):
+			return fmt.Errorf("create snapshot %s of %s: the name is taken by another stage's snapshot (%w): this slot has no backup", name, pl.Target.ID, err)
 		case err != nil:
 			return fmt.Errorf("create snapshot %s of %s: the name is taken, and %w: this slot has no backup", name, pl.Target.ID, err)
 		case !id.Slot.Equal(pl.Slot):
@@ -277,14 +290,14 @@ func (r *Rotator) deleteAll(ctx context.Context, pl Plan, sched schedule.Schedul
 		switch {
 		case !found:
 			continue // already gone: nothing to do
-		case !s.ClaimedBy(pl.Policy):
-			errs = append(errs, fmt.Errorf("snapshot %s is no longer tagged as managed by policy %s: not deleted", d.ID, pl.Policy))
+		case !s.ClaimedBy(pl.Stage, pl.Policy):
+			errs = append(errs, fmt.Errorf("snapshot %s is no longer tagged as managed by policy %s of stage %s: not deleted", d.ID, pl.Policy, pl.Stage))
 			continue
 		case s.Status != StatusAvailable:
 			errs = append(errs, fmt.Errorf("snapshot %s became %s: not deleted", d.ID, s.Status))
 			continue
 		}
-		if _, err := Recognize(s, pl.Policy, pl.Target, sched, r.Location); err != nil {
+		if _, err := Recognize(s, pl.Stage, pl.Policy, pl.Target, sched, r.Location); err != nil {
 			errs = append(errs, fmt.Errorf("%w: not deleted", err))
 			continue
 		}

@@ -103,8 +103,8 @@ func newSource(end time.Time) *memSource {
 		m.targets = append(m.targets, snapshot.Target{Kind: snapshot.Instance, ID: id, Encrypted: true, BackupRetentionDays: 7})
 		for i := range 60 * 24 {
 			at := end.Add(-time.Duration(i) * time.Hour)
-			name := snapshot.Name("gfs", id, at)
-			m.snaps[name] = snapshot.Snapshot{ID: name, Target: id, Kind: snapshot.Instance, Type: "manual", Status: "available", Created: at, Encrypted: true, Tags: snapshot.Tags("gfs", id, at)}
+			name := snapshot.Name(stage, "gfs", id, at)
+			m.snaps[name] = snapshot.Snapshot{ID: name, Target: id, Kind: snapshot.Instance, Type: "manual", Status: "available", Created: at, Encrypted: true, Tags: snapshot.Tags(stage, "gfs", id, at)}
 		}
 		m.snaps["keep-me-"+id] = snapshot.Snapshot{ID: "keep-me-" + id, Target: id, Type: "manual", Status: "available", Created: end.AddDate(-1, 0, 0)}
 	}
@@ -114,7 +114,7 @@ func newSource(end time.Time) *memSource {
 func newRotator(src *memSource, now time.Time, dry bool) (*snapshot.Rotator, *memEvidence, *bytes.Buffer) {
 	var emf bytes.Buffer
 	ev := &memEvidence{}
-	return &snapshot.Rotator{Source: src, Evidence: ev, Metrics: metrics.New(&emf, map[string]string{"Function": "snapshot-rotator"}, func() time.Time { return now }),
+	return &snapshot.Rotator{Stage: stage, Source: src, Evidence: ev, Metrics: metrics.New(&emf, map[string]string{"Function": "snapshot-rotator"}, func() time.Time { return now }),
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: func() time.Time { return now }, WallClock: func() time.Time { return now }, Location: tokyo, DryRun: dry}, ev, &emf
 }
 
@@ -168,7 +168,7 @@ func TestRotator_DryRunAndRealRunSamePlan(t *testing.T) {
 			t.Errorf("unmanaged snapshot %s was deleted", id)
 		}
 	}
-	if len(real.created) != 2 || !strings.HasPrefix(real.created[0], "pledge-3-gfs-") {
+	if len(real.created) != 2 || !strings.HasPrefix(real.created[0], "pledge-4-prod-3-gfs-") {
 		t.Errorf("created %v, want one per target", real.created)
 	}
 	if len(ev.records) != 1 || ev.records[0].Kind != "snapshot-run" {
@@ -247,7 +247,7 @@ func TestRotator_RecheckBeforeDelete(t *testing.T) {
 	src.recheck = func(s *snapshot.Snapshot) { s.Tags = map[string]string{} }
 	r, _, _ := newRotator(src, now, false)
 	_, err := r.Run(context.Background(), policy, now)
-	if err == nil || !strings.Contains(err.Error(), "no longer tagged as managed by policy gfs: not deleted") {
+	if err == nil || !strings.Contains(err.Error(), "no longer tagged as managed by policy gfs of stage prod: not deleted") {
 		t.Fatalf("err = %v", err)
 	}
 	if len(src.deleted) != 0 {

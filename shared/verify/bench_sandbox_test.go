@@ -120,10 +120,10 @@ func newSimSweep(b *testing.B, now time.Time) *simSweep {
 		db := fmt.Sprintf("db-%04d", i%sweepDatabases)
 		at := now.Add(-time.Duration(i/sweepDatabases+1) * 20 * time.Minute)
 		var tl []awssim.Tag
-		for k, v := range snapshot.Tags("gfs", db, at) {
+		for k, v := range snapshot.Tags("prod", "gfs", db, at) {
 			tl = append(tl, awssim.Tag{Key: k, Value: v})
 		}
-		rdsSeed.Snapshots = append(rdsSeed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: snapshot.Name("gfs", db, at), DBInstanceIdentifier: db,
+		rdsSeed.Snapshots = append(rdsSeed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: snapshot.Name("prod", "gfs", db, at), DBInstanceIdentifier: db,
 			Status: "available", SnapshotCreateTime: at, TagList: tl})
 	}
 	must(sim.RDS().Seed(rdsSeed))
@@ -167,7 +167,7 @@ func newSimSweep(b *testing.B, now time.Time) *simSweep {
 		HTTPClient: &http.Client{Transport: counted}}, func(o *s3.Options) { o.BaseEndpoint = aws.String(sb.S3.URL); o.UsePathStyle = true })
 	must(scenario.SeedEvidence(ctx, s3c, 1))
 	req := check.Request{
-		MaxClockOffset: 100 * time.Millisecond, Location: time.UTC, LogRetentionDays: 180,
+		MaxClockOffset: 100 * time.Millisecond, Location: time.UTC, LogRetentionDays: 180, Stage: "prod",
 		InstanceTags: map[string]string{"pledge:timesync": "check"},
 		Policies: []config.BackupPolicy{{Name: "gfs", Schedule: "rate(1 hour)", PointInTimeRecoveryDays: 7,
 			Targets: config.Targets{Tags: map[string]string{"pledge:backup": "gfs"}}}},

@@ -25,7 +25,7 @@ func account(n, failEvery int) (*awsfake.Account, check.Request) {
 	bad := func(i int) bool { return failEvery > 0 && i%failEvery == 0 }
 	a.DefaultChrony = awsfake.Outcome{Status: "Success", Output: amazonChrony}
 	req := check.Request{
-		MaxClockOffset: 100 * time.Millisecond, Location: time.UTC, LogRetentionDays: 180,
+		MaxClockOffset: 100 * time.Millisecond, Location: time.UTC, LogRetentionDays: 180, Stage: "prod",
 		InstanceTags: map[string]string{"pledge:timesync": "check"},
 		Policies: []config.BackupPolicy{{Name: "gfs", Schedule: "rate(1 hour)", PointInTimeRecoveryDays: 7,
 			Targets: config.Targets{Tags: map[string]string{"pledge:backup": "gfs"}}}},
@@ -54,8 +54,9 @@ func account(n, failEvery int) (*awsfake.Account, check.Request) {
 	}
 	for i := range share(20) {
 		db := a.DBInstances[i%len(a.DBInstances)]
-		a.DBSnapshots = append(a.DBSnapshots, awsfake.DBSnapshot{ID: fmt.Sprintf("pledge-gfs-%s-%04d", db.ID, i), Database: db.ID, Encrypted: !bad(i),
-			Created: start.Add(-time.Duration(i%3) * 20 * time.Minute), Tags: snapshot.Tags("gfs", db.ID, start)})
+		at := start.Add(-time.Duration(i%3) * 20 * time.Minute)
+		a.DBSnapshots = append(a.DBSnapshots, awsfake.DBSnapshot{ID: snapshot.Name("prod", "gfs", db.ID, at), Database: db.ID, Encrypted: !bad(i),
+			Created: at, Tags: snapshot.Tags("prod", "gfs", db.ID, at)})
 	}
 	for i := range share(10) {
 		a.Keys = append(a.Keys, awsfake.Key{ID: fmt.Sprintf("k-%04d", i), Manager: "CUSTOMER", Spec: "SYMMETRIC_DEFAULT", State: "Enabled", Origin: "AWS_KMS", Rotation: !bad(i)})

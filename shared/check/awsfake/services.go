@@ -66,6 +66,11 @@ type DBSnapshot struct {
 	// Status is "available" when empty; Type "manual" when empty.
 	Status, Type string
 	Tags         map[string]string
+	// Source is the snapshot a copy was made from (RDS's
+	// SourceDBSnapshotIdentifier or SourceDBClusterSnapshotArn);
+	// OriginalCreated a DB snapshot's OriginalSnapshotCreateTime, when set.
+	Source          string
+	OriginalCreated time.Time
 }
 
 // Instance is an EC2 instance; State is "running" when empty.
@@ -230,7 +235,7 @@ func (f *rdsFake) DescribeDBSnapshots(ctx context.Context, in *rds.DescribeDBSna
 	for _, s := range items {
 		out.DBSnapshots = append(out.DBSnapshots, rdstypes.DBSnapshot{DBSnapshotIdentifier: aws.String(s.ID), DBSnapshotArn: aws.String(f.a.arn("rds", "snapshot:"+s.ID)),
 			DBInstanceIdentifier: aws.String(s.Database), Encrypted: aws.Bool(s.Encrypted), SnapshotCreateTime: aws.Time(s.Created), Status: aws.String(s.status()),
-			SnapshotType: aws.String(s.kind()), TagList: rdsTags(s.Tags)})
+			SnapshotType: aws.String(s.kind()), TagList: rdsTags(s.Tags), SourceDBSnapshotIdentifier: optString(s.Source), OriginalSnapshotCreateTime: optTime(s.OriginalCreated)})
 	}
 	return out, nil
 }
@@ -255,7 +260,8 @@ func (f *rdsFake) DescribeDBClusterSnapshots(ctx context.Context, in *rds.Descri
 	for _, s := range items {
 		out.DBClusterSnapshots = append(out.DBClusterSnapshots, rdstypes.DBClusterSnapshot{DBClusterSnapshotIdentifier: aws.String(s.ID),
 			DBClusterSnapshotArn: aws.String(f.a.arn("rds", "cluster-snapshot:"+s.ID)), DBClusterIdentifier: aws.String(s.Database),
-			StorageEncrypted: aws.Bool(s.Encrypted), SnapshotCreateTime: aws.Time(s.Created), Status: aws.String(s.status()), SnapshotType: aws.String(s.kind()), TagList: rdsTags(s.Tags)})
+			StorageEncrypted: aws.Bool(s.Encrypted), SnapshotCreateTime: aws.Time(s.Created), Status: aws.String(s.status()), SnapshotType: aws.String(s.kind()), TagList: rdsTags(s.Tags),
+			SourceDBClusterSnapshotArn: optString(s.Source)})
 	}
 	return out, nil
 }
@@ -903,4 +909,20 @@ func (a *Account) AWS() *check.AWS {
 		CommandPoll: time.Second, CommandWait: 10 * time.Second,
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 	}
+}
+
+// optString is nil for "", as RDS leaves an absent field out.
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}
+
+// optTime is nil for the zero time, as RDS leaves an absent field out.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return aws.Time(t)
 }

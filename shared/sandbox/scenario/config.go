@@ -6,6 +6,11 @@ import (
 
 // Names the scenario uses.
 const (
+	// Stage is the scenario's deployment; NeighbourStage is another stage
+	// in the same account whose rotator backs up the same databases under
+	// the same policy name (SeedRDS seeds its snapshots).
+	Stage          = "prod"
+	NeighbourStage = "staging"
 	Policy         = "gfs-24h-7d-4w"
 	BackupTagKey   = "pledge:backup"
 	BackupTagValue = "gfs"
@@ -20,7 +25,7 @@ const (
 // resources.
 func Config() config.Config {
 	return config.Config{
-		Stage:            "prod",
+		Stage:            Stage,
 		Region:           "ap-northeast-1",
 		Timezone:         "Asia/Tokyo",
 		LogRetentionDays: 400,

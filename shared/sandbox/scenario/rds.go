@@ -21,7 +21,8 @@ const (
 
 // Untouchable lists the snapshots that must survive every rotation: they
 // are not Pledge's (unmanaged manual, automated, AWS Backup, another
-// database's, or copies and impostors that carry the policy's tags).
+// database's, copies and impostors that carry the policy's tags, or
+// another stage's).
 type Untouchable []string
 
 func tags(kv ...string) []awssim.Tag {
@@ -42,9 +43,10 @@ func simTags(m map[string]string) []awssim.Tag {
 
 // SeedRDS seeds the three databases and their snapshots, ending one slot
 // before now so that a run at now creates the current slot's snapshot; the
-// managed snapshots older than LegacyDays carry legacy names. It returns
-// the snapshots that must never be deleted, the copies and impostors that
-// carry the policy's tags among them.
+// managed snapshots older than StagedDays are legacy ones (no stage tag,
+// earlier names: see StagedDays). It returns the snapshots that must never
+// be deleted, among them the copies and impostors that carry the policy's
+// tags and NeighbourStage's snapshots of the same databases.
 func SeedRDS(sim *awssim.Server, now time.Time) (Untouchable, error) {
 	loc, _ := time.LoadLocation("Asia/Tokyo")
 	s, _ := schedule.Parse("rate(1 hour)")
@@ -65,14 +67,18 @@ func SeedRDS(sim *awssim.Server, now time.Time) (Untouchable, error) {
 	}
 	for i := range BackupDays * 24 {
 		at := last.Add(-time.Duration(i) * time.Hour)
-		seed.Snapshots = append(seed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: seedName(Policy, OrdersDB, at, i), DBInstanceIdentifier: OrdersDB,
-			Status: "available", SnapshotCreateTime: at.UTC(), TagList: simTags(snapshot.Tags(Policy, OrdersDB, at))})
-		seed.ClusterSnapshots = append(seed.ClusterSnapshots, awssim.RDSClusterSnapshot{DBClusterSnapshotIdentifier: seedName(Policy, BillingDB, at, i), DBClusterIdentifier: BillingDB,
-			Status: "available", SnapshotCreateTime: at.UTC(), TagList: simTags(snapshot.Tags(Policy, BillingDB, at))})
+		id, tl := seedManaged(Policy, OrdersDB, at, i)
+		seed.Snapshots = append(seed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: id, DBInstanceIdentifier: OrdersDB,
+			Status: "available", SnapshotCreateTime: at.UTC(), TagList: tl})
+		id, tl = seedManaged(Policy, BillingDB, at, i)
+		seed.ClusterSnapshots = append(seed.ClusterSnapshots, awssim.RDSClusterSnapshot{DBClusterSnapshotIdentifier: id, DBClusterIdentifier: BillingDB,
+			Status: "available", SnapshotCreateTime: at.UTC(), TagList: tl})
 	}
 	keep := Untouchable{}
 	// Copies and impostors tagged as the policy's: reported, never deleted.
 	keep = append(keep, identityCases(&seed, last)...)
+	// The neighbouring stage's: listed, never deleted nor counted.
+	keep = append(keep, neighbourStage(&seed, last)...)
 	old := last.AddDate(0, 0, -BackupDays-30)
 	add := func(s awssim.RDSSnapshot) {
 		seed.Snapshots = append(seed.Snapshots, s)
@@ -92,8 +98,8 @@ func SeedRDS(sim *awssim.Server, now time.Time) (Untouchable, error) {
 	// very policy: they must survive because the database is not a target.
 	for i := range 30 {
 		at := old.Add(time.Duration(i) * time.Hour)
-		add(awssim.RDSSnapshot{DBSnapshotIdentifier: snapshot.Name(Policy, AnalyticsDB, at), DBInstanceIdentifier: AnalyticsDB, Status: "available", SnapshotCreateTime: at.UTC(),
-			TagList: simTags(snapshot.Tags(Policy, AnalyticsDB, at))})
+		add(awssim.RDSSnapshot{DBSnapshotIdentifier: snapshot.Name(Stage, Policy, AnalyticsDB, at), DBInstanceIdentifier: AnalyticsDB, Status: "available", SnapshotCreateTime: at.UTC(),
+			TagList: simTags(snapshot.Tags(Stage, Policy, AnalyticsDB, at))})
 	}
 	if err := sim.RDS().Seed(seed); err != nil {
 		return nil, fmt.Errorf("seed RDS: %w", err)

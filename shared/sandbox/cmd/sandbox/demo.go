@@ -202,7 +202,7 @@ func rotatorStep(ctx context.Context, d *demoRun) ([]string, error) {
 		lines = append(lines, fmt.Sprintf("policy %s, slot %s (JST), headroom: %d instance / %d cluster snapshots", r.Policy, r.Slot.In(d.w.cfg.Location()).Format("2006-01-02 15:04"),
 			r.Quotas[snapshot.Instance].Headroom(), r.Quotas[snapshot.Cluster].Headroom()))
 		for _, o := range r.Targets {
-			lines = append(lines, fmt.Sprintf("%-15s %-8s created %s, kept %d, deleted %d (%d of them legacy-named), never touched %d unmanaged and %d unrecognised", o.Target.ID, o.Target.Kind, o.Created, len(o.Keep), len(o.Deleted), legacyNamed(o.Deleted), o.Unmanaged, len(o.Unrecognised)))
+			lines = append(lines, fmt.Sprintf("%-15s %-8s created %s, kept %d, deleted %d (%d of them legacy), never touched %d unmanaged, %d unrecognised and %d of other stages", o.Target.ID, o.Target.Kind, o.Created, len(o.Keep), len(o.Deleted), legacyNamed(o.Deleted), o.Unmanaged, len(o.Unrecognised), len(o.OtherStages)))
 			for _, wn := range o.Warnings {
 				lines = append(lines, "  reported: "+wn.Message)
 			}
@@ -225,7 +225,7 @@ func rotatorStep(ctx context.Context, d *demoRun) ([]string, error) {
 			missing++
 		}
 	}
-	lines = append(lines, fmt.Sprintf("%s (not targeted), unmanaged, automated and AWS Backup snapshots, and copies tagged as the policy's: %d, of which %d deleted (must be 0)", scenario.AnalyticsDB, len(d.w.seed.untouchable), missing))
+	lines = append(lines, fmt.Sprintf("%s (not targeted), unmanaged, automated and AWS Backup snapshots, copies tagged as the policy's, and stage %s's of the same databases: %d, of which %d deleted (must be 0)", scenario.AnalyticsDB, scenario.NeighbourStage, len(d.w.seed.untouchable), missing))
 	lines = append(lines, "RDS requests: "+requests(d.w.sb.Sim.Counts(), "rds:"))
 	if missing > 0 {
 		return lines, fmt.Errorf("%d snapshots that are not Pledge's were deleted", missing)
@@ -242,4 +242,16 @@ func requests(m map[string]int, prefix string) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// legacyNamed counts the snapshot ids in a legacy form (the rotator's
+// names before the stage became part of them).
+func legacyNamed(ids []string) int {
+	n := 0
+	for _, id := range ids {
+		if !strings.HasPrefix(id, snapshot.NamePrefix(scenario.Stage)) {
+			n++
+		}
+	}
+	return n
 }

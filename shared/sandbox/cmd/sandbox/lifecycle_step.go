@@ -188,15 +188,3 @@ func shorten(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
-
-// legacyNamed counts the snapshot ids in the legacy form (the rotator's
-// names before they were made unambiguous).
-func legacyNamed(ids []string) int {
-	n := 0
-	for _, id := range ids {
-		if !strings.HasPrefix(id, fmt.Sprintf("pledge-%d-%s-", len(scenario.Policy), scenario.Policy)) {
-			n++
-		}
-	}
-	return n
-}

@@ -97,7 +97,8 @@ SIZE_BUDGETS := \
 	snapshot-rotator=12000000 \
 	tenant-purger=12000000 \
 	finding-notifier=14000000 \
-	compliance-verifier=14000000
+	compliance-verifier=14000000 \
+	evidence-reporter=12000000
 
 .PHONY: size
 size: ## build every function for Lambda and fail when a bootstrap exceeds its budget

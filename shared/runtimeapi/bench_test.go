@@ -45,6 +45,10 @@ var coldStartCases = map[string]coldStartCase{
 			"PLEDGE_REGISTRY_TABLE": "pledge-tenants"}, notify.SampleEvent},
 	"compliance-verifier": {[]config.Section{config.SectionVerification, config.SectionBackup, config.SectionTenants},
 		map[string]string{"PLEDGE_EVIDENCE_BUCKET": "pledge-evidence-111122223333", "PLEDGE_OPS_TOPIC_ARN": "arn:aws:sns:ap-northeast-1:111122223333:pledge-ops"}, scheduled},
+	// Every section: the pack states every promise.
+	"evidence-reporter": {[]config.Section{config.SectionBackup, config.SectionTenants, config.SectionNotifications, config.SectionVerification},
+		map[string]string{"PLEDGE_EVIDENCE_BUCKET": "pledge-evidence-111122223333",
+			"PLEDGE_SIGNING_KEY_ID": "arn:aws:kms:ap-northeast-1:111122223333:key/00000000-0000-0000-0000-000000000000"}, scheduled},
 }
 
 // lambdaEnv is the environment Lambda gives a provided.al2023 function,

@@ -208,8 +208,8 @@ func TestPledgeStack_SchedulerRolesTrustOnlyTheirSchedules(t *testing.T) {
 		role := strings.TrimSuffix(strings.TrimPrefix(flatten(target["RoleArn"]), "<"), ".Arn>")
 		byRole[role] = append(byRole[role], "arn:<AWS::Partition>:scheduler:ap-northeast-1:<AWS::AccountId>:schedule/pledge-prod/"+name)
 	}
-	if len(byRole) != 3 {
-		t.Fatalf("%d scheduler roles, want one per scheduled function (3)", len(byRole))
+	if len(byRole) != 4 {
+		t.Fatalf("%d scheduler roles, want one per scheduled function (4: rotator, purger, verifier, evidence reporter)", len(byRole))
 	}
 	for role, want := range byRole {
 		var got []string
@@ -237,6 +237,7 @@ func TestPledgeStack_ReservedConcurrency(t *testing.T) {
 		s.idOf(s.stack.TenantPurger().Function()):       float64(5), // 4 purges + the sweep
 		s.idOf(s.stack.FindingNotifier().Function()):    float64(5),
 		s.idOf(s.stack.ComplianceVerifier().Function()): nil,
+		s.idOf(s.stack.EvidenceReporter().Function()):   float64(1), // one pack at a time
 	}
 	for id, fn := range s.resources("AWS::Lambda::Function") {
 		if got := props(fn)["ReservedConcurrentExecutions"]; got != want[id] {

@@ -37,7 +37,7 @@ const (
 )
 
 // FunctionNames lists every function, in build order.
-var FunctionNames = []string{SnapshotRotatorName, TenantPurgerName, FindingNotifierName, ComplianceVerifierName}
+var FunctionNames = []string{SnapshotRotatorName, TenantPurgerName, FindingNotifierName, ComplianceVerifierName, EvidenceReporterName}
 
 // Environment variables the stack sets, besides config.EnvVar.
 const (

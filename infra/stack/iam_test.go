@@ -196,17 +196,20 @@ func TestComplianceVerifier_WithoutInstanceTagsSendsNoCommandAndWarns(t *testing
 }
 
 func TestComplianceVerifier_GrantsOnlyForConfiguredChecks(t *testing.T) {
-	s := idsOnly(t) // checks: s3.default-encryption, s3.tls-only, rds.pitr-retention
+	s := idsOnly(t) // checks: s3.default-encryption, s3.tls-only, rds.pitr-retention, s3.noncurrent-version-retention
 	stmts := s.roleStatements(t, s.idOf(s.stack.ComplianceVerifier().Role()))
 	want := []string{
 		"kms:Decrypt", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents",
 		"rds:DescribeDBClusterParameters", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBClusters",
 		"rds:DescribeDBInstances", "rds:DescribeDBParameters", "rds:DescribeDBSnapshots",
-		"s3:GetBucketPolicy", "s3:GetEncryptionConfiguration", "s3:GetObject", "s3:ListBucket", "s3:PutObject",
+		"s3:GetBucketPolicy", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:GetObject", "s3:ListBucket", "s3:PutObject",
 		"sns:Publish", "sqs:SendMessage",
 	}
 	if got := actions(stmts); !slices.Equal(got, want) {
-		t.Errorf("verifier running three checks grants\n%v\nwant\n%v", got, want)
+		t.Errorf("verifier running four checks grants\n%v\nwant\n%v", got, want)
+	}
+	if got, want := resourcesFor(stmts, "s3:GetLifecycleConfiguration"), []string{"arn:<AWS::Partition>:s3:::example-saas-tenant-data"}; !slices.Equal(got, want) {
+		t.Errorf("lifecycle read on %v, want the tenant buckets only %v", got, want)
 	}
 	for _, st := range stmts {
 		if slices.Contains(st.Resources, "*") {

@@ -39,6 +39,8 @@ type PledgeStack interface {
 	FindingNotifier() FindingNotifier
 	// ComplianceVerifier is the compliance-verifier construct.
 	ComplianceVerifier() ComplianceVerifier
+	// EvidenceReporter is the evidence-reporter construct.
+	EvidenceReporter() EvidenceReporter
 }
 
 type pledgeStack struct {
@@ -48,6 +50,7 @@ type pledgeStack struct {
 	purger     TenantPurger
 	notifier   FindingNotifier
 	verifier   ComplianceVerifier
+	reporter   EvidenceReporter
 }
 
 func (s *pledgeStack) Foundation() Foundation                 { return s.foundation }
@@ -55,6 +58,7 @@ func (s *pledgeStack) SnapshotRotator() SnapshotRotator       { return s.rotator
 func (s *pledgeStack) TenantPurger() TenantPurger             { return s.purger }
 func (s *pledgeStack) FindingNotifier() FindingNotifier       { return s.notifier }
 func (s *pledgeStack) ComplianceVerifier() ComplianceVerifier { return s.verifier }
+func (s *pledgeStack) EvidenceReporter() EvidenceReporter     { return s.reporter }
 
 // NewPledgeStack validates the configuration and, when it is valid, builds
 // the stack in scope. An invalid configuration returns the validation error
@@ -108,6 +112,11 @@ func NewPledgeStack(scope constructs.Construct, id string, props *PledgeStackPro
 		return nil, err
 	}
 	if s.verifier, err = NewComplianceVerifier(st, "ComplianceVerifier", fp(ComplianceVerifierName)); err != nil {
+		return nil, err
+	}
+	if s.reporter, err = NewEvidenceReporter(st, "EvidenceReporter", &EvidenceReporterProps{
+		FunctionProps: *fp(EvidenceReporterName), SigningKey: s.purger.SigningKey(),
+	}); err != nil {
 		return nil, err
 	}
 	s.addOutputs()

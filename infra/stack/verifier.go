@@ -44,13 +44,14 @@ var (
 	verifierDatabaseChecks = []string{"timesync.managed", "rds.storage-encrypted", "rds.snapshot-encrypted", "rds.tls-enforced", "rds.snapshot-fresh", "rds.pitr-retention"}
 	verifierEBSChecks      = []string{"ec2.ebs-encryption-by-default"}
 	verifierBucketChecks   = []string{"s3.default-encryption", "s3.tls-only"}
+	verifierVersionChecks  = []string{"s3.noncurrent-version-retention"}
 	verifierKeyChecks      = []string{"kms.key-rotation"}
 	verifierTrailChecks    = []string{"cloudtrail.encrypted-validated-multiregion"}
 	verifierDetectorChecks = []string{"guardduty.enabled"}
 	verifierListenerChecks = []string{"elb.tls12-policy"}
 	verifierLogGroupChecks = []string{"logs.retention"}
 	verifierFamilies       = [][]string{
-		verifierTimeSyncChecks, verifierFunctionChecks, verifierDatabaseChecks, verifierEBSChecks, verifierBucketChecks,
+		verifierTimeSyncChecks, verifierFunctionChecks, verifierDatabaseChecks, verifierEBSChecks, verifierBucketChecks, verifierVersionChecks,
 		verifierKeyChecks, verifierTrailChecks, verifierDetectorChecks, verifierListenerChecks, verifierLogGroupChecks,
 	}
 )
@@ -110,7 +111,8 @@ func (v *complianceVerifier) Alarms() []awscloudwatch.Alarm { return v.f.alarms 
 // and the database reads); databases (rds:Describe* in the region); EBS
 // (ec2:GetEbsEncryptionByDefault, ec2:GetEbsDefaultKmsKeyId); buckets
 // (s3:GetEncryptionConfiguration, s3:GetBucketPolicy on the tenant and
-// evidence buckets); keys, trails, detectors, listeners and log groups
+// evidence buckets; s3:GetBucketVersioning and s3:GetLifecycleConfiguration
+// on the tenant buckets when verification.noncurrentVersionDays is set); keys, trails, detectors, listeners and log groups
 // (their List/Describe/Get calls). sts:GetCallerIdentity, which names the
 // account, needs no permission. Always: s3:ListBucket on the evidence bucket
 // only under verification-report/ (it finds its previous report by
@@ -207,6 +209,15 @@ func NewComplianceVerifier(scope constructs.Construct, id string, props *Functio
 			buckets = append(buckets, arnPattern("arn:{partition}:s3:::"+b).ptr())
 		}
 		f.allow("ReadBucketSettings", []string{"s3:GetEncryptionConfiguration", "s3:GetBucketPolicy"}, &buckets, nil)
+	}
+	// Noncurrent versions are promised of tenant data only, and read only
+	// when a retention is promised.
+	if runs(verifierVersionChecks) && cfg.Verification.NoncurrentVersionDays > 0 {
+		var buckets []*string
+		for _, b := range cfg.Tenants.Buckets {
+			buckets = append(buckets, arnPattern("arn:{partition}:s3:::"+b).ptr())
+		}
+		f.allow("ReadTenantBucketVersioning", []string{"s3:GetBucketVersioning", "s3:GetLifecycleConfiguration"}, &buckets, nil)
 	}
 
 	sendCommand := "no instance (verification.instanceTags is empty)"

@@ -387,6 +387,39 @@ func TestSummaryIn_ContactLanguageFirst(t *testing.T) {
 	}
 }
 
+// TestSignBytes signs arbitrary bytes as a certificate is signed: the
+// signature verifies under the returned key, and fails for other bytes, a
+// flipped signature or another key.
+func TestSignBytes(t *testing.T) {
+	ctx := context.Background()
+	k := newFakeKMS(t)
+	body := []byte("0123abcd  evidence-pack/2026-11/pack.json\n")
+	d, err := certificate.Signer{KMS: k, KeyID: "alias/pledge-deletion-certificates"}.SignBytes(ctx, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Signing.Algorithm != "ECDSA_SHA_256" || len(d.Signing.PublicKeySHA256) != 64 || d.Signing.KeyID == "" {
+		t.Errorf("signing = %+v", d.Signing)
+	}
+	if err := certificate.VerifyBytes(body, d.Signature, d.PublicKeyPEM); err != nil {
+		t.Errorf("VerifyBytes: %v", err)
+	}
+	if err := certificate.VerifyBytes(append(body, 'x'), d.Signature, d.PublicKeyPEM); !errors.Is(err, certificate.ErrBadSignature) {
+		t.Errorf("other bytes: %v, want ErrBadSignature", err)
+	}
+	other, err := certificate.Signer{KMS: newFakeKMS(t), KeyID: "k2"}.SignBytes(ctx, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := certificate.VerifyBytes(body, d.Signature, other.PublicKeyPEM); !errors.Is(err, certificate.ErrBadSignature) {
+		t.Errorf("another key: %v, want ErrBadSignature", err)
+	}
+	k.spec = kmstypes.KeySpecRsa2048
+	if _, err := (certificate.Signer{KMS: k, KeyID: "rsa"}).SignBytes(ctx, body); err == nil || !strings.Contains(err.Error(), "KeySpec ECC_NIST_P256") {
+		t.Errorf("an RSA key: %v, want an error naming the key spec needed", err)
+	}
+}
+
 func TestSigner_Preflight(t *testing.T) {
 	ctx := context.Background()
 	f := newFakeKMS(t)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/pledge-dev/pledge/shared/chrony"
 	"github.com/pledge-dev/pledge/shared/config"
 )
 
@@ -97,6 +98,9 @@ type Bucket struct {
 	// KMSKeyID, when also set, is the key the bucket must use.
 	RequireKMS bool   `json:"requireKms,omitempty"`
 	KMSKeyID   string `json:"kmsKeyId,omitempty"`
+	// Tenant marks a bucket that holds tenant data: its noncurrent
+	// versions are checked against the promise.
+	Tenant bool `json:"tenant,omitempty"`
 }
 
 // Request is what one run checks.
@@ -109,6 +113,9 @@ type Request struct {
 	InstanceTags map[string]string
 	// MaxClockOffset is the clock-error threshold.
 	MaxClockOffset time.Duration
+	// TimeSources are the sources clocks may follow (Amazon Time Sync
+	// Service alone when empty).
+	TimeSources []chrony.Source
 	// Policies are the backup policies: their targets are the protected
 	// databases, their schedules set the snapshot-freshness limit and
 	// their PointInTimeRecoveryDays the promised PITR retention.
@@ -121,28 +128,47 @@ type Request struct {
 	Location *time.Location
 	// Buckets are the tenant buckets and the evidence bucket.
 	Buckets []Bucket
-	// LogRetentionDays is the promised log retention.
+	// LogRetentionDays is the promised log retention of log groups in no
+	// LogClasses class.
 	LogRetentionDays int
+	// LogClasses hold the promised minimum retention per class of log
+	// groups (the longest matching prefix decides).
+	LogClasses []config.LogClass
+	// KeyRotationMaxDays is the longest automatic rotation period allowed
+	// for customer-managed keys; 0 allows any.
+	KeyRotationMaxDays int
+	// NoncurrentVersionDays is how long noncurrent versions of tenant
+	// objects are promised to be kept; 0 runs no noncurrent-version check.
+	NoncurrentVersionDays int
+	// TenantPrefix is the part of the tenant prefix template before the
+	// tenant id, e.g. "tenants/": every tenant's data lies under it.
+	TenantPrefix string
 }
 
 // RequestFromConfig makes the request a configuration asks for: its
 // verification section, its backup policies, its tenant buckets plus the
 // evidence bucket (when named), and its log retention.
 func RequestFromConfig(c config.Config, evidenceBucket string) Request {
+	v := c.Verification
 	r := Request{
-		Checks:           slices.Clone(c.Verification.Checks),
-		InstanceTags:     c.Verification.InstanceTags,
-		MaxClockOffset:   c.Verification.ClockOffset(),
-		Policies:         c.Backup.Policies,
-		Stage:            c.Stage,
-		Location:         c.Location(),
-		LogRetentionDays: c.LogRetentionDays,
+		Checks:                slices.Clone(v.Checks),
+		InstanceTags:          v.InstanceTags,
+		MaxClockOffset:        v.ClockOffset(),
+		TimeSources:           TimeSources(v.TimeSources),
+		Policies:              c.Backup.Policies,
+		Stage:                 c.Stage,
+		Location:              c.Location(),
+		LogRetentionDays:      c.LogRetentionDays,
+		LogClasses:            v.LogClasses,
+		KeyRotationMaxDays:    v.KeyRotationMaxDays,
+		NoncurrentVersionDays: v.NoncurrentVersionDays,
+		TenantPrefix:          c.Tenants.PrefixTemplate[:max(0, strings.Index(c.Tenants.PrefixTemplate, config.TenantPlaceholder))],
 	}
 	seen := map[string]bool{}
-	for _, b := range append(slices.Clone(c.Tenants.Buckets), evidenceBucket) {
+	for i, b := range append(slices.Clone(c.Tenants.Buckets), evidenceBucket) {
 		if b != "" && !seen[b] {
 			seen[b] = true
-			r.Buckets = append(r.Buckets, Bucket{Name: b})
+			r.Buckets = append(r.Buckets, Bucket{Name: b, Tenant: i < len(c.Tenants.Buckets)})
 		}
 	}
 	return r
@@ -263,7 +289,7 @@ func (a *AWS) Collect(ctx context.Context, req Request, now time.Time) []Result 
 	want := func(id string) bool { return slices.Contains(ids, id) }
 	for _, id := range req.Checks {
 		if _, ok := Lookup(id); !ok {
-			r.add(NewResult(id, id, Error, "The configuration names this check, but the verifier has no such check.", now))
+			r.add(NewResult(id, id, Error, "The configuration names this check, but the verifier has no such check.", now).ja("設定がこのチェックを指定していますが、検証機能にそのようなチェックはありません。"))
 		}
 	}
 	families := []struct {
@@ -274,7 +300,7 @@ func (a *AWS) Collect(ctx context.Context, req Request, now time.Time) []Result 
 		{[]string{TimeSyncManaged}, r.functions},
 		{[]string{TimeSyncManaged, RDSStorageEncrypted, RDSSnapshotEncrypted, RDSTLSEnforced, RDSSnapshotFresh, RDSPITRRetention}, r.databases},
 		{[]string{EBSEncryptionByDefault}, r.ebs},
-		{[]string{S3DefaultEncryption, S3TLSOnly}, r.buckets},
+		{[]string{S3DefaultEncryption, S3TLSOnly, S3NoncurrentRetention}, r.buckets},
 		{[]string{KMSKeyRotation}, r.keys},
 		{[]string{CloudTrailProtected}, r.trails},
 		{[]string{GuardDutyEnabled}, r.guardDuty},

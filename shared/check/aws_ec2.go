@@ -12,6 +12,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/pledge-dev/pledge/shared/chrony"
 )
 
 // EC2API is the part of the EC2 client the checks call: DescribeInstances
@@ -166,9 +168,11 @@ func (r *run) chronyBatch(ctx context.Context, batch []instance) []Result {
 		case online[id]:
 			send = append(send, id)
 		case ping[id] != "":
-			out = append(out, NewResult(TimeSyncChrony, byID[id].arn, Error, fmt.Sprintf("The SSM agent on instance %s is not online (ping status %s), so chronyc could not be run and the clock's state is unknown.", id, ping[id]), r.now))
+			out = append(out, NewResult(TimeSyncChrony, byID[id].arn, Error, fmt.Sprintf("The SSM agent on instance %s is not online (ping status %s), so chronyc could not be run and the clock's state is unknown.", id, ping[id]), r.now).
+				ja("インスタンス %s の SSM エージェントがオンラインではない (ping 状態 %s) ため chronyc を実行できず、時計の状態は不明です。", id, ping[id]))
 		default:
-			out = append(out, NewResult(TimeSyncChrony, byID[id].arn, Error, fmt.Sprintf("Instance %s is not managed by SSM (no SSM agent has registered it), so chronyc could not be run and the clock's state is unknown.", id), r.now))
+			out = append(out, NewResult(TimeSyncChrony, byID[id].arn, Error, fmt.Sprintf("Instance %s is not managed by SSM (no SSM agent has registered it), so chronyc could not be run and the clock's state is unknown.", id), r.now).
+				ja("インスタンス %s は SSM で管理されていない (SSM エージェントが登録されていない) ため chronyc を実行できず、時計の状態は不明です。", id))
 		}
 	}
 	if len(send) == 0 {
@@ -249,7 +253,8 @@ func (r *run) chronyBatch(ctx context.Context, batch []instance) []Result {
 			if l, seen := last[id]; seen {
 				status = "status " + string(l.Status)
 			}
-			out = append(out, NewResult(TimeSyncChrony, byID[id].arn, Error, fmt.Sprintf("SSM command %s on instance %s did not finish within %s (%s), so the clock's state is unknown.", commandID, id, wait, status), r.now))
+			out = append(out, NewResult(TimeSyncChrony, byID[id].arn, Error, fmt.Sprintf("SSM command %s on instance %s did not finish within %s (%s), so the clock's state is unknown.", commandID, id, wait, status), r.now).
+				ja("インスタンス %s の SSM コマンド %s が %s 以内に終わらなかった (%s) ため、時計の状態は不明です。", id, commandID, wait, status))
 			continue
 		}
 		out = append(out, r.judgeInvocation(byID[id], commandID, inv))
@@ -267,7 +272,7 @@ func (r *run) judgeInvocation(in instance, commandID string, inv ssmtypes.Comman
 	stdout, stderr, _ := strings.Cut(output, stderrMarker)
 	switch inv.Status {
 	case ssmtypes.CommandInvocationStatusSuccess:
-		return TimeSync(in.arn, stdout, r.req.MaxClockOffset, r.now)
+		return TimeSync(in.arn, stdout, chrony.Rule{MaxOffset: r.req.MaxClockOffset, Sources: r.req.TimeSources}, r.now)
 	case ssmtypes.CommandInvocationStatusFailed:
 		said := firstLine(stderr, 200)
 		if said == "" {
@@ -276,8 +281,10 @@ func (r *run) judgeInvocation(in instance, commandID string, inv ssmtypes.Comman
 		if said == "" {
 			said = "no output"
 		}
-		return NewResult(TimeSyncChrony, in.arn, Error, fmt.Sprintf("%q failed on instance %s (exit code %d, SSM command %s): %s. The clock's state is unknown.", ChronycCommand, in.id, code, commandID, said), r.now)
+		return NewResult(TimeSyncChrony, in.arn, Error, fmt.Sprintf("%q failed on instance %s (exit code %d, SSM command %s): %s. The clock's state is unknown.", ChronycCommand, in.id, code, commandID, said), r.now).
+			ja("インスタンス %s で %q が失敗しました (終了コード %d、SSM コマンド %s): %s。時計の状態は不明です。", in.id, ChronycCommand, code, commandID, said)
 	default:
-		return NewResult(TimeSyncChrony, in.arn, Error, fmt.Sprintf("SSM command %s on instance %s ended %s (%s), so the clock's state is unknown.", commandID, in.id, inv.Status, orUnknown(aws.ToString(inv.StatusDetails))), r.now)
+		return NewResult(TimeSyncChrony, in.arn, Error, fmt.Sprintf("SSM command %s on instance %s ended %s (%s), so the clock's state is unknown.", commandID, in.id, inv.Status, orUnknown(aws.ToString(inv.StatusDetails))), r.now).
+			ja("インスタンス %s の SSM コマンド %s は %s で終了した (%s) ため、時計の状態は不明です。", in.id, commandID, inv.Status, orUnknownJA(aws.ToString(inv.StatusDetails)))
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/pledge-dev/pledge/shared/config"
 )
 
 // LogsAPI is the part of the CloudWatch Logs client the retention check
@@ -22,7 +24,8 @@ type LambdaAPI interface {
 	lambda.ListFunctionsAPIClient
 }
 
-// logGroups judges the retention of every log group in the region.
+// logGroups judges the retention of every log group in the region, each
+// against its class's promise (LogClasses) or LogRetentionDays.
 func (r *run) logGroups(ctx context.Context, _ func(string) bool) {
 	scope := r.a.Scope.ARN("logs", "")
 	if r.a.Logs == nil {
@@ -41,7 +44,12 @@ func (r *run) logGroups(ctx context.Context, _ func(string) bool) {
 			if arn == "" {
 				arn = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
 			}
-			r.add(LogRetention(LogGroup{Name: aws.ToString(g.LogGroupName), ARN: arn, RetentionDays: int(aws.ToInt32(g.RetentionInDays))}, r.req.LogRetentionDays, r.now))
+			name := aws.ToString(g.LogGroupName)
+			days, class := r.req.LogRetentionDays, ""
+			if c, ok := (config.Verification{LogClasses: r.req.LogClasses}).LogClassOf(name); ok {
+				days, class = c.MinDays, c.Name
+			}
+			r.add(LogRetention(LogGroup{Name: name, ARN: arn, RetentionDays: int(aws.ToInt32(g.RetentionInDays))}, days, class, r.now))
 		}
 	}
 }

@@ -471,7 +471,8 @@ func (r *run) protection(f rdsFacts, snaps []snapFact, fresh, pitr bool) {
 			var res Result
 			s, err := schedule.Parse(pol.Schedule)
 			if err != nil {
-				res = NewResult(RDSSnapshotFresh, p.db.resource(), Error, fmt.Sprintf("Backup policy %s has a schedule that cannot be read (%v), so the freshness of %s cannot be judged.", pol.Name, err, p.db.name()), r.now)
+				res = NewResult(RDSSnapshotFresh, p.db.resource(), Error, fmt.Sprintf("Backup policy %s has a schedule that cannot be read (%v), so the freshness of %s cannot be judged.", pol.Name, err, p.db.name()), r.now).
+					ja("バックアップポリシー %s のスケジュールを読み取れない (%v) ため、%s の鮮度を判定できません。", pol.Name, err, p.db.nameJA())
 			} else {
 				var mine []Snapshot
 				ignored := 0
@@ -510,7 +511,8 @@ func (r *run) protection(f rdsFacts, snaps []snapFact, fresh, pitr bool) {
 			}
 			seen[m.resource] = true
 			r.add(NewResult(RDSSnapshotFresh, r.a.Scope.ARN("rds", m.resource), Fail,
-				fmt.Sprintf("%s %s is a target of backup policy %s but does not exist, so nothing backs it up.", m.kind, m.id, m.policy), r.now))
+				fmt.Sprintf("%s %s is a target of backup policy %s but does not exist, so nothing backs it up.", m.kind, m.id, m.policy), r.now).
+				ja("%s %s はバックアップポリシー %s の対象ですが存在しないため、何もバックアップされていません。", kindJA(m.kind), m.id, m.policy))
 		}
 	}
 }

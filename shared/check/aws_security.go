@@ -93,7 +93,7 @@ func (r *run) key(ctx context.Context, id, keyARN string) (Result, bool) {
 	}
 	k.RotationEnabled = rot.KeyRotationEnabled
 	k.RotationPeriodDays = int(aws.ToInt32(rot.RotationPeriodInDays))
-	return KeyRotation(k, r.now), true
+	return KeyRotation(k, r.req.KeyRotationMaxDays, r.now), true
 }
 
 // trails judges every trail that logs this region, shadow trails of

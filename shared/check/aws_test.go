@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
 	"github.com/pledge-dev/pledge/shared/check"
 	"github.com/pledge-dev/pledge/shared/check/awsfake"
 	"github.com/pledge-dev/pledge/shared/config"
@@ -421,7 +423,8 @@ func goodAccount(t *testing.T) *awsfake.Account {
 		rotated("billing", true, now.Add(-30*time.Minute), ""),
 	}
 	a.EBSByDefault = true
-	a.Buckets["tenant-data"] = awsfake.Bucket{Algorithm: "aws:kms", KMSKeyID: arnOf("kms", "key/k-1"), Policy: awsfake.TLSOnlyPolicy("tenant-data")}
+	a.Buckets["tenant-data"] = awsfake.Bucket{Algorithm: "aws:kms", KMSKeyID: arnOf("kms", "key/k-1"), Policy: awsfake.TLSOnlyPolicy("tenant-data"),
+		Versioning: "Enabled", Lifecycle: []s3types.LifecycleRule{awsfake.NoncurrentRule("attachments-31d", "", 31)}}
 	a.Buckets["evidence"] = awsfake.Bucket{Algorithm: "AES256", Policy: awsfake.TLSOnlyPolicy("evidence")}
 	a.Keys = []awsfake.Key{
 		{ID: "k-1", Manager: "CUSTOMER", Spec: "SYMMETRIC_DEFAULT", State: "Enabled", Origin: "AWS_KMS", Rotation: true},
@@ -439,12 +442,14 @@ func goodAccount(t *testing.T) *awsfake.Account {
 
 func goodRequest() check.Request {
 	return check.Request{
-		MaxClockOffset:   100 * time.Millisecond,
-		Location:         time.UTC,
-		Stage:            stage,
-		Policies:         []config.BackupPolicy{{Name: "gfs", Schedule: "rate(1 hour)", PointInTimeRecoveryDays: 7, Targets: config.Targets{Instances: []string{"orders-db"}, Clusters: []string{"billing"}}}},
-		Buckets:          []check.Bucket{{Name: "tenant-data", RequireKMS: true}, {Name: "evidence"}},
-		LogRetentionDays: 180,
+		MaxClockOffset:        100 * time.Millisecond,
+		Location:              time.UTC,
+		Stage:                 stage,
+		Policies:              []config.BackupPolicy{{Name: "gfs", Schedule: "rate(1 hour)", PointInTimeRecoveryDays: 7, Targets: config.Targets{Instances: []string{"orders-db"}, Clusters: []string{"billing"}}}},
+		Buckets:               []check.Bucket{{Name: "tenant-data", RequireKMS: true, Tenant: true}, {Name: "evidence"}},
+		NoncurrentVersionDays: 31,
+		TenantPrefix:          "tenants/",
+		LogRetentionDays:      180,
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/pledge-dev/pledge/shared/control"
 )
 
 // Status is the outcome of one check on one resource.
@@ -19,36 +21,15 @@ const (
 	Error Status = "ERROR"
 )
 
-// Control is an ISO/IEC 27017 control, titled in English and Japanese (the
-// JIS Q 27002 wording).
-type Control struct {
-	ID       string `json:"id"`
-	English  string `json:"en"`
-	Japanese string `json:"ja"`
-}
+// Control is an ISO/IEC 27017 control, titled in English and Japanese.
+type Control = control.Control
 
-// Controls are the controls the checks evidence, in the standard's order.
-var Controls = []Control{
-	{"A.10.1.1", "Policy on the use of cryptographic controls", "暗号による管理策の利用方針"},
-	{"A.10.1.2", "Key management", "鍵管理"},
-	{"A.12.3.1", "Information backup", "情報のバックアップ"},
-	{"A.12.4.1", "Event logging", "イベントログ取得"},
-	{"A.12.4.2", "Protection of log information", "ログ情報の保護"},
-	{"A.12.4.4", "Clock synchronisation", "クロックの同期"},
-	{"CLD.12.4.5", "Monitoring of cloud services", "クラウドサービスの監視"},
-	{"A.13.1.1", "Network controls", "ネットワーク管理策"},
-	{"A.14.1.2", "Securing application services on public networks", "公衆ネットワーク上のアプリケーションサービスのセキュリティの考慮"},
-	{"A.14.1.3", "Protecting application services transactions", "アプリケーションサービスのトランザクションの保護"},
-}
+// Controls are the controls Pledge evidences, in the standard's order
+// (package control).
+var Controls = control.Controls
 
 // ControlByID returns the control with the id.
-func ControlByID(id string) (Control, bool) {
-	i := slices.IndexFunc(Controls, func(c Control) bool { return c.ID == id })
-	if i < 0 {
-		return Control{}, false
-	}
-	return Controls[i], true
-}
+func ControlByID(id string) (Control, bool) { return control.ByID(id) }
 
 // Definition describes one check.
 type Definition struct {
@@ -81,6 +62,7 @@ const (
 	RDSSnapshotFresh       = "rds.snapshot-fresh"
 	RDSPITRRetention       = "rds.pitr-retention"
 	LogsRetention          = "logs.retention"
+	S3NoncurrentRetention  = "s3.noncurrent-version-retention"
 )
 
 // Definitions are every check, in config.CheckIDs order.
@@ -115,6 +97,8 @@ var Definitions = []Definition{
 		[]string{"A.12.3.1"}, []string{"db-instance-backup-enabled"}},
 	{LogsRetention, "CloudWatch log groups keep logs at least as long as promised", "CloudWatch ロググループの保持期間が約束以上",
 		[]string{"A.12.4.1"}, []string{"cw-loggroup-retention-period-check"}},
+	{S3NoncurrentRetention, "Tenant buckets keep changed and deleted versions as long as promised, then expire them", "テナントのバケットが変更・削除前の版を約束の期間保管し、その後失効させている",
+		[]string{"A.12.3.1"}, []string{"s3-bucket-versioning-enabled", "s3-lifecycle-policy-check"}},
 }
 
 // Lookup returns the definition of a check id.
@@ -138,8 +122,41 @@ type Result struct {
 	Resource string `json:"resource"`
 	// Reason is one or more English sentences saying why.
 	Reason string `json:"reason"`
+	// ReasonJA is the reason in Japanese; empty in reports written before
+	// reasons were bilingual (readers fall back to Reason).
+	ReasonJA string `json:"reasonJa,omitempty"`
+	// Group names what similar results share, so that a report can show
+	// them as one row: the database a snapshot was taken of, the class of
+	// a log group, the source a clock follows. Empty when a result stands
+	// alone.
+	Group string `json:"group,omitempty"`
+	// TimeSource is, for the clock check, the source the clock follows
+	// and its endpoint, accepted or not; empty when it follows none.
+	TimeSource string `json:"timeSource,omitempty"`
 	// EvaluatedAt is when the facts were judged, in UTC.
 	EvaluatedAt time.Time `json:"evaluatedAt"`
+}
+
+// ReasonIn returns the reason in a language ("ja" or "en"), falling back
+// to English when the Japanese one is missing.
+func (r Result) ReasonIn(lang string) string {
+	if lang == "ja" && r.ReasonJA != "" {
+		return r.ReasonJA
+	}
+	return r.Reason
+}
+
+// ja sets the Japanese reason (after any prefix NewResult gave an invalid
+// result) and returns r.
+func (r Result) ja(format string, args ...any) Result {
+	r.ReasonJA += fmt.Sprintf(format, args...)
+	return r
+}
+
+// in sets the group and returns r.
+func (r Result) in(group string) Result {
+	r.Group = group
+	return r
 }
 
 // NewResult makes a result of a known check. An unknown check id gives an
@@ -151,11 +168,13 @@ func NewResult(checkID, resource string, status Status, reason string, now time.
 	if !ok {
 		r.Status = Error
 		r.Reason = fmt.Sprintf("%q is not a known check id, so its result cannot be mapped to a control. %s", checkID, reason)
+		r.ReasonJA = fmt.Sprintf("%q は既知のチェック ID ではないため、結果を管理策に対応付けられません。", checkID)
 		return r
 	}
 	if status != Pass && status != Fail && status != Error {
 		r.Status = Error
 		r.Reason = fmt.Sprintf("%q is not a status (want PASS, FAIL or ERROR). %s", status, reason)
+		r.ReasonJA = fmt.Sprintf("%q は判定結果ではありません (PASS、FAIL、ERROR のいずれか)。", status)
 	}
 	r.Controls = slices.Clone(d.Controls)
 	r.ConfigRules = slices.Clone(d.ConfigRules)
@@ -191,14 +210,17 @@ func IsAccessDenied(err error) bool {
 // Errored makes the ERROR result of a check that could not be evaluated
 // because fetching its facts failed. A denied permission is named as such.
 func Errored(checkID, resource string, err error, now time.Time) Result {
-	var reason string
+	var reason, ja string
 	switch {
 	case err == nil:
 		reason = "The check could not be evaluated, and no error was given."
+		ja = "チェックを評価できませんでした (エラーの詳細はありません)。"
 	case IsAccessDenied(err):
 		reason = fmt.Sprintf("The verifier was denied permission, so this could not be evaluated (%v). Grant the verifier's role the read permission the check needs.", err)
+		ja = fmt.Sprintf("検証機能に権限がなく、評価できませんでした (%v)。チェックに必要な読み取り権限を検証機能のロールに付与してください。", err)
 	default:
 		reason = fmt.Sprintf("The check could not be evaluated: %v.", err)
+		ja = fmt.Sprintf("チェックを評価できませんでした: %v。", err)
 	}
-	return NewResult(checkID, resource, Error, reason, now)
+	return NewResult(checkID, resource, Error, reason, now).ja("%s", ja)
 }

@@ -11,7 +11,17 @@
 //     evaluated: a denied permission, a failed call, output that could not
 //     be read. It is never a PASS; a missing permission must be visible.
 //   - Every result carries one resource (an ARN or id) and a reason: full
-//     English sentences that say why, naming the values that decided it.
+//     sentences in English (Reason) and Japanese (ReasonJA) that say why,
+//     naming the values that decided it. Results that belong together carry
+//     a Group (the database of a snapshot, the class of a log group, the
+//     source a clock follows) so a report can show them as one row.
+//   - Promises the checks hold the account to: the clock's accepted time
+//     sources (Amazon Time Sync Service by default; NICT's ntp.nict.jp;
+//     named NTP servers), with the source a clock follows reported; the
+//     days noncurrent versions of tenant objects are kept (versioning on
+//     and a lifecycle rule expiring them no sooner, covering all tenant
+//     data: s3.noncurrent-version-retention, see NoncurrentRetention); log
+//     retention per log-group class; a longest KMS rotation period.
 //   - Evaluation functions take facts, not SDK clients, and the time of
 //     evaluation as an input; fetching the facts is the adapters' job.
 //   - A check emits at most one result per resource, so (check id,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/check"
+	"github.com/pledge-dev/pledge/shared/chrony"
 )
 
 type want struct {
@@ -58,12 +59,12 @@ func TestTimeSync(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			got := check.TimeSync("i-0123456789abcdef0", chronyFixture(t, tt.fixture), 100*time.Millisecond, now)
+			got := check.TimeSync("i-0123456789abcdef0", chronyFixture(t, tt.fixture), chrony.Rule{MaxOffset: 100 * time.Millisecond}, now)
 			assertResult(t, got, check.TimeSyncChrony, tt.want)
 		})
 	}
 	t.Run("command not found", func(t *testing.T) {
-		got := check.TimeSync("i-1", "bash: line 1: chronyc: command not found\n", 100*time.Millisecond, now)
+		got := check.TimeSync("i-1", "bash: line 1: chronyc: command not found\n", chrony.Rule{MaxOffset: 100 * time.Millisecond}, now)
 		assertResult(t, got, check.TimeSyncChrony, want{check.Error, "i-1", `The chronyc output could not be read, so the clock's state is unknown: chronyc tracking: "bash: line 1: chronyc: command not found" is neither a CSV line from chronyc -c nor a report starting "Reference ID".`})
 	})
 }
@@ -183,7 +184,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assertResult(t, check.KeyRotation(tt.k, now), check.KMSKeyRotation, tt.want)
+			assertResult(t, check.KeyRotation(tt.k, 0, now), check.KMSKeyRotation, tt.want)
 		})
 	}
 	for name, k := range map[string]check.KMSKey{
@@ -313,7 +314,7 @@ func TestLogRetention(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assertResult(t, check.LogRetention(tt.g, 180, now), check.LogsRetention, tt.want)
+			assertResult(t, check.LogRetention(tt.g, 180, "", now), check.LogsRetention, tt.want)
 		})
 	}
 }

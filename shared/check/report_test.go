@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/check"
+	"github.com/pledge-dev/pledge/shared/chrony"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -23,9 +24,9 @@ func sampleResults(t *testing.T) []check.Result {
 	t.Helper()
 	denied := check.Errored(check.KMSKeyRotation, "arn:aws:kms:ap-northeast-1:123456789012:key/k9", errDenied, now)
 	return []check.Result{
-		check.LogRetention(check.LogGroup{Name: "/aws/lambda/app", ARN: "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/lambda/app", RetentionDays: 90}, 180, now),
-		check.TimeSync("i-0aaa", chronyFixture(t, "amazon-ipv4.csv"), 100*time.Millisecond, now),
-		check.TimeSync("i-0bbb", chronyFixture(t, "phc-large-offset.csv"), 100*time.Millisecond, now),
+		check.LogRetention(check.LogGroup{Name: "/aws/lambda/app", ARN: "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/lambda/app", RetentionDays: 90}, 180, "", now),
+		check.TimeSync("i-0aaa", chronyFixture(t, "amazon-ipv4.csv"), chrony.Rule{MaxOffset: 100 * time.Millisecond}, now),
+		check.TimeSync("i-0bbb", chronyFixture(t, "phc-large-offset.csv"), chrony.Rule{MaxOffset: 100 * time.Millisecond}, now),
 		check.ManagedClock(check.Lambda, "arn:aws:lambda:ap-northeast-1:123456789012:function:pledge-verifier", now),
 		check.SnapshotEncryption(check.Snapshot{Kind: "DB snapshot", ID: "manual-1", ARN: "arn:aws:rds:ap-northeast-1:123456789012:snapshot:manual-1", Database: "app-db"}, now),
 		check.BucketPolicyTLS("arn:aws:s3:::tenant-data", policy(denyBoth), now),

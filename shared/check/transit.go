@@ -34,22 +34,27 @@ type DBParameters struct {
 //
 // Other engines are an ERROR: the check does not know their parameters.
 func DatabaseTLS(p DBParameters, now time.Time) Result {
-	var fails []string
+	var fails, failsJA []string
 	v := func(name string) string { return strings.TrimSpace(p.Values[name]) }
+	nameJA := translateName(p.Name)
 	switch p.Engine {
 	case "postgres", "aurora-postgresql":
 		if f := v("rds.force_ssl"); f != "1" {
 			fails = append(fails, fmt.Sprintf("rds.force_ssl is %s, not 1, so clients may connect without TLS", shown(f)))
+			failsJA = append(failsJA, fmt.Sprintf("rds.force_ssl が 1 ではなく %s のため、クライアントが TLS なしで接続できます", shownJA(f)))
 		}
 		if m := v("ssl_min_protocol_version"); m != "TLSv1.2" && m != "TLSv1.3" {
 			fails = append(fails, fmt.Sprintf("ssl_min_protocol_version is %s, not TLSv1.2 or TLSv1.3", shown(m)))
+			failsJA = append(failsJA, fmt.Sprintf("ssl_min_protocol_version が TLSv1.2 または TLSv1.3 ではなく %s です", shownJA(m)))
 		}
 		if len(fails) == 0 {
-			return verdict(RDSTLSEnforced, p.Database, true, fmt.Sprintf("%s forces TLS (rds.force_ssl = 1) with a minimum of %s (parameter groups %s).", p.Name, v("ssl_min_protocol_version"), p.Groups), now)
+			return verdict(RDSTLSEnforced, p.Database, true, fmt.Sprintf("%s forces TLS (rds.force_ssl = 1) with a minimum of %s (parameter groups %s).", p.Name, v("ssl_min_protocol_version"), p.Groups), now).
+				ja("%s は TLS を強制し (rds.force_ssl = 1)、最低バージョンは %s です (パラメータグループ %s)。", nameJA, v("ssl_min_protocol_version"), p.Groups)
 		}
 	case "mysql", "mariadb", "aurora-mysql":
 		if r := v("require_secure_transport"); !strings.EqualFold(r, "ON") && r != "1" {
 			fails = append(fails, fmt.Sprintf("require_secure_transport is %s, not ON, so clients may connect without TLS", shown(r)))
+			failsJA = append(failsJA, fmt.Sprintf("require_secure_transport が ON ではなく %s のため、クライアントが TLS なしで接続できます", shownJA(r)))
 		}
 		tls := v("tls_version")
 		var versions, old []string
@@ -64,23 +69,36 @@ func DatabaseTLS(p DBParameters, now time.Time) Result {
 		switch {
 		case len(versions) == 0:
 			fails = append(fails, "tls_version is not set, so the engine's own list applies and may include TLS 1.0 and 1.1")
+			failsJA = append(failsJA, "tls_version が未設定のため、エンジン既定の一覧が適用され TLS 1.0 と 1.1 を含むおそれがあります")
 		case len(old) > 0:
 			fails = append(fails, fmt.Sprintf("tls_version %q allows %s", tls, joinAnd(old)))
+			failsJA = append(failsJA, fmt.Sprintf("tls_version %q が %s を許可しています", tls, strings.Join(old, "、")))
 		case !slices.Contains(versions, "TLSv1.2") && !slices.Contains(versions, "TLSv1.3"):
 			fails = append(fails, fmt.Sprintf("tls_version %q offers neither TLSv1.2 nor TLSv1.3", tls))
+			failsJA = append(failsJA, fmt.Sprintf("tls_version %q は TLSv1.2 も TLSv1.3 も提供していません", tls))
 		}
 		if len(fails) == 0 {
-			return verdict(RDSTLSEnforced, p.Database, true, fmt.Sprintf("%s requires TLS (require_secure_transport = %s) with tls_version %s (parameter groups %s).", p.Name, v("require_secure_transport"), strings.Join(versions, ","), p.Groups), now)
+			return verdict(RDSTLSEnforced, p.Database, true, fmt.Sprintf("%s requires TLS (require_secure_transport = %s) with tls_version %s (parameter groups %s).", p.Name, v("require_secure_transport"), strings.Join(versions, ","), p.Groups), now).
+				ja("%s は TLS を必須とし (require_secure_transport = %s)、tls_version は %s です (パラメータグループ %s)。", nameJA, v("require_secure_transport"), strings.Join(versions, ","), p.Groups)
 		}
 	default:
-		return NewResult(RDSTLSEnforced, p.Database, Error, fmt.Sprintf("%s runs engine %s, whose TLS parameters this check does not know.", p.Name, shown(p.Engine)), now)
+		return NewResult(RDSTLSEnforced, p.Database, Error, fmt.Sprintf("%s runs engine %s, whose TLS parameters this check does not know.", p.Name, shown(p.Engine)), now).
+			ja("%s のエンジン %s は、このチェックが TLS パラメータを把握していないエンジンです。", nameJA, shownJA(p.Engine))
 	}
-	return verdict(RDSTLSEnforced, p.Database, false, fmt.Sprintf("In %s (parameter groups %s), %s.", p.Name, p.Groups, joinAnd(fails)), now)
+	return verdict(RDSTLSEnforced, p.Database, false, fmt.Sprintf("In %s (parameter groups %s), %s.", p.Name, p.Groups, joinAnd(fails)), now).
+		ja("%s (パラメータグループ %s) では、%s。", nameJA, p.Groups, strings.Join(failsJA, "。また、"))
 }
 
 func shown(s string) string {
 	if s == "" {
 		return "not set"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func shownJA(s string) string {
+	if s == "" {
+		return "未設定"
 	}
 	return fmt.Sprintf("%q", s)
 }
@@ -100,17 +118,20 @@ func shown(s string) string {
 func BucketPolicyTLS(bucketARN, policy string, now time.Time) Result {
 	bucket := bucketARN[strings.LastIndex(bucketARN, ":")+1:]
 	if strings.TrimSpace(policy) == "" {
-		return verdict(S3TLSOnly, bucketARN, false, fmt.Sprintf("Bucket %s has no bucket policy, so nothing denies requests sent without TLS.", bucket), now)
+		return verdict(S3TLSOnly, bucketARN, false, fmt.Sprintf("Bucket %s has no bucket policy, so nothing denies requests sent without TLS.", bucket), now).
+			ja("バケット %s にはバケットポリシーがなく、TLS を使わないリクエストを拒否するものがありません。", bucket)
 	}
 	var doc struct {
 		Statement json.RawMessage
 	}
 	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
-		return NewResult(S3TLSOnly, bucketARN, Error, fmt.Sprintf("The policy of bucket %s could not be read as JSON: %v.", bucket, err), now)
+		return NewResult(S3TLSOnly, bucketARN, Error, fmt.Sprintf("The policy of bucket %s could not be read as JSON: %v.", bucket, err), now).
+			ja("バケット %s のポリシーを JSON として読み取れませんでした: %v。", bucket, err)
 	}
 	stmts, err := statements(doc.Statement)
 	if err != nil {
-		return NewResult(S3TLSOnly, bucketARN, Error, fmt.Sprintf("The policy of bucket %s could not be read: %v.", bucket, err), now)
+		return NewResult(S3TLSOnly, bucketARN, Error, fmt.Sprintf("The policy of bucket %s could not be read: %v.", bucket, err), now).
+			ja("バケット %s のポリシーを読み取れませんでした: %v。", bucket, err)
 	}
 	var bucketCovered, objectsCovered bool
 	for _, s := range stmts {
@@ -124,13 +145,17 @@ func BucketPolicyTLS(bucketARN, policy string, now time.Time) Result {
 	}
 	switch {
 	case bucketCovered && objectsCovered:
-		return verdict(S3TLSOnly, bucketARN, true, fmt.Sprintf("The policy of bucket %s denies all S3 actions on the bucket and its objects when aws:SecureTransport is false.", bucket), now)
+		return verdict(S3TLSOnly, bucketARN, true, fmt.Sprintf("The policy of bucket %s denies all S3 actions on the bucket and its objects when aws:SecureTransport is false.", bucket), now).
+			ja("バケット %s のポリシーは、aws:SecureTransport が false のとき、バケットとそのオブジェクトへのすべての S3 操作を拒否します。", bucket)
 	case bucketCovered:
-		return verdict(S3TLSOnly, bucketARN, false, fmt.Sprintf("The policy of bucket %s denies requests without TLS on the bucket but not on all of its objects (%s/*).", bucket, bucketARN), now)
+		return verdict(S3TLSOnly, bucketARN, false, fmt.Sprintf("The policy of bucket %s denies requests without TLS on the bucket but not on all of its objects (%s/*).", bucket, bucketARN), now).
+			ja("バケット %s のポリシーは TLS なしのリクエストをバケットでは拒否しますが、すべてのオブジェクト (%s/*) では拒否しません。", bucket, bucketARN)
 	case objectsCovered:
-		return verdict(S3TLSOnly, bucketARN, false, fmt.Sprintf("The policy of bucket %s denies requests without TLS on its objects but not on the bucket itself (%s).", bucket, bucketARN), now)
+		return verdict(S3TLSOnly, bucketARN, false, fmt.Sprintf("The policy of bucket %s denies requests without TLS on its objects but not on the bucket itself (%s).", bucket, bucketARN), now).
+			ja("バケット %s のポリシーは TLS なしのリクエストをオブジェクトでは拒否しますが、バケット自体 (%s) では拒否しません。", bucket, bucketARN)
 	default:
-		return verdict(S3TLSOnly, bucketARN, false, fmt.Sprintf("The policy of bucket %s has no statement that denies all S3 actions to everyone when aws:SecureTransport is false.", bucket), now)
+		return verdict(S3TLSOnly, bucketARN, false, fmt.Sprintf("The policy of bucket %s has no statement that denies all S3 actions to everyone when aws:SecureTransport is false.", bucket), now).
+			ja("バケット %s のポリシーには、aws:SecureTransport が false のときに全員のすべての S3 操作を拒否するステートメントがありません。", bucket)
 	}
 }
 

@@ -18,12 +18,17 @@
 //     its magnitude with "fast" when it is positive and "slow" otherwise.
 //     FrequencyPPM keeps the CSV sign.
 //
-// The rule (EvaluateTimeSync): a clock is synchronised as promised when
-//   - its reference is Amazon Time Sync Service: 169.254.169.123 (ref id
-//     A9FEA97B), fd00:ec2::123 (ref id 9C6F5832, the first 32 bits of the
-//     MD5 of the address, as chrony derives IPv6 ref ids), or a PTP hardware
-//     clock reference (PHC0, PHC1, ...), which on an EC2 instance is the
-//     Nitro card's clock disciplined by Amazon Time Sync;
+// The rule (Evaluate): a clock is synchronised as promised when
+//   - its reference is one of the accepted sources (Rule.Sources; Amazon
+//     Time Sync Service alone when none is given, as EvaluateTimeSync does).
+//     Amazon Time Sync Service is 169.254.169.123 (ref id A9FEA97B),
+//     fd00:ec2::123 (ref id 9C6F5832, the first 32 bits of the MD5 of the
+//     address, as chrony derives IPv6 ref ids), or a PTP hardware clock
+//     reference (PHC0, PHC1, ...), which on an EC2 instance is the Nitro
+//     card's clock disciplined by Amazon Time Sync. Any other source (NICT's
+//     ntp.nict.jp, a named NTP server) is known by its addresses: the
+//     address chronyc -c prints must be one of them, or, when the text form
+//     prints a host name, the reference id must be one derived from them;
 //   - the leap status is Normal (not "Not synchronised", and no pending
 //     leap second: Amazon's NTP endpoints smear leap seconds);
 //   - chrony's own bound on the clock error, |offset| + root dispersion +
@@ -33,4 +38,7 @@
 //     whose source went silent keeps a small offset while its root
 //     dispersion grows, and only the bound shows that it is no longer known
 //     to be within the threshold.
+//
+// The verdict names the source the clock follows (accepted or not) and
+// says why in English and Japanese.
 package chrony

@@ -202,6 +202,13 @@ type Verification struct {
 	Schedule string `json:"schedule"`
 	// InstanceTags select the EC2 instances whose clocks are checked.
 	InstanceTags map[string]string `json:"instanceTags,omitempty"`
+	// TimeSources, NoncurrentVersionDays, LogClasses and KeyRotationMaxDays
+	// are further promises the checks hold the account to; see
+	// verification.go in this package.
+	TimeSources           []TimeSource `json:"timeSources,omitempty"`
+	NoncurrentVersionDays int          `json:"noncurrentVersionDays,omitempty"`
+	LogClasses            []LogClass   `json:"logClasses,omitempty"`
+	KeyRotationMaxDays    int          `json:"keyRotationMaxDays,omitempty"`
 }
 
 // Evidence describes where evidence is kept.

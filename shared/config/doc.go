@@ -16,6 +16,13 @@
 //     the contract ended), moved to the first of PurgeDays when those are
 //     set, and closes DeadlineDays after that: a purge must finish inside
 //     the window. Tenants.PurgeWindow computes it, in Timezone.
+//   - The verification section holds the promises the checks measure:
+//     accepted time sources (Amazon Time Sync Service by default; NICT's
+//     ntp.nict.jp; any NTP server by name and address), the days noncurrent
+//     versions of tenant objects are kept, the minimum retention of each log
+//     class (log groups chosen by name prefix, the longest prefix deciding;
+//     other groups are held to LogRetentionDays), and the longest KMS key
+//     rotation period allowed (verification.go).
 //   - Every validation error names the field, the bad value, and what would
 //     be valid.
 //   - Validation refuses what could only fail later or silently: a bucket

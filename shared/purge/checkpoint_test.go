@@ -24,7 +24,7 @@ func TestCheckpoint_BoundedAtWorst(t *testing.T) {
 	l := purge.Layout{Prefix: "deletion-manifest", TenantID: tenant, PurgeID: purge.PurgeIDAt(time.Now()), Shard: purge.ShardName(9, 64, 64)}
 	var pending []purge.IndexEntry
 	for range purge.MaxPending {
-		pending = append(pending, purge.IndexEntry{Key: l.Rel(l.Correction(attempt, 999999, attempt)), Lines: 1000, SHA256: strings.Repeat("f", 64), Superseded: purge.SupersededStale})
+		pending = append(pending, purge.IndexEntry{Key: l.Correction(attempt, 999999, attempt), Lines: 1000, SHA256: strings.Repeat("f", 64), Superseded: purge.SupersededStale})
 	}
 	var by []string
 	for range purge.MaxReplayers {

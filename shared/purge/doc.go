@@ -79,8 +79,8 @@
 //     an identical copy. Deletion times of replayed pages are the replay's.
 //   - Index: every part stored (adopted, superseded, fenced) is an index
 //     entry, {"key", "lines", "sha256", "superseded"}, in manifest order,
-//     its key relative to the index's folder and its reason a short code
-//     (Superseded*), so that pending entries stay small.
+//     the reason a short code (Superseded*), so that pending entries stay
+//     small.
 //     Up to IndexSegmentParts entries wait in the checkpoint; then they are
 //     written as a write-once index segment (saved in the checkpoint first,
 //     so a retry writes the same bytes). Seal joins the segments of a

@@ -11,14 +11,12 @@ import (
 )
 
 // IndexSegmentParts is how many index entries one segment holds; at most
-// this many wait in the checkpoint.
-const IndexSegmentParts = 32
+// this many (and what one commit adds, MaxPending) wait in the checkpoint.
+const IndexSegmentParts = 16
 
 // IndexEntry is one stored manifest part, one JSON line of the index.
 type IndexEntry struct {
-	// Key is the part's evidence key relative to the folder the index is
-	// in (Layout.Index): "parts/..." or "<shard>/parts/...". Short keys
-	// keep the checkpoint's pending entries small.
+	// Key is the part's evidence key.
 	Key string `json:"key"`
 	// Lines counts its manifest lines; SHA256 is the hex SHA-256 of its
 	// uncompressed lines.
@@ -85,7 +83,6 @@ func putOnce(ctx context.Context, store EvidenceStore, key, contentType string, 
 }
 
 func (r *run) addIndex(e IndexEntry) {
-	e.Key = r.layout.Rel(e.Key)
 	r.st.Index.Pending = append(r.st.Index.Pending, e)
 	if e.Superseded == "" {
 		r.st.Index.Lines += e.Lines

@@ -346,15 +346,14 @@ func TestEngine_KilledAnywhere(t *testing.T) {
 			}
 			// Every part stored is in the index, and hashes to its entry.
 			index := w.store.objs[sealed.IndexKey]
-			dir := strings.TrimSuffix(sealed.IndexKey, "index.jsonl")
 			listed := map[string]bool{}
 			for _, line := range bytes.Split(bytes.TrimSpace(index), []byte("\n")) {
 				var e purge.IndexEntry
 				if err := json.Unmarshal(line, &e); err != nil {
 					t.Fatal(err)
 				}
-				listed[dir+e.Key] = true
-				lines, err := gunzip(w.store.objs[dir+e.Key])
+				listed[e.Key] = true
+				lines, err := gunzip(w.store.objs[e.Key])
 				if sum := sha256.Sum256(lines); err != nil || hex.EncodeToString(sum[:]) != e.SHA256 {
 					t.Errorf("%s: %s does not hash to its index entry (%v)", name, e.Key, err)
 				}

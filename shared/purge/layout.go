@@ -53,15 +53,13 @@ func (l Layout) Segment(n int) string { return fmt.Sprintf("%s/index/%06d.jsonl"
 // Index is the key of the purge's index (all shards).
 func (l Layout) Index() string { return l.purgeDir() + "/index.jsonl" }
 
-// Rel is key relative to the index's folder, as index entries name parts.
-func (l Layout) Rel(key string) string { return strings.TrimPrefix(key, l.purgeDir()+"/") }
-
-// Abs is the evidence key of an index entry's part.
-func (l Layout) Abs(rel string) (string, error) {
-	if rel == "" || strings.HasPrefix(rel, "/") || strings.Contains(rel, "..") || strings.Contains(rel, "//") {
-		return "", fmt.Errorf("index entry %q is not a key under the index's folder", rel)
+// Holds reports whether key is one of this purge's evidence keys (under
+// its folder), as every part an index lists must be.
+func (l Layout) Holds(key string) error {
+	if !strings.HasPrefix(key, l.purgeDir()+"/") || strings.Contains(key, "..") || strings.Contains(key, "//") {
+		return fmt.Errorf("index entry %q is not a key under %s/", key, l.purgeDir())
 	}
-	return l.purgeDir() + "/" + rel, nil
+	return nil
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)

@@ -94,12 +94,11 @@ func Seal(ctx context.Context, store EvidenceStore, shards []Indexed) (Sealed, e
 				return
 			}
 			go func() {
-				key, err := base.Abs(e.Key)
-				if err != nil {
+				if err := base.Holds(e.Key); err != nil {
 					ch <- fetched{err: err}
 					return
 				}
-				gz, err := store.GetObject(ctx, key)
+				gz, err := store.GetObject(ctx, e.Key)
 				if err != nil {
 					ch <- fetched{err: err}
 					return

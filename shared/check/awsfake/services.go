@@ -93,6 +93,11 @@ type Outcome struct {
 type Bucket struct {
 	Algorithm, KMSKeyID string
 	Policy              string
+	// Versioning is "Enabled", "Suspended" or empty (never enabled).
+	Versioning string
+	// Lifecycle are the bucket's lifecycle rules; nil answers
+	// NoSuchLifecycleConfiguration, as S3 does for a bucket without one.
+	Lifecycle []s3types.LifecycleRule
 }
 
 // Key is a KMS key.
@@ -565,6 +570,44 @@ func (f *s3Fake) GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInpu
 		return nil, &smithy.GenericAPIError{Code: "NoSuchBucketPolicy", Message: "The bucket policy does not exist"}
 	}
 	return &s3.GetBucketPolicyOutput{Policy: aws.String(b.Policy)}, nil
+}
+
+func (f *s3Fake) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, _ ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error) {
+	name := aws.ToString(in.Bucket)
+	done, err := f.a.enter(ctx, "s3", "GetBucketVersioning", name)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	b, ok := f.a.Buckets[name]
+	if !ok {
+		return nil, notFound("NoSuchBucket", "bucket "+name)
+	}
+	return &s3.GetBucketVersioningOutput{Status: s3types.BucketVersioningStatus(b.Versioning)}, nil
+}
+
+func (f *s3Fake) GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, _ ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error) {
+	name := aws.ToString(in.Bucket)
+	done, err := f.a.enter(ctx, "s3", "GetBucketLifecycleConfiguration", name)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	b, ok := f.a.Buckets[name]
+	switch {
+	case !ok:
+		return nil, notFound("NoSuchBucket", "bucket "+name)
+	case b.Lifecycle == nil:
+		return nil, &smithy.GenericAPIError{Code: "NoSuchLifecycleConfiguration", Message: "The lifecycle configuration does not exist"}
+	}
+	return &s3.GetBucketLifecycleConfigurationOutput{Rules: b.Lifecycle}, nil
+}
+
+// NoncurrentRule returns an enabled lifecycle rule that expires noncurrent
+// versions under prefix after days.
+func NoncurrentRule(id, prefix string, days int32) s3types.LifecycleRule {
+	return s3types.LifecycleRule{ID: aws.String(id), Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String(prefix)},
+		NoncurrentVersionExpiration: &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(days)}}
 }
 
 // TLSOnlyPolicy returns a bucket policy that denies every request not sent

@@ -62,6 +62,14 @@ func Config() config.Config {
 			ClockOffsetThreshold: "100ms",
 			Schedule:             "rate(1 hour)",
 			InstanceTags:         map[string]string{"pledge:timesync": "check"},
+			// Amazon Time Sync and NICT's ntp.nict.jp (operator 002's
+			// promise); tenants' attachments kept 31 days after change or
+			// deletion and application logs six months (operator 001's);
+			// keys rotated at least yearly.
+			TimeSources:           []config.TimeSource{{Service: config.TimeServiceAmazon}, {Service: config.TimeServiceNICT}},
+			NoncurrentVersionDays: 31,
+			LogClasses:            []config.LogClass{{Name: "application", Prefixes: []string{"/pledge/app/"}, MinDays: 180}},
+			KeyRotationMaxDays:    365,
 		},
 		Evidence: config.Evidence{Bucket: EvidenceBucket, RetentionDays: 1},
 	}

@@ -27,6 +27,7 @@ const (
 	InstanceSynced   = "i-0c10c4000000000a1" // chrony follows Amazon Time Sync (169.254.169.123)
 	InstanceDrifting = "i-0c10c4000000000a2" // chrony follows the PTP hardware clock, 0.35 s off
 	InstanceUnsynced = "i-0c10c4000000000a3" // chronyd has no source: "Not synchronised"
+	InstanceNICT     = "i-0c10c4000000000a5" // chrony follows NICT's ntp.nict.jp (133.243.238.164)
 	InstanceUntagged = "i-0c10c4000000000a4" // a bastion on public NTP, not selected
 
 	// RDS parameter groups: orders-db forces TLS 1.2, analytics-db is on
@@ -55,16 +56,17 @@ const (
 	PolicyModern   = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 	PolicyLegacy   = "ELBSecurityPolicy-2016-08"
 
-	// Log groups: one kept 30 days (fewer than Config's 400), one never
-	// expiring, one kept 400 days.
+	// Log groups: one kept 30 days (an application log group: fewer than
+	// Config's 180 for the class), one never expiring, one kept 400 days
+	// (Config's logRetentionDays for groups in no class).
 	LogGroupShort   = "/pledge/app/access"
 	LogGroupForever = "/pledge/audit"
 	LogGroupKept    = "/aws/lambda/compliance-verifier"
 
 	// ExportsBucket holds tenants' export archives: encrypted, but with no
-	// bucket policy denying requests sent without TLS. It is not in Config's
-	// tenant buckets (the purger would purge it too); VerifierConfig adds it
-	// for the verifier.
+	// bucket policy denying requests sent without TLS, and unversioned. It
+	// is not in Config's tenant buckets (the purger would purge it too);
+	// VerifierConfig adds it for the verifier.
 	ExportsBucket = "pledge-tenant-exports-111122223333"
 )
 
@@ -85,6 +87,7 @@ const (
 	chronyFixed    = "phc.csv"
 	chronyUnsynced = "unsynchronised.csv"
 	chronyUntagged = "public-ntp.csv"
+	chronyNICT     = "public-ntp.csv"
 )
 
 // Expectation is one verdict the verifier must reach on the scenario.
@@ -171,13 +174,14 @@ func SeedVerification(ctx context.Context, d TenantDeps, now time.Time) (Verific
 			{InstanceId: InstanceSynced, Tags: slices.Concat(tags, []awssim.Tag{{Key: "Name", Value: "app-1"}})},
 			{InstanceId: InstanceDrifting, Tags: slices.Concat(tags, []awssim.Tag{{Key: "Name", Value: "app-2"}})},
 			{InstanceId: InstanceUnsynced, Tags: slices.Concat(tags, []awssim.Tag{{Key: "Name", Value: "batch-1"}})},
+			{InstanceId: InstanceNICT, Tags: slices.Concat(tags, []awssim.Tag{{Key: "Name", Value: "onprem-gw"}})},
 			{InstanceId: InstanceUntagged, Tags: []awssim.Tag{{Key: "Name", Value: "bastion"}}},
 		},
 	}); err != nil {
 		return w, fmt.Errorf("seed EC2 instances: %w", err)
 	}
 	ssm := awssim.SSMSeed{Documents: []awssim.SSMDocument{{Name: TimeSyncDocument, Commands: []string{check.ChronycCommand}}}}
-	for id, fixture := range map[string]string{InstanceSynced: chronySynced, InstanceDrifting: chronyDrifting, InstanceUnsynced: chronyUnsynced, InstanceUntagged: chronyUntagged} {
+	for id, fixture := range map[string]string{InstanceSynced: chronySynced, InstanceDrifting: chronyDrifting, InstanceUnsynced: chronyUnsynced, InstanceUntagged: chronyUntagged, InstanceNICT: chronyNICT} {
 		inst, err := chronyInstance(id, fixture)
 		if err != nil {
 			return w, err
@@ -257,12 +261,26 @@ func SeedVerification(ctx context.Context, d TenantDeps, now time.Time) (Verific
 		}
 	}
 
+	// Noncurrent versions of tenant data expire after the promised 31
+	// days; the exports bucket stays unversioned.
+	if _, err := d.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(TenantBucket),
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{
+			ID: aws.String(NoncurrentRule), Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("tenants/")},
+			NoncurrentVersionExpiration: &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(int32(Config().Verification.NoncurrentVersionDays))},
+		}}}}); err != nil {
+		return w, fmt.Errorf("lifecycle of %s: %w", TenantBucket, err)
+	}
+
 	if err := sim.SetFault(DeniedOperation); err != nil {
 		return w, fmt.Errorf("deny %s:%s: %w", DeniedOperation.Service, DeniedOperation.Operation, err)
 	}
 	w.Expected = VerificationExpectations(sim)
 	return w, nil
 }
+
+// NoncurrentRule is the tenant bucket's lifecycle rule that expires
+// noncurrent versions as promised.
+const NoncurrentRule = "tenant-versions-31d"
 
 // TLSOnlyPolicy is the bucket policy the stack's EnforceSSL writes: deny
 // every S3 action on the bucket and its objects to everyone when the
@@ -382,6 +400,7 @@ func VerificationExpectations(sim *awssim.Server) []Expectation {
 		pass(check.TimeSyncChrony, arn("ec2", "instance/"+InstanceSynced), "169.254.169.123", "chrony follows Amazon Time Sync"),
 		fail(check.TimeSyncChrony, arn("ec2", "instance/"+InstanceDrifting), "350ms fast", "chrony follows the PTP hardware clock but the clock is 0.35 s fast (threshold 100 ms)"),
 		fail(check.TimeSyncChrony, arn("ec2", "instance/"+InstanceUnsynced), "not synchronised", "chronyd has no source"),
+		pass(check.TimeSyncChrony, arn("ec2", "instance/"+InstanceNICT), "NICT's public NTP service (ntp.nict.jp) (133.243.238.164)", "chrony follows NICT's ntp.nict.jp, an accepted source"),
 		pass(check.EBSEncryptionByDefault, arn("ec2", ""), "", "EBS encryption by default is on"),
 
 		pass(check.RDSStorageEncrypted, arn("rds", "db:"+OrdersDB), "", "orders-db is encrypted"),
@@ -402,15 +421,17 @@ func VerificationExpectations(sim *awssim.Server) []Expectation {
 		pass(check.S3TLSOnly, "arn:aws:s3:::"+EvidenceBucket, "", "the evidence bucket denies requests without TLS"),
 		pass(check.S3DefaultEncryption, "arn:aws:s3:::"+ExportsBucket, "AES-256", "the exports bucket encrypts with SSE-S3"),
 		fail(check.S3TLSOnly, "arn:aws:s3:::"+ExportsBucket, "no bucket policy", "the exports bucket has no policy denying requests without TLS"),
+		pass(check.S3NoncurrentRetention, "arn:aws:s3:::"+TenantBucket, NoncurrentRule, "the tenant bucket keeps noncurrent versions 31 days, as promised"),
+		fail(check.S3NoncurrentRetention, "arn:aws:s3:::"+ExportsBucket, "versioning never enabled", "the exports bucket keeps no earlier versions"),
 
-		pass(check.KMSKeyRotation, arn("kms", "key/"+KeyRotating), "", "the orders data key rotates"),
+		pass(check.KMSKeyRotation, arn("kms", "key/"+KeyRotating), "within the 365 days allowed", "the orders data key rotates yearly"),
 		fail(check.KMSKeyRotation, arn("kms", "key/"+KeyStatic), "", "the legacy exports key does not rotate"),
 		pass(check.CloudTrailProtected, arn("cloudtrail", "trail/"+Trail), "", "the trail is multi-region, KMS-encrypted and validated"),
 		pass(check.GuardDutyEnabled, arn("guardduty", ""), "", "GuardDuty is enabled"),
 
 		pass(check.LogsRetention, arn("logs", "log-group:"+LogGroupForever), "never expires", "the audit log group never expires"),
-		pass(check.LogsRetention, arn("logs", "log-group:"+LogGroupKept), "", "the verifier's log group keeps 400 days"),
-		fail(check.LogsRetention, arn("logs", "log-group:"+LogGroupShort), "30 days", fmt.Sprintf("the access log group keeps 30 days, %d promised", promised)),
+		pass(check.LogsRetention, arn("logs", "log-group:"+LogGroupKept), fmt.Sprintf("%d days promised", promised), "the verifier's log group keeps 400 days, as promised for groups in no class"),
+		fail(check.LogsRetention, arn("logs", "log-group:"+LogGroupShort), "180 days promised for application logs", "the access log group keeps 30 days, 180 promised for application logs"),
 	}
 	for _, lb := range sim.ELB().State().LoadBalancers {
 		for _, l := range lb.Listeners {

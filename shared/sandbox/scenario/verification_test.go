@@ -144,9 +144,30 @@ func TestSeedVerification_SeedsWithoutDisturbingTheOtherParts(t *testing.T) {
 		}
 	})
 
+	t.Run("NoncurrentVersions", func(t *testing.T) {
+		// The adapter reads MinIO's versioning and lifecycle as S3's.
+		cfg := scenario.VerifierConfig(scenario.Config())
+		req := check.RequestFromConfig(cfg, scenario.EvidenceBucket)
+		req.Checks = []string{check.S3NoncurrentRetention}
+		rs := (&check.AWS{S3: d.S3}).Collect(ctx, req, now)
+		got := map[string]check.Result{}
+		for _, r := range rs {
+			got[r.Resource] = r
+		}
+		if r := got["arn:aws:s3:::"+scenario.TenantBucket]; r.Status != check.Pass || !strings.Contains(r.Reason, scenario.NoncurrentRule) {
+			t.Errorf("tenant bucket: %s %s", r.Status, r.Reason)
+		}
+		if r := got["arn:aws:s3:::"+scenario.ExportsBucket]; r.Status != check.Fail {
+			t.Errorf("exports bucket: %s %s", r.Status, r.Reason)
+		}
+		if len(rs) != 2 {
+			t.Errorf("%d results, want 2 (the evidence bucket is not a tenant bucket)", len(rs))
+		}
+	})
+
 	t.Run("Clocks", func(t *testing.T) {
 		want := map[string]string{scenario.InstanceSynced: "amazon-ipv4.csv", scenario.InstanceDrifting: "phc-large-offset.csv",
-			scenario.InstanceUnsynced: "unsynchronised.csv", scenario.InstanceUntagged: "public-ntp.csv"}
+			scenario.InstanceUnsynced: "unsynchronised.csv", scenario.InstanceUntagged: "public-ntp.csv", scenario.InstanceNICT: "public-ntp.csv"}
 		assertChrony(t, sb.Sim, want)
 		tagged := 0
 		for _, in := range sb.Sim.EC2().State().Instances {
@@ -159,8 +180,8 @@ func TestSeedVerification_SeedsWithoutDisturbingTheOtherParts(t *testing.T) {
 				}
 			}
 		}
-		if tagged != 3 {
-			t.Errorf("%d instances tagged for time-sync checks, want 3", tagged)
+		if tagged != 4 {
+			t.Errorf("%d instances tagged for time-sync checks, want 4", tagged)
 		}
 		if err := scenario.FixDriftingClock(sb.Sim); err != nil {
 			t.Fatal(err)
@@ -201,18 +222,20 @@ func TestSeedVerification_SeedsWithoutDisturbingTheOtherParts(t *testing.T) {
 			}
 		}
 		// The misconfigurations the issue asks for: a drifting and an
-		// unsynchronised clock, unencrypted storage and snapshots, a
-		// bucket without a TLS policy, a listener on an old policy, and
-		// the rest; and one missing permission.
+		// unsynchronised clock (and two on accepted sources: Amazon and
+		// NICT), unencrypted storage and snapshots, a bucket without a TLS
+		// policy or versions, a listener on an old policy, and the rest;
+		// and one missing permission.
 		for id, want := range map[string]map[check.Status]int{
-			check.TimeSyncChrony:      {check.Pass: 1, check.Fail: 2},
-			check.RDSStorageEncrypted: {check.Pass: 2, check.Fail: 1},
-			check.RDSTLSEnforced:      {check.Pass: 1, check.Fail: 1, check.Error: 1},
-			check.S3TLSOnly:           {check.Pass: 2, check.Fail: 1},
-			check.ELBTLS12Policy:      {check.Pass: 1, check.Fail: 1},
-			check.KMSKeyRotation:      {check.Pass: 1, check.Fail: 1},
-			check.LogsRetention:       {check.Pass: 2, check.Fail: 1},
-			check.RDSPITRRetention:    {check.Pass: 1, check.Fail: 1},
+			check.TimeSyncChrony:        {check.Pass: 2, check.Fail: 2},
+			check.S3NoncurrentRetention: {check.Pass: 1, check.Fail: 1},
+			check.RDSStorageEncrypted:   {check.Pass: 2, check.Fail: 1},
+			check.RDSTLSEnforced:        {check.Pass: 1, check.Fail: 1, check.Error: 1},
+			check.S3TLSOnly:             {check.Pass: 2, check.Fail: 1},
+			check.ELBTLS12Policy:        {check.Pass: 1, check.Fail: 1},
+			check.KMSKeyRotation:        {check.Pass: 1, check.Fail: 1},
+			check.LogsRetention:         {check.Pass: 2, check.Fail: 1},
+			check.RDSPITRRetention:      {check.Pass: 1, check.Fail: 1},
 		} {
 			if fmt.Sprint(covered[id]) != fmt.Sprint(want) {
 				t.Errorf("%s: expected verdicts %v, want %v", id, covered[id], want)

@@ -42,6 +42,7 @@ var steps = []step{
 	{"Incident notices: unrouted, tag lookup, burst, late, business hours (finding-notifier)", notifierCasesStep},
 	{"Compliance verification (compliance-verifier)", verifierStep},
 	{"Late termination waits for the advance notice (tenant-purger)", lifecycleStep},
+	{"Monthly evidence pack (evidence-reporter)", monthStep},
 }
 
 func demo(ctx context.Context, bin, out string, stdout, stderr io.Writer) error {

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -59,7 +58,7 @@ func auditManifest(ctx context.Context, d *demoRun, certKey string) (string, err
 			superseded++
 			continue
 		}
-		p, err := get(path.Dir(cert.Manifest.Index.Key) + "/" + e.Key)
+		p, err := get(e.Key)
 		if err != nil {
 			return "", err
 		}

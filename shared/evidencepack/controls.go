@@ -1,0 +1,240 @@
+package evidencepack
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pledge-dev/pledge/shared/chrony"
+	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/control"
+)
+
+// controlDef says which evidence speaks to a control.
+type controlDef struct {
+	id    string
+	title Text
+	// The evidence behind it: snapshot runs, certificates, manifests,
+	// notices, findings, verification reports.
+	backups, purges, segregation, notices, findings, verified bool
+}
+
+func title(id string) Text {
+	c, _ := control.ByID(id)
+	return Text{JA: c.Japanese, EN: c.English}
+}
+
+// controlDefs are the controls of a pack, in the standard's order.
+var controlDefs = []controlDef{
+	{id: "CLD.8.1.5", title: title("CLD.8.1.5"), purges: true},
+	{id: "CLD.9.5.1", title: title("CLD.9.5.1"), segregation: true},
+	{id: "A.10.1.1", title: title("A.10.1.1"), verified: true},
+	{id: "A.10.1.2", title: title("A.10.1.2"), verified: true},
+	{id: "A.12.3.1", title: title("A.12.3.1"), backups: true, verified: true},
+	{id: "A.12.4.1", title: title("A.12.4.1"), verified: true},
+	{id: "A.12.4.2", title: title("A.12.4.2"), verified: true},
+	{id: "A.12.4.4", title: title("A.12.4.4"), verified: true},
+	{id: "CLD.12.4.5", title: title("CLD.12.4.5"), findings: true, verified: true},
+	{id: "A.13.1.1", title: title("A.13.1.1"), verified: true},
+	{id: "A.14.1.2", title: title("A.14.1.2"), verified: true},
+	{id: "A.14.1.3", title: title("A.14.1.3"), verified: true},
+	{id: "A.16.1.1", title: title("A.16.1.1"), notices: true},
+}
+
+// timeSources names the configured time sources as the clock check does
+// (Amazon Time Sync Service when none is configured).
+func timeSources(list []config.TimeSource) []chrony.Source {
+	var out []chrony.Source
+	for _, s := range list {
+		switch s.Service {
+		case config.TimeServiceAmazon:
+			out = append(out, chrony.AmazonTimeSync)
+		case config.TimeServiceNICT:
+			out = append(out, chrony.NICT())
+		default:
+			out = append(out, chrony.Server(s.Server))
+		}
+	}
+	if len(out) == 0 {
+		out = []chrony.Source{chrony.AmazonTimeSync}
+	}
+	return out
+}
+
+// ControlIDs are the controls a pack reports, in order.
+func ControlIDs() []string {
+	ids := make([]string, len(controlDefs))
+	for i, d := range controlDefs {
+		ids[i] = d.id
+	}
+	return ids
+}
+
+// promises says what the configuration promises under a control.
+func promises(id string, cfg config.Config) []Text {
+	v := cfg.Verification
+	switch id {
+	case "A.10.1.1":
+		return []Text{{
+			JA: "保存データ (RDS のインスタンス・クラスターとスナップショット、EBS の既定、S3 バケット) を暗号化し、通信は TLS 1.2 以上で保護します。",
+			EN: "Data at rest is encrypted (RDS instances, clusters and snapshots, EBS by default, S3 buckets) and data in transit is protected with TLS 1.2 or newer.",
+		}}
+	case "A.10.1.2":
+		out := []Text{{JA: "カスタマー管理の KMS キーを自動ローテーションします。", EN: "Customer-managed KMS keys rotate automatically."}}
+		if v.KeyRotationMaxDays > 0 {
+			out[0] = Text{JA: fmt.Sprintf("カスタマー管理の KMS キーを %d 日以内の間隔で自動ローテーションします。", v.KeyRotationMaxDays),
+				EN: fmt.Sprintf("Customer-managed KMS keys rotate automatically at least every %d days.", v.KeyRotationMaxDays)}
+		}
+		return append(out, Text{JA: "削除証明書とこの証跡パックの索引は KMS の鍵 (ECDSA P-256) で署名します。",
+			EN: "Deletion certificates and this pack's index are signed with a KMS key (ECDSA P-256)."})
+	case "A.12.3.1":
+		var out []Text
+		for _, p := range cfg.Backup.Policies {
+			out = append(out, Text{
+				JA: fmt.Sprintf("バックアップポリシー %s: %s を %s (%s) で取得し、%s を保管します。", p.Name, targetsText(p.Targets, "ja"), p.Schedule, cfg.Timezone, keepText(p.Keep, "ja")),
+				EN: fmt.Sprintf("Backup policy %s: %s, on %s (%s), keeping %s.", p.Name, targetsText(p.Targets, "en"), p.Schedule, cfg.Timezone, keepText(p.Keep, "en")),
+			})
+			if p.PointInTimeRecoveryDays > 0 {
+				out = append(out, Text{JA: fmt.Sprintf("ポイントインタイムリカバリを %d 日間保持します。", p.PointInTimeRecoveryDays),
+					EN: fmt.Sprintf("Point-in-time recovery is kept %d days.", p.PointInTimeRecoveryDays)})
+			}
+		}
+		if v.NoncurrentVersionDays > 0 {
+			out = append(out, Text{JA: fmt.Sprintf("テナントのファイルは変更・削除後 %d 日間、以前の版を保管します。", v.NoncurrentVersionDays),
+				EN: fmt.Sprintf("Earlier versions of changed or deleted tenant files are kept %d days.", v.NoncurrentVersionDays)})
+		}
+		return out
+	case "A.12.4.1":
+		var ja, en []string
+		for _, c := range v.LogClasses {
+			ja = append(ja, fmt.Sprintf("%s ログ %d 日", c.Name, c.MinDays))
+			en = append(en, fmt.Sprintf("%s logs %d days", c.Name, c.MinDays))
+		}
+		ja = append(ja, fmt.Sprintf("その他 %d 日", cfg.LogRetentionDays))
+		en = append(en, fmt.Sprintf("other log groups %d days", cfg.LogRetentionDays))
+		return []Text{
+			{JA: "ログを次の期間以上保管します: " + strings.Join(ja, "、") + "。", EN: "Logs are kept at least: " + strings.Join(en, ", ") + "."},
+			{JA: "CloudTrail で全リージョンの操作を記録します。", EN: "CloudTrail records every region."},
+		}
+	case "A.12.4.2":
+		return []Text{{JA: "CloudTrail のログファイルを KMS で暗号化し、改ざん検証を有効にします。", EN: "CloudTrail log files are encrypted with KMS and validated."}}
+	case "A.12.4.4":
+		var ja, en []string
+		for _, s := range timeSources(v.TimeSources) {
+			en = append(en, s.Name)
+			ja = append(ja, cmpOr(s.NameJA, s.Name))
+		}
+		return []Text{
+			{JA: fmt.Sprintf("時計を %s に同期し、誤差を %s 未満に保ちます。", strings.Join(ja, "、"), v.ClockOffsetThreshold),
+				EN: fmt.Sprintf("Clocks follow %s with an error below %s.", strings.Join(en, " or "), v.ClockOffsetThreshold)},
+			{JA: fmt.Sprintf("お客様に示す時刻はすべて %s で表示します。", cfg.Timezone), EN: fmt.Sprintf("Every customer-facing time is shown in %s.", cfg.Timezone)},
+		}
+	case "A.13.1.1":
+		return []Text{{JA: "保存データへの接続に TLS を必須とします (S3 バケットポリシー、RDS パラメータ)。", EN: "Connections to stored data must use TLS (S3 bucket policies, RDS parameters)."}}
+	case "A.14.1.2", "A.14.1.3":
+		return []Text{{JA: "公開エンドポイント (ロードバランサー) は TLS 1.2 以上のみを受け付けます。", EN: "Public endpoints (load balancers) accept TLS 1.2 or newer only."}}
+	case "A.16.1.1":
+		return []Text{{JA: fmt.Sprintf("影響を受けるテナントに、検知から %d 時間以内に通知します。", cfg.Notifications.NoticeHours),
+			EN: fmt.Sprintf("Affected tenants are notified within %d hours of detection.", cfg.Notifications.NoticeHours)}}
+	case "CLD.8.1.5":
+		t := cfg.Tenants
+		return []Text{{JA: fmt.Sprintf("契約終了したテナントのデータは、終了から %d 日後に削除を始め、その後 %d 日以内に完全に削除し、署名付きの削除証明書を発行します。", t.GracePeriodDays, t.DeadlineDays),
+			EN: fmt.Sprintf("A terminated tenant's data is deleted from %d days after termination, completely within %d days after that, with a signed deletion certificate.", t.GracePeriodDays, t.DeadlineDays)}}
+	case "CLD.9.5.1":
+		return []Text{{JA: fmt.Sprintf("各テナントのデータは専用のプレフィックス (%s) に置き、削除は他テナントのプレフィックスに及びません。", cfg.Tenants.PrefixTemplate),
+			EN: fmt.Sprintf("Each tenant's data lies under its own prefix (%s), and a purge deletes nothing outside it.", cfg.Tenants.PrefixTemplate)}}
+	case "CLD.12.4.5":
+		return []Text{{JA: "GuardDuty でアカウントを監視し、検知した事象を影響を受けるテナントに振り分けます。", EN: "GuardDuty monitors the account, and security findings are routed to the tenants they concern."}}
+	}
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func targetsText(t config.Targets, lang string) string {
+	var parts []string
+	parts = append(parts, t.Instances...)
+	parts = append(parts, t.Clusters...)
+	keys := make([]string, 0, len(t.Tags))
+	for k := range t.Tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if lang == "ja" {
+			parts = append(parts, fmt.Sprintf("タグ %s=%s のデータベース", k, t.Tags[k]))
+		} else {
+			parts = append(parts, fmt.Sprintf("databases tagged %s=%s", k, t.Tags[k]))
+		}
+	}
+	if lang == "ja" {
+		return strings.Join(parts, "、")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// keepText lists the promised generations: "hourly 24, daily 7, weekly 4".
+func keepText(k config.Keep, lang string) string {
+	var parts []string
+	for _, t := range tiers(k) {
+		n := fmt.Sprint(t.n)
+		if t.n < 0 {
+			n = map[string]string{"ja": "無制限", "en": "all"}[lang]
+		}
+		if lang == "ja" {
+			parts = append(parts, fmt.Sprintf("%s %s 世代", t.ja, n))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %s", t.name, n))
+		}
+	}
+	if lang == "ja" {
+		return strings.Join(parts, "、")
+	}
+	return strings.Join(parts, ", ")
+}
+
+type tier struct {
+	name, ja string
+	n        int
+}
+
+// tiers are a policy's non-zero tiers, in order.
+func tiers(k config.Keep) []tier {
+	var out []tier
+	for _, t := range []tier{{"last", "最新", k.Last}, {"hourly", "毎時", k.Hourly}, {"daily", "日次", k.Daily}, {"weekly", "週次", k.Weekly}, {"monthly", "月次", k.Monthly}, {"yearly", "年次", k.Yearly}} {
+		if t.n != 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// addSummary appends a sentence to the control's one-line summary.
+func addSummary(c *Control, t Text) {
+	if c.Summary.EN == "" {
+		c.Summary = t
+		return
+	}
+	c.Summary = Text{JA: c.Summary.JA + " " + t.JA, EN: c.Summary.EN + " " + t.EN}
+}
+
+// summarise returns the summary the sections wrote, or says there was no
+// evidence.
+func summarise(c Control) Text {
+	if c.Summary.EN != "" {
+		return c.Summary
+	}
+	return Text{JA: "この月の証跡はありません。", EN: "No evidence this month."}
+}
+
+func pct(n, d int) string {
+	if d == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(d))
+}

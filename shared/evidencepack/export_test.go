@@ -1,0 +1,4 @@
+package evidencepack
+
+// GroupTitle exposes groupTitle to the external tests.
+var GroupTitle = groupTitle

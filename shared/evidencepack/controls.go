@@ -7,6 +7,7 @@ import (
 
 	"github.com/pledge-dev/pledge/shared/chrony"
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/span"
 	"github.com/pledge-dev/pledge/shared/control"
 )
 
@@ -90,10 +91,17 @@ func promises(id string, cfg config.Config) []Text {
 	case "A.12.3.1":
 		var out []Text
 		for _, p := range cfg.Backup.Policies {
-			out = append(out, Text{
-				JA: fmt.Sprintf("バックアップポリシー %s: %s を %s (%s) で取得し、%s を保管します。", p.Name, targetsText(p.Targets, "ja"), p.Schedule, cfg.Timezone, keepText(p.Keep, "ja")),
-				EN: fmt.Sprintf("Backup policy %s: %s, on %s (%s), keeping %s.", p.Name, targetsText(p.Targets, "en"), p.Schedule, cfg.Timezone, keepText(p.Keep, "en")),
-			})
+			if p.TakesSnapshots() {
+				out = append(out, Text{
+					JA: fmt.Sprintf("バックアップポリシー %s: %s を %s (%s) で取得し、%s を保管します。", p.Name, targetsText(p.Targets, "ja"), p.Schedule, cfg.Timezone, keepText(p.Keep, "ja")),
+					EN: fmt.Sprintf("Backup policy %s: %s, on %s (%s), keeping %s.", p.Name, targetsText(p.Targets, "en"), p.Schedule, cfg.Timezone, keepText(p.Keep, "en")),
+				})
+			} else {
+				out = append(out, Text{
+					JA: fmt.Sprintf("バックアップポリシー %s: %s は RDS の自動バックアップ (ポイントインタイムリカバリ) で保護します。", p.Name, targetsText(p.Targets, "ja")),
+					EN: fmt.Sprintf("Backup policy %s: %s, protected by RDS automated backups (point-in-time recovery).", p.Name, targetsText(p.Targets, "en")),
+				})
+			}
 			if p.PointInTimeRecoveryDays > 0 {
 				out = append(out, Text{JA: fmt.Sprintf("ポイントインタイムリカバリを %d 日間保持します。", p.PointInTimeRecoveryDays),
 					EN: fmt.Sprintf("Point-in-time recovery is kept %d days.", p.PointInTimeRecoveryDays)})
@@ -178,7 +186,8 @@ func targetsText(t config.Targets, lang string) string {
 	return strings.Join(parts, ", ")
 }
 
-// keepText lists the promised generations: "hourly 24, daily 7, weekly 4".
+// keepText lists the promised generations: "hourly 24, daily 7, weekly 4",
+// "daily within 11d".
 func keepText(k config.Keep, lang string) string {
 	var parts []string
 	for _, t := range tiers(k) {
@@ -186,9 +195,14 @@ func keepText(k config.Keep, lang string) string {
 		if t.n < 0 {
 			n = map[string]string{"ja": "無制限", "en": "all"}[lang]
 		}
-		if lang == "ja" {
+		switch {
+		case t.within != "" && lang == "ja":
+			parts = append(parts, t.ja)
+		case t.within != "":
+			parts = append(parts, t.name)
+		case lang == "ja":
 			parts = append(parts, fmt.Sprintf("%s %s 世代", t.ja, n))
-		} else {
+		default:
 			parts = append(parts, fmt.Sprintf("%s %s", t.name, n))
 		}
 	}
@@ -201,15 +215,30 @@ func keepText(k config.Keep, lang string) string {
 type tier struct {
 	name, ja string
 	n        int
+	// within is a within tier's span ("11d"); its name is restic's
+	// wording, as the rotator's reasons give it ("daily within 11d").
+	within string
 }
 
-// tiers are a policy's non-zero tiers, in order.
+// tiers are a policy's non-zero tiers, in order: counted, then within.
 func tiers(k config.Keep) []tier {
 	var out []tier
-	for _, t := range []tier{{"last", "最新", k.Last}, {"hourly", "毎時", k.Hourly}, {"daily", "日次", k.Daily}, {"weekly", "週次", k.Weekly}, {"monthly", "月次", k.Monthly}, {"yearly", "年次", k.Yearly}} {
+	for _, t := range []tier{{"last", "最新", k.Last, ""}, {"hourly", "毎時", k.Hourly, ""}, {"daily", "日次", k.Daily, ""}, {"weekly", "週次", k.Weekly, ""}, {"monthly", "月次", k.Monthly, ""}, {"yearly", "年次", k.Yearly, ""}} {
 		if t.n != 0 {
 			out = append(out, t)
 		}
+	}
+	ja := map[string]string{"within": "すべて", "withinHourly": "毎時", "withinDaily": "日次", "withinWeekly": "週次", "withinMonthly": "月次", "withinYearly": "年次"}
+	for _, w := range k.Spans() {
+		sp, err := span.Parse(w.Span)
+		if err != nil || sp.IsZero() {
+			continue
+		}
+		name := strings.ToLower(strings.TrimPrefix(w.Name, "within")) + " within " + sp.String()
+		if w.Name == "within" {
+			name = "within " + sp.String()
+		}
+		out = append(out, tier{name: name, ja: fmt.Sprintf("%s (最新から %s 以内)", ja[w.Name], sp.Japanese()), within: sp.String()})
 	}
 	return out
 }

@@ -78,10 +78,10 @@ type BackupPolicy struct {
 }
 
 // TakesSnapshots reports whether the rotator takes snapshots for the
-// policy: whether any tier is on. A policy without tiers promises only
-// point-in-time recovery; it has no schedule, and nothing runs for it but
-// the verifier's check of its targets' retention.
-func (p BackupPolicy) TakesSnapshots() bool { return !p.Keep.IsZero() }
+// policy: whether it has a schedule or any tier (a valid one has both). A
+// policy with neither promises only point-in-time recovery, and nothing
+// runs for it but the verifier's check of its targets' retention.
+func (p BackupPolicy) TakesSnapshots() bool { return p.Schedule != "" || !p.Keep.IsZero() }
 
 // SnapshotPolicies returns the policies the rotator takes snapshots for,
 // leaving out those that promise only point-in-time recovery.

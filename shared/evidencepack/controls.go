@@ -7,8 +7,8 @@ import (
 
 	"github.com/pledge-dev/pledge/shared/chrony"
 	"github.com/pledge-dev/pledge/shared/config"
-	"github.com/pledge-dev/pledge/shared/span"
 	"github.com/pledge-dev/pledge/shared/control"
+	"github.com/pledge-dev/pledge/shared/span"
 )
 
 // controlDef says which evidence speaks to a control.

@@ -52,6 +52,8 @@ func timeSources(list []config.TimeSource) []chrony.Source {
 			out = append(out, chrony.AmazonTimeSync)
 		case config.TimeServiceNICT:
 			out = append(out, chrony.NICT())
+		case config.TimeServiceAny:
+			out = append(out, chrony.AnySource)
 		default:
 			out = append(out, chrony.Server(s.Server))
 		}

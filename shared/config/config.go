@@ -46,6 +46,10 @@ type Config struct {
 	Notifications Notifications `json:"notifications"`
 	Verification  Verification  `json:"verification"`
 	Evidence      Evidence      `json:"evidence"`
+
+	// Profile documents the whitepaper promises the configuration keeps
+	// and those it cannot (profile.go); no function receives it.
+	Profile *Profile `json:"profile,omitempty"`
 }
 
 // Backup holds the snapshot rotator's policies.

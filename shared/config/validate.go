@@ -102,6 +102,7 @@ func (c Config) Validate(sections ...Section) error {
 	if c.Stage != "" {
 		checkStage(&k, c.Stage)
 	}
+	c.validateProfile(&k)
 	for _, s := range sections {
 		switch s {
 		case SectionBackup:

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -52,22 +53,18 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	scope, err := check.ResolveScope(ctx, newStsCalls(sts.NewFromConfig(aws)), aws.Region)
-	if err != nil {
-		return nil, err
-	}
 	bucket := env.Getenv("PLEDGE_EVIDENCE_BUCKET")
 	s3c := newS3Calls(awsconfig.NewS3(aws))
 	rec := metrics.New(env.Metrics, map[string]string{"Function": name}, env.Now)
+	checks := &check.AWS{
+		RDS: newRdsCalls(rds.NewFromConfig(aws)), EC2: newEc2Calls(ec2.NewFromConfig(aws)), SSM: newSsmCalls(ssm.NewFromConfig(aws)), S3: s3c,
+		KMS: newKmsCalls(kms.NewFromConfig(aws)), CloudTrail: newCloudtrailCalls(cloudtrail.NewFromConfig(aws)), GuardDuty: newGuarddutyCalls(guardduty.NewFromConfig(aws)),
+		ELB: newElbv2Calls(elbv2.NewFromConfig(aws)), Logs: newCloudwatchlogsCalls(cloudwatchlogs.NewFromConfig(aws)), Lambda: newLambdaCalls(lambda.NewFromConfig(aws)),
+		Log: env.Logger, TimeSyncDocument: env.Getenv("PLEDGE_TIMESYNC_DOCUMENT"),
+	}
 	v := &verify.Verifier{
-		Checks: &check.AWS{
-			RDS: newRdsCalls(rds.NewFromConfig(aws)), EC2: newEc2Calls(ec2.NewFromConfig(aws)), SSM: newSsmCalls(ssm.NewFromConfig(aws)), S3: s3c,
-			KMS: newKmsCalls(kms.NewFromConfig(aws)), CloudTrail: newCloudtrailCalls(cloudtrail.NewFromConfig(aws)), GuardDuty: newGuarddutyCalls(guardduty.NewFromConfig(aws)),
-			ELB: newElbv2Calls(elbv2.NewFromConfig(aws)), Logs: newCloudwatchlogsCalls(cloudwatchlogs.NewFromConfig(aws)), Lambda: newLambdaCalls(lambda.NewFromConfig(aws)),
-			Scope: scope, Log: env.Logger, TimeSyncDocument: env.Getenv("PLEDGE_TIMESYNC_DOCUMENT"),
-		},
+		Checks:      checks,
 		Request:     check.RequestFromConfig(cfg, bucket),
-		Subject:     scope.Account + "-" + scope.Region,
 		Evidence:    &evidence.Store{S3: s3c, Bucket: bucket, DryRun: env.DryRun},
 		Reports:     s3c,
 		Bucket:      bucket,
@@ -80,10 +77,25 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 		Now:         env.Now,
 		DryRun:      env.DryRun,
 	}
+	// The account comes from STS on the first invocation rather than at
+	// init: a call at init would add a round trip to every cold start and,
+	// if it failed, make Lambda retry the whole init. A failed lookup fails
+	// that invocation and is tried again on the next.
+	stsc := newStsCalls(sts.NewFromConfig(aws))
+	var mu sync.Mutex // one run at a time: the scope is set once, and runs must not overlap
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var ev runner.ScheduledEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("event is not a scheduled event: %w", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if checks.Scope.Account == "" {
+			scope, err := check.ResolveScope(ctx, stsc, aws.Region)
+			if err != nil {
+				return nil, err
+			}
+			checks.Scope, v.Subject = scope, scope.Account+"-"+scope.Region
 		}
 		res, err := v.Run(ctx)
 		if ferr := rec.Flush(); ferr != nil {

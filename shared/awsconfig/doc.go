@@ -12,4 +12,8 @@
 // local stand-ins need; when any endpoint is set, small request bodies are
 // buffered (BufferingTransport) to avoid an SDK race that only a server on
 // loopback exposes.
+//
+// The Lambda build (tag pledge_lambda, set by make build) reads credentials
+// only from the environment Lambda provides (FromEnvironment); other builds
+// use the SDK's whole default chain (profiles, SSO, assume-role, ...).
 package awsconfig

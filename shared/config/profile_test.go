@@ -163,3 +163,31 @@ func TestExample_IsCDKJSONs(t *testing.T) {
 		t.Errorf("operator 000's ready profile is missing: %v", err)
 	}
 }
+
+// TestProfiles_InTheREADME: the README's profile tables name every promise
+// each profile keeps and every one it cannot, so the two never drift.
+func TestProfiles_InTheREADME(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, name := range Profiles {
+		c := loadProfile(t, name)
+		for _, p := range c.Profile.Promises {
+			if !strings.Contains(readme, p.Promise) || !strings.Contains(readme, "[`"+p.Kind+"`](#proof-"+p.Kind+")") {
+				t.Errorf("%s: the README's table lacks %q (%s)", name, p.Promise, p.Kind)
+			}
+		}
+		for _, g := range c.Profile.NotKept {
+			if !strings.Contains(readme, g.Promise) || !strings.Contains(readme, g.Why) {
+				t.Errorf("%s: the README does not say Pledge cannot keep %q, and why", name, g.Promise)
+			}
+		}
+	}
+	for _, k := range config.ProfileKinds {
+		if !strings.Contains(readme, `<a id="proof-`+k+`"></a>`) {
+			t.Errorf("the README does not say what the %s proof asserts", k)
+		}
+	}
+}

@@ -146,14 +146,6 @@ func (p Policy) spans() [6]span.Span {
 	return [6]span.Span{p.Within, p.WithinHourly, p.WithinDaily, p.WithinWeekly, p.WithinMonthly, p.WithinYearly}
 }
 
-// on reports whether tier t keeps anything.
-func (p Policy) on(t Tier) bool {
-	if t.IsWithin() {
-		return !p.Span(t).IsZero()
-	}
-	return p.Count(t) != 0
-}
-
 // Validate reports every count below -1, every span with a negative unit,
 // and a policy whose tiers are all off, naming the field ("keep.daily"),
 // the bad value and what would be valid. The errors are config.FieldError

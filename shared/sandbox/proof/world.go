@@ -3,7 +3,6 @@ package proof
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -126,7 +125,6 @@ const missedAgo = 5
 // a promise of point-in-time recovery, one database kept as long as
 // promised and one a day less; and its log groups.
 func (r *run) seed(ctx context.Context) error {
-	loc := r.cfg.Location()
 	var seed awssim.RDSSeed
 	for i, p := range r.cfg.Backup.Policies {
 		retention := int32(max(p.PointInTimeRecoveryDays, 1))
@@ -148,7 +146,6 @@ func (r *run) seed(ctx context.Context) error {
 			seed.Snapshots = append(seed.Snapshots, awssim.RDSSnapshot{DBSnapshotIdentifier: id, DBInstanceIdentifier: Database(r.name, i),
 				Status: "available", Encrypted: true, SnapshotCreateTime: slot.Add(2 * time.Minute).UTC(), TagList: tags})
 		}
-		_ = loc
 	}
 	if err := r.w.SB.Sim.RDS().Seed(seed); err != nil {
 		return fmt.Errorf("seed the profile's databases: %w", err)
@@ -177,7 +174,3 @@ func (r *run) history(p config.BackupPolicy) []time.Time {
 	slices.Reverse(slots)
 	return slots
 }
-
-// errNoVerifier is returned by proofs that need the verifier when the
-// profile configures no check they read.
-var errNoVerifier = errors.New("the profile runs no check this promise needs")

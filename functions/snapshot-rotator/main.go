@@ -63,7 +63,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 		if ev.Time.IsZero() {
 			return nil, fmt.Errorf("scheduled event has no time: the schedule's input must carry <aws.scheduler.scheduled-time>")
 		}
-		results, err := rot.RunPolicies(ctx, cfg.Backup.SnapshotPolicies(), ev.Detail["policy"], ev.Time)
+		results, err := rot.RunPolicies(ctx, cfg.Backup.Policies, ev.Detail["policy"], ev.Time)
 		if ferr := rec.Flush(); ferr != nil {
 			env.Logger.Error("flush metrics", "error", ferr)
 		}

@@ -146,7 +146,41 @@ func provePITR(ctx context.Context, r *run) ([]string, []string, error) {
 	if !r.checks(check.RDSPITRRetention) {
 		return nil, []string{"the profile does not run " + check.RDSPITRRetention}, nil
 	}
-	return r.judge(ctx, nil, want)
+	shown, bad, err := r.judge(ctx, nil, want)
+	if err != nil || len(r.cfg.Backup.SnapshotPolicies()) > 0 {
+		return shown, bad, err
+	}
+	// No snapshot tier: the rotator, were it run, takes no snapshot.
+	s, b, err := r.rotateNothing(ctx)
+	return append(shown, s...), append(bad, b...), err
+}
+
+// rotateNothing runs the rotator binary under a profile whose policies
+// promise only point-in-time recovery: it must say it has nothing to do,
+// and ask RDS to create or delete nothing.
+func (r *run) rotateNothing(ctx context.Context) (shown, bad []string, err error) {
+	ev, err := r.w.file(r.name+"-rotator-event.json", runner.ScheduledEventJSON(time.Now(), nil))
+	if err != nil {
+		return nil, nil, err
+	}
+	sim := r.w.SB.Sim
+	sim.ResetCounts()
+	_, runErr := r.w.invoke(ctx, "snapshot-rotator", r.cfg, r.name+"-snapshot-rotator", "-event", ev)
+	r.rotated = true
+	writes := 0
+	for k, n := range sim.Counts() {
+		if strings.HasPrefix(k, "rds:Create") || strings.HasPrefix(k, "rds:Delete") || strings.HasPrefix(k, "rds:Copy") {
+			writes += n
+		}
+	}
+	if runErr == nil || !strings.Contains(runErr.Error(), "no backup policy takes snapshots") {
+		bad = append(bad, fmt.Sprintf("the rotator under a point-in-time-recovery-only profile: %v, want it to say no policy takes snapshots", runErr))
+	}
+	if writes > 0 {
+		bad = append(bad, fmt.Sprintf("the rotator asked RDS for %d snapshot creations, deletions or copies", writes))
+	}
+	shown = append(shown, "rotator binary under the profile: no policy takes snapshots, nothing created or deleted (and the stack deploys no rotator)")
+	return shown, bad, nil
 }
 
 func proveNoncurrent(ctx context.Context, r *run) ([]string, []string, error) {

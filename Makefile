@@ -201,8 +201,8 @@ sandbox: tools build-local ## start the local stand-ins for AWS and print their 
 	go run ./shared/sandbox/cmd/sandbox serve
 
 .PHONY: demo
-demo: tools build-local ## run every function end to end on local stand-ins, summary on stdout, artifacts in out/
-	go run ./shared/sandbox/cmd/sandbox demo -bin bin/local -out out
+demo: tools build-local ## run every function end to end on local stand-ins, summary on stdout, artifacts in out/ (PROFILE=sotas, or all: prove a seed operator's profile instead)
+	go run ./shared/sandbox/cmd/sandbox demo -bin bin/local -out out $(if $(PROFILE),-profile $(PROFILE),)
 
 .PHONY: screenshots
 screenshots: ## render out/'s HTML (evidence pack, verification report, emails) in headless Chromium into out/screenshots/ (after make demo)

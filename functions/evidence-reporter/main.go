@@ -52,7 +52,7 @@ func setup(ctx context.Context, env runner.Env) (runner.Handler, error) {
 	}
 	s3c := newS3Calls(awsconfig.NewS3(aws))
 	r := &evidencepack.Reporter{
-		Collector: &evidencepack.Collector{S3: s3c, Bucket: bucket, NoticeHours: cfg.Notifications.NoticeHours},
+		Collector: &evidencepack.Collector{S3: s3c, Bucket: bucket, NoticeHours: cfg.Notifications.Promise().Hours},
 		Evidence:  &evidence.Store{S3: s3c, Bucket: bucket, DryRun: env.DryRun},
 		Render:    evidencepack.RenderHTML,
 		Config:    cfg,

@@ -60,7 +60,9 @@ func (r *snapshotRotator) Function() awslambda.Function  { return r.f.fn }
 func (r *snapshotRotator) Role() awsiam.Role             { return r.f.role }
 func (r *snapshotRotator) Alarms() []awscloudwatch.Alarm { return r.f.alarms }
 
-// NewSnapshotRotator creates the rotator: one schedule per backup policy,
+// NewSnapshotRotator creates the rotator: one schedule per backup policy
+// that takes snapshots (config.Backup.SnapshotPolicies; it is an error when
+// none does),
 // reserved concurrency 1 (two runs never race on the same databases), IAM
 // that creates snapshots only of the configured targets, only under this
 // stage's names and with this stage's managed tags, and deletes only
@@ -68,10 +70,16 @@ func (r *snapshotRotator) Alarms() []awscloudwatch.Alarm { return r.f.alarms }
 // StageTagKey) this stage, and an alarm per policy when the newest
 // available snapshot is older than twice its interval.
 func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionProps) (SnapshotRotator, error) {
+	cfg := props.Foundation.Config()
+	// Policies that promise only point-in-time recovery take no snapshots:
+	// they get no schedule and no grant (the verifier checks them).
+	policies := cfg.Backup.SnapshotPolicies()
+	if len(policies) == 0 {
+		return nil, fmt.Errorf("snapshot rotator: no backup policy takes snapshots (every one promises only point-in-time recovery), so there is nothing for the rotator to do")
+	}
 	r := &snapshotRotator{}
 	constructs.NewConstruct_Override(r, scope, jsii.String(id))
 	c := r
-	cfg := props.Foundation.Config()
 	f, err := newFunction(c, props, functionSpec{
 		name:        SnapshotRotatorName,
 		description: "creates and rotates RDS and Aurora snapshots under the backup policies",
@@ -110,7 +118,7 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 		tags   map[string]string
 	}
 	var tagged []tagTarget
-	for _, p := range cfg.Backup.Policies {
+	for _, p := range policies {
 		instances = append(instances, p.Targets.Instances...)
 		clusters = append(clusters, p.Targets.Clusters...)
 		if len(p.Targets.Tags) > 0 {
@@ -118,31 +126,31 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 		}
 	}
 	instances, clusters = uniqueSorted(instances), uniqueSorted(clusters)
-	var policies []string
-	for _, p := range cfg.Backup.Policies {
-		policies = append(policies, p.Name)
+	var names []string
+	for _, p := range policies {
+		names = append(names, p.Name)
 	}
 	// Every create (and the tagging RDS authorises with it) must carry
 	// exactly the managed tags, pledge:managed=true, this stage and a
 	// configured policy: a snapshot made without them could never be
 	// deleted, and one made with other tags could pass for another
 	// policy's, or another stage's.
-	withTags := func(extra map[string]interface{}, policies ...string) map[string]interface{} {
-		return managedTagConditions(extra, cfg.Stage, policies)
+	withTags := func(extra map[string]interface{}, names ...string) map[string]interface{} {
+		return managedTagConditions(extra, cfg.Stage, names)
 	}
 	if len(instances) > 0 {
 		var res []arnPattern
 		for _, id := range instances {
 			res = append(res, rds("db:"+id))
 		}
-		f.allow("SnapshotConfiguredInstances", []string{"rds:CreateDBSnapshot"}, arns(res...), withTags(nil, policies...))
+		f.allow("SnapshotConfiguredInstances", []string{"rds:CreateDBSnapshot"}, arns(res...), withTags(nil, names...))
 	}
 	if len(clusters) > 0 {
 		var res []arnPattern
 		for _, id := range clusters {
 			res = append(res, rds("cluster:"+id))
 		}
-		f.allow("SnapshotConfiguredClusters", []string{"rds:CreateDBClusterSnapshot"}, arns(res...), withTags(nil, policies...))
+		f.allow("SnapshotConfiguredClusters", []string{"rds:CreateDBClusterSnapshot"}, arns(res...), withTags(nil, names...))
 	}
 	for i, t := range tagged {
 		// A database matches a tag target when it carries every listed tag.
@@ -165,14 +173,14 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 	ownSnap, ownClSnap := rds("snapshot:"+own), rds("cluster-snapshot:"+own)
 	snap, clSnap := rds("snapshot:"+SnapshotPrefix+"*"), rds("cluster-snapshot:"+SnapshotPrefix+"*")
 	nagOf(ownSnap, ownClSnap, snap, clSnap)
-	f.allow("CreateManagedSnapshots", []string{"rds:CreateDBSnapshot"}, arns(ownSnap), withTags(nil, policies...))
-	f.allow("CreateManagedClusterSnapshots", []string{"rds:CreateDBClusterSnapshot"}, arns(ownClSnap), withTags(nil, policies...))
+	f.allow("CreateManagedSnapshots", []string{"rds:CreateDBSnapshot"}, arns(ownSnap), withTags(nil, names...))
+	f.allow("CreateManagedClusterSnapshots", []string{"rds:CreateDBClusterSnapshot"}, arns(ownClSnap), withTags(nil, names...))
 	// RDS authorises tags given to a create as rds:AddTagsToResource on
 	// the new snapshot. The rotator never tags otherwise, and this grant
 	// allows only the managed tag set of this stage on this stage's names
 	// (see doc.go for what IAM cannot tell apart here, and what the code
 	// does about it).
-	f.allow("TagManagedSnapshotsOnCreate", []string{"rds:AddTagsToResource"}, arns(ownSnap, ownClSnap), withTags(nil, policies...))
+	f.allow("TagManagedSnapshotsOnCreate", []string{"rds:AddTagsToResource"}, arns(ownSnap, ownClSnap), withTags(nil, names...))
 	// The service authorization reference lists both keys for the snapshot
 	// and cluster-snapshot resource types; both must say "managed", and
 	// where the snapshot has a stage tag (every snapshot made since the
@@ -187,17 +195,17 @@ func NewSnapshotRotator(scope constructs.Construct, id string, props *FunctionPr
 	evidenceNag := f.allowEvidence(kinds, false)
 
 	loc := cfg.Location()
-	for i, p := range cfg.Backup.Policies {
+	for _, p := range policies {
 		s, err := schedule.Parse(p.Schedule)
 		if err != nil {
-			return nil, fmt.Errorf("backup.policies[%d].schedule: %w", i, err)
+			return nil, fmt.Errorf("backup policy %s: schedule: %w", p.Name, err)
 		}
 		if _, err := f.addSchedule("Schedule-"+p.Name, SnapshotRotatorName+"/"+p.Name, p.Schedule, map[string]string{"policy": p.Name}); err != nil {
 			return nil, err
 		}
 		interval := s.Interval(time.Now(), loc)
 		if interval <= 0 {
-			return nil, fmt.Errorf("backup.policies[%d].schedule: %q has no interval to alarm on", i, p.Schedule)
+			return nil, fmt.Errorf("backup policy %s: schedule %q has no interval to alarm on", p.Name, p.Schedule)
 		}
 		period, n := staleAlarmShape(interval)
 		if _, err := f.alarm(alarmSpec{

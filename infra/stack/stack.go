@@ -31,7 +31,9 @@ type PledgeStack interface {
 	awscdk.Stack
 	// Foundation is the ops topic and evidence bucket.
 	Foundation() Foundation
-	// SnapshotRotator is the snapshot-rotator construct.
+	// SnapshotRotator is the snapshot-rotator construct; nil when no
+	// backup policy takes snapshots (every one promises only point-in-time
+	// recovery, which the verifier checks).
 	SnapshotRotator() SnapshotRotator
 	// TenantPurger is the tenant-purger construct.
 	TenantPurger() TenantPurger
@@ -100,8 +102,10 @@ func NewPledgeStack(scope constructs.Construct, id string, props *PledgeStackPro
 		return &FunctionProps{Foundation: s.foundation, CodeDir: filepath.Join(root, name)}
 	}
 	var err error
-	if s.rotator, err = NewSnapshotRotator(st, "SnapshotRotator", fp(SnapshotRotatorName)); err != nil {
-		return nil, err
+	if len(cfg.Backup.SnapshotPolicies()) > 0 {
+		if s.rotator, err = NewSnapshotRotator(st, "SnapshotRotator", fp(SnapshotRotatorName)); err != nil {
+			return nil, err
+		}
 	}
 	if s.purger, err = NewTenantPurger(st, "TenantPurger", fp(TenantPurgerName)); err != nil {
 		return nil, err

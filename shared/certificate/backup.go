@@ -6,6 +6,7 @@ import (
 
 	"github.com/pledge-dev/pledge/shared/config"
 	"github.com/pledge-dev/pledge/shared/schedule"
+	"github.com/pledge-dev/pledge/shared/span"
 )
 
 // BackupExpiry says when backups that may still hold a tenant's data
@@ -46,13 +47,18 @@ func BackupExpiryFor(policies []config.BackupPolicy, basis time.Time, zone *time
 	out := BackupExpiry{Basis: At(basis), Policies: []PolicyExpiry{}}
 	var latest time.Time
 	for _, p := range policies {
-		s, err := schedule.Parse(p.Schedule)
-		if err != nil {
-			return BackupExpiry{}, fmt.Errorf("backup policy %s: schedule %q: %w", p.Name, p.Schedule, err)
-		}
-		iv := s.Interval(t, zone)
-		if iv <= 0 {
-			return BackupExpiry{}, fmt.Errorf("backup policy %s: schedule %q has no interval", p.Name, p.Schedule)
+		// A policy that promises only point-in-time recovery has no
+		// schedule: RDS takes the automated snapshot daily.
+		iv := 24 * time.Hour
+		if p.TakesSnapshots() {
+			s, err := schedule.Parse(p.Schedule)
+			if err != nil {
+				return BackupExpiry{}, fmt.Errorf("backup policy %s: schedule %q: %w", p.Name, p.Schedule, err)
+			}
+			iv = s.Interval(t, zone)
+			if iv <= 0 {
+				return BackupExpiry{}, fmt.Errorf("backup policy %s: schedule %q has no interval", p.Name, p.Schedule)
+			}
 		}
 		pe := PolicyExpiry{Policy: p.Name, IntervalSeconds: int64(iv / time.Second)}
 		var end time.Time
@@ -69,12 +75,26 @@ func BackupExpiryFor(policies []config.BackupPolicy, basis time.Time, zone *time
 			}
 		}
 		consider("last", p.Keep.Last, func(n int) time.Time { return t.Add(time.Duration(n) * iv) })
-		consider("min_available", p.MinAvailable, func(n int) time.Time { return t.Add(time.Duration(n) * iv) })
+		if p.TakesSnapshots() {
+			consider("min_available", p.MinAvailable, func(n int) time.Time { return t.Add(time.Duration(n) * iv) })
+		}
 		consider("hourly", p.Keep.Hourly, func(n int) time.Time { return t.Add(time.Duration(n) * time.Hour) })
 		consider("daily", p.Keep.Daily, func(n int) time.Time { return t.AddDate(0, 0, n) })
 		consider("weekly", p.Keep.Weekly, func(n int) time.Time { return t.AddDate(0, 0, 7*n) })
 		consider("monthly", p.Keep.Monthly, func(n int) time.Time { return t.AddDate(0, n, 0) })
 		consider("yearly", p.Keep.Yearly, func(n int) time.Time { return t.AddDate(n, 0, 0) })
+		for _, w := range p.Keep.Spans() {
+			sp, err := span.Parse(w.Span)
+			if err != nil {
+				return BackupExpiry{}, fmt.Errorf("backup policy %s: keep.%s: %w", p.Name, w.Name, err)
+			}
+			if sp.IsZero() || pe.Never {
+				continue
+			}
+			if u := sp.After(t, zone).Add(iv); u.After(end) {
+				end, pe.Longest = u, w.Name+" "+sp.String()
+			}
+		}
 		consider("point_in_time_recovery_days", p.PointInTimeRecoveryDays, func(n int) time.Time { return t.AddDate(0, 0, n) })
 		if pe.Never {
 			out.Never = true

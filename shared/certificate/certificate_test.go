@@ -287,6 +287,12 @@ func TestBackupExpiryFor(t *testing.T) {
 		{"LastN", []config.BackupPolicy{{Name: "l", Schedule: "rate(12 hours)", Keep: config.Keep{Last: 10}, MinAvailable: 1}}, false, at("2026-02-05T22:20:00Z"), []string{"last 10"}},
 		{"MonthlyFromMonthEnd", []config.BackupPolicy{{Name: "m", Schedule: "rate(1 day)", Keep: config.Keep{Monthly: 1}, MinAvailable: 1}}, false, at("2026-03-04T10:20:00Z"), []string{"monthly 1"}},
 		{"YearlyUnlimited", []config.BackupPolicy{{Name: "y", Schedule: "rate(1 day)", Keep: config.Keep{Daily: 7, Yearly: -1}, MinAvailable: 1}}, true, "", []string{"yearly -1"}},
+		// withinDaily 11d on a daily schedule: 11 days, an interval for the
+		// instant cut, an interval for the next run (19:20 JST + 13 days).
+		{"WithinDaily11d", []config.BackupPolicy{{Name: "w", Schedule: "cron(0 3 * * ? *)", Keep: config.Keep{WithinDaily: "11d"}, MinAvailable: 1}}, false, at("2026-02-13T10:20:00Z"), []string{"withinDaily 11d"}},
+		// Point-in-time recovery only: 30 days of RDS's automated backups,
+		// taken daily, then the day they age out.
+		{"PITROnly", []config.BackupPolicy{{Name: "pitr", PointInTimeRecoveryDays: 30, MinAvailable: 1}}, false, at("2026-03-03T10:20:00Z"), []string{"point_in_time_recovery_days 30"}},
 		{"LatestOfTwo", append(gfs(), config.BackupPolicy{Name: "d", Schedule: "rate(1 day)", Keep: config.Keep{Daily: 60}, MinAvailable: 1}), false, at("2026-04-02T10:20:00Z"), []string{"weekly 4", "daily 60"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

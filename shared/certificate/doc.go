@@ -45,9 +45,15 @@
 //     taken (hourly N: N hours; daily: N calendar days; weekly: 7N days;
 //     monthly: N months; yearly: N years, in the configured zone). The
 //     "last N" tier and MinAvailable keep it until N newer snapshots exist:
-//     N schedule intervals. Point-in-time recovery keeps it for its
-//     retention days. The rotator deletes at its next run, so one schedule
-//     interval is added. A policy's expiry is the latest of its tiers; the
+//     N schedule intervals. A within tier (withinDaily "11d") keeps it
+//     until the newest snapshot is the span younger than it, which is at
+//     most the span and one schedule interval after it was taken (one
+//     interval more than a counted tier, as the cut is an instant and
+//     snapshot creation times vary by seconds). Point-in-time recovery
+//     keeps it for its retention days, and a policy that promises only
+//     point-in-time recovery (no tiers, no schedule) adds RDS's daily
+//     automated snapshot as its interval. The rotator deletes at its next
+//     run, so one schedule interval is added. A policy's expiry is the latest of its tiers; the
 //     certificate's is the latest over all policies. A tier of -1
 //     (unlimited) means the backups never expire, and the certificate says
 //     so explicitly. This assumes the rotator runs on its schedule.

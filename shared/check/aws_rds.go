@@ -468,6 +468,10 @@ func (r *run) protection(f rdsFacts, snaps []snapFact, fresh, pitr bool) {
 		}
 		var worst *Result
 		for _, pol := range p.policies {
+			if !pol.TakesSnapshots() {
+				// Point-in-time recovery only: no snapshots to be fresh.
+				continue
+			}
 			var res Result
 			s, err := schedule.Parse(pol.Schedule)
 			if err != nil {
@@ -503,16 +507,24 @@ func (r *run) protection(f rdsFacts, snaps []snapFact, fresh, pitr bool) {
 			r.add(*worst)
 		}
 	}
-	if fresh {
-		seen := map[string]bool{}
-		for _, m := range missing {
-			if seen[m.resource] {
-				continue
-			}
-			seen[m.resource] = true
-			r.add(NewResult(RDSSnapshotFresh, r.a.Scope.ARN("rds", m.resource), Fail,
-				fmt.Sprintf("%s %s is a target of backup policy %s but does not exist, so nothing backs it up.", m.kind, m.id, m.policy), r.now).
-				ja("%s %s はバックアップポリシー %s の対象ですが存在しないため、何もバックアップされていません。", kindJA(m.kind), m.id, m.policy))
+	takes := map[string]bool{}
+	for _, pol := range r.req.Policies {
+		takes[pol.Name] = pol.TakesSnapshots()
+	}
+	seen := map[string]bool{}
+	for _, m := range missing {
+		// A missing target of a snapshot policy fails freshness; one of a
+		// policy that promises only point-in-time recovery fails that.
+		id := RDSSnapshotFresh
+		if !takes[m.policy] {
+			id = RDSPITRRetention
 		}
+		if (id == RDSSnapshotFresh && !fresh) || (id == RDSPITRRetention && !pitr) || seen[id+m.resource] {
+			continue
+		}
+		seen[id+m.resource] = true
+		r.add(NewResult(id, r.a.Scope.ARN("rds", m.resource), Fail,
+			fmt.Sprintf("%s %s is a target of backup policy %s but does not exist, so nothing backs it up.", m.kind, m.id, m.policy), r.now).
+			ja("%s %s はバックアップポリシー %s の対象ですが存在しないため、何もバックアップされていません。", kindJA(m.kind), m.id, m.policy))
 	}
 }

@@ -207,6 +207,26 @@ func TestAWS_Databases_SeveralPoliciesKeepTheWorst(t *testing.T) {
 	}
 }
 
+// TestAWS_Databases_PointInTimeRecoveryOnly: a policy that promises only
+// point-in-time recovery (operator 003's 30 days) has its targets' retention
+// checked and no freshness result, and a target that does not exist fails
+// the retention check, not freshness.
+func TestAWS_Databases_PointInTimeRecoveryOnly(t *testing.T) {
+	a := rdsAccount()
+	req := rdsRequest()
+	req.Policies = []config.BackupPolicy{{Name: "pitr-30d", PointInTimeRecoveryDays: 30,
+		Targets: config.Targets{Instances: []string{"orders-db", "gone-db"}}}}
+	req.Checks = []string{check.RDSSnapshotFresh, check.RDSPITRRetention}
+	rs := a.AWS().Collect(context.Background(), req, now)
+	assertResults(t, rs, []expect{
+		{check.RDSPITRRetention, arnOf("rds", "db:orders-db"), check.Fail, "7 days, fewer than the 30 days promised"},
+		{check.RDSPITRRetention, arnOf("rds", "db:gone-db"), check.Fail, "DB instance gone-db is a target of backup policy pitr-30d but does not exist"},
+	})
+	if n := countFor(rs, check.RDSSnapshotFresh); n != 0 {
+		t.Errorf("%d freshness results for a policy that takes no snapshots", n)
+	}
+}
+
 // TestAWS_SnapshotFreshness_CountsOnlyTheRotatorsOwn: orders-db's own
 // newest snapshot is five hours old. Fresh snapshots tagged as the
 // policy's that the rotator would not recognise (a same-region copy that

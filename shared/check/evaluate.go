@@ -31,8 +31,11 @@ func TimeSync(instanceID, chronycOutput string, rule chrony.Rule, now time.Time)
 	switch {
 	case v.Source == "":
 		r.Group = "no source"
-	case v.Accepted:
+	case v.Accepted && strings.LastIndex(v.Source, " (") > 0:
 		r.Group = strings.TrimSpace(v.Source[:strings.LastIndex(v.Source, " (")])
+	case v.Accepted:
+		// Any source accepted: "NTP source 192.0.2.10", grouped by server.
+		r.Group = v.Source
 	default:
 		r.Group = "not an accepted source"
 	}
@@ -56,6 +59,8 @@ func TimeSources(list []config.TimeSource) []chrony.Source {
 			out = append(out, chrony.AmazonTimeSync)
 		case s.Service == config.TimeServiceNICT:
 			out = append(out, chrony.NICT(addrs...))
+		case s.Service == config.TimeServiceAny:
+			out = append(out, chrony.AnySource)
 		default:
 			if ip, err := netip.ParseAddr(s.Server); err == nil {
 				addrs = append(addrs, ip)

@@ -51,6 +51,32 @@ func TestAWS_TimeSources(t *testing.T) {
 	}
 }
 
+// TestAWS_TimeSources_Any: a promise that says only "NTP" (operators 001
+// and 004) accepts a clock on any server, names the server it follows, and
+// still fails a clock that follows the host itself.
+func TestAWS_TimeSources_Any(t *testing.T) {
+	a := fleet(t, 3)
+	ids := []string{"i-00000000000000000", "i-00000000000000001", "i-00000000000000002"}
+	a.Chrony[ids[1]] = awsfake.Outcome{Status: "Success", Output: chronyLine(t, "public-ntp.csv")}
+	a.Chrony[ids[2]] = awsfake.Outcome{Status: "Success", Output: chronyLine(t, "loopback.csv")}
+	cfg := config.Verification{TimeSources: []config.TimeSource{{Service: config.TimeServiceAmazon}, {Service: config.TimeServiceAny}}}
+	req := check.Request{Checks: []string{check.TimeSyncChrony}, MaxClockOffset: 100 * time.Millisecond, TimeSources: check.TimeSources(cfg.TimeSources)}
+	got := byKey(t, a.AWS().Collect(context.Background(), req, now))
+	for _, tc := range []struct {
+		id, source, group string
+		status            check.Status
+	}{
+		{ids[0], "Amazon Time Sync Service (169.254.169.123)", "Amazon Time Sync Service", check.Pass},
+		{ids[1], "NTP source 133.243.238.164", "NTP source 133.243.238.164", check.Pass},
+		{ids[2], "127.0.0.1 (reference ID 7F000001)", "not an accepted source", check.Fail},
+	} {
+		r := got[check.TimeSyncChrony+" "+arnOf("ec2", "instance/"+tc.id)]
+		if r.Status != tc.status || r.TimeSource != tc.source || r.Group != tc.group {
+			t.Errorf("%s: %s, source %q, group %q (%s); want %s, %q, %q", tc.id, r.Status, r.TimeSource, r.Group, r.Reason, tc.status, tc.source, tc.group)
+		}
+	}
+}
+
 func TestNoncurrentRetention(t *testing.T) {
 	rule := func(id, prefix string, days int, f ...func(*check.NoncurrentRule)) check.NoncurrentRule {
 		r := check.NoncurrentRule{ID: id, Enabled: true, Prefix: prefix, Days: days}

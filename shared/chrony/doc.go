@@ -28,7 +28,10 @@
 //     card's clock disciplined by Amazon Time Sync. Any other source (NICT's
 //     ntp.nict.jp, a named NTP server) is known by its addresses: the
 //     address chronyc -c prints must be one of them, or, when the text form
-//     prints a host name, the reference id must be one derived from them;
+//     prints a host name, the reference id must be one derived from them.
+//     AnySource, for a promise that says "NTP" and names no server, accepts
+//     whatever the clock follows except the host itself (local mode, a
+//     loopback address);
 //   - the leap status is Normal (not "Not synchronised", and no pending
 //     leap second: Amazon's NTP endpoints smear leap seconds);
 //   - chrony's own bound on the clock error, |offset| + root dispersion +

@@ -130,6 +130,9 @@ func Evaluate(t Tracking, r Rule) Verdict {
 	for _, s := range sources {
 		if endpoint, ok := t.Follows(s); ok {
 			v.Source, v.Accepted, followed = fmt.Sprintf("%s (%s)", s.Name, endpoint), true, s
+			if s.Any {
+				v.Source = "NTP source " + endpoint
+			}
 			break
 		}
 	}
@@ -155,11 +158,16 @@ func Evaluate(t Tracking, r Rule) Verdict {
 		return v
 	}
 	endpoint := strings.TrimSuffix(strings.TrimPrefix(v.Source, followed.Name+" ("), ")")
+	label, labelJA := fmt.Sprintf("%s (%s)", followed.Name, endpoint), fmt.Sprintf("%s (%s)", followed.ja(), endpoint)
+	if followed.Any {
+		endpoint = strings.TrimPrefix(v.Source, "NTP source ")
+		label, labelJA = fmt.Sprintf("%s (any NTP server or reference clock is accepted)", endpoint), fmt.Sprintf("%s (時刻源の指定はなく、任意の NTP サーバーまたは参照時計を認めます)", endpoint)
+	}
 	v.OK = true
-	v.Reason = fmt.Sprintf("Synchronised to %s (%s), stratum %d, leap status Normal; the clock is %s and chrony bounds its error at %s, below the %s limit.",
-		followed.Name, endpoint, t.Stratum, offsetPhrase(t.Offset), FormatDuration(bound), FormatDuration(r.MaxOffset))
-	v.ReasonJA = fmt.Sprintf("%s (%s) に同期しています (stratum %d、うるう秒状態 Normal)。時計は%s、chrony による誤差の上限は %s で、許容値 %s 未満です。",
-		followed.ja(), endpoint, t.Stratum, offsetPhraseJA(t.Offset), FormatDuration(bound), FormatDuration(r.MaxOffset))
+	v.Reason = fmt.Sprintf("Synchronised to %s, stratum %d, leap status Normal; the clock is %s and chrony bounds its error at %s, below the %s limit.",
+		label, t.Stratum, offsetPhrase(t.Offset), FormatDuration(bound), FormatDuration(r.MaxOffset))
+	v.ReasonJA = fmt.Sprintf("%s に同期しています (stratum %d、うるう秒状態 Normal)。時計は%s、chrony による誤差の上限は %s で、許容値 %s 未満です。",
+		labelJA, t.Stratum, offsetPhraseJA(t.Offset), FormatDuration(bound), FormatDuration(r.MaxOffset))
 	return v
 }
 

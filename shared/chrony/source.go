@@ -20,12 +20,20 @@ type Source struct {
 	// Amazon marks Amazon Time Sync Service: matched by its fixed endpoints
 	// and the PTP hardware clock (Tracking.AmazonTimeSync), not Addresses.
 	Amazon bool
+	// Any marks AnySource: whatever the clock follows, but the host itself.
+	Any bool
 	// Addresses are the server's addresses.
 	Addresses []netip.Addr
 }
 
 // AmazonTimeSync is Amazon Time Sync Service.
 var AmazonTimeSync = Source{Name: "Amazon Time Sync Service", Amazon: true}
+
+// AnySource accepts any time source but the host itself (chronyd's local
+// mode, or a loopback address): for promises that say only "NTP" and name
+// no server (operators 001 and 004). The clock's error bound is held to the
+// threshold all the same.
+var AnySource = Source{Name: "any NTP server or reference clock", NameJA: "任意の NTP サーバーまたは参照時計", Any: true}
 
 // NICTAddresses are the addresses ntp.nict.jp resolves to: NICT's servers
 // at Koganei (133.243.238.163, .164, .243, .244 and two IPv6 addresses) and
@@ -92,6 +100,15 @@ func RefIDOf(addr netip.Addr) uint32 {
 func (t Tracking) Follows(s Source) (endpoint string, ok bool) {
 	if s.Amazon {
 		return t.AmazonTimeSync()
+	}
+	if s.Any {
+		if addr, err := netip.ParseAddr(t.Name); (err == nil && addr.Unmap().IsLoopback()) || t.RefID == RefIDLocal {
+			return "", false
+		}
+		if t.Name != "" {
+			return t.Name, true
+		}
+		return t.RefIDString(), true
 	}
 	if addr, err := netip.ParseAddr(t.Name); err == nil {
 		addr = addr.Unmap()

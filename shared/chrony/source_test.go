@@ -62,6 +62,20 @@ func TestEvaluate_Sources(t *testing.T) {
 			sources: []chrony.Source{example}, ok: false},
 		{name: "accepted source but too far off", file: "public-ntp.csv", sources: []chrony.Source{nict}, ok: false,
 			source: "NICT's public NTP service (ntp.nict.jp) (133.243.238.164)"},
+		// Operators 001 and 004 promise "NTP" and name no server: any
+		// source but the host itself is accepted, the bound still applies.
+		{name: "any source: a public NTP server", file: "public-ntp.csv", sources: []chrony.Source{chrony.AnySource}, ok: true,
+			source:   "NTP source 133.243.238.164",
+			reason:   "Synchronised to 133.243.238.164 (any NTP server or reference clock is accepted), stratum 2, leap status Normal; the clock is 731.412µs slow and chrony bounds its error at 5.406ms, below the 100ms limit.",
+			reasonJA: "133.243.238.164 (時刻源の指定はなく、任意の NTP サーバーまたは参照時計を認めます) に同期しています (stratum 2、うるう秒状態 Normal)。時計は 731.412µs 遅れており、chrony による誤差の上限は 5.406ms で、許容値 100ms 未満です。"},
+		{name: "any source: Amazon first when both are listed", file: "amazon-ipv4.csv", sources: []chrony.Source{chrony.AmazonTimeSync, chrony.AnySource}, ok: true,
+			source: "Amazon Time Sync Service (169.254.169.123)"},
+		{name: "any source: a reference clock too far off", file: "gps-large-offset.csv", sources: []chrony.Source{chrony.AnySource}, ok: false,
+			source: "NTP source GPS"},
+		{name: "any source: not chronyd's local clock", file: "local.csv", sources: []chrony.Source{chrony.AnySource}, ok: false,
+			reason: "The clock follows chronyd's own local clock (local mode, reference ID 7F7F0101), which is not an accepted source (any NTP server or reference clock)."},
+		{name: "any source: not a loopback server", file: "loopback.csv", sources: []chrony.Source{chrony.AnySource}, ok: false,
+			source: "127.0.0.1 (reference ID 7F000001)"},
 		{name: "unsynchronised follows nothing", file: "unsynchronised.csv", sources: amazonNICT, ok: false, source: "",
 			reasonJA: "chronyd はどの時刻源にも同期していません (うるう秒状態 Not synchronised、参照 ID 00000000、stratum 0)。"},
 	}

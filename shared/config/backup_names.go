@@ -37,7 +37,7 @@ func (b Backup) validateSnapshotNames(k *checker, stage string) {
 					continue
 				}
 				seen[key] = f
-				if n := SnapshotNameLength(stage, p.Name, key); kind == "clusters" && n > MaxClusterSnapshotName {
+				if n := SnapshotNameLength(stage, p.Name, key); kind == "clusters" && p.TakesSnapshots() && n > MaxClusterSnapshotName {
 					k.fail(f, id, fmt.Sprintf("a cluster whose snapshot names fit the %d characters RDS allows a cluster snapshot: in stage %q with policy %q they would have %d (pledge-%d-%s-%d-%s-%s-yyyymmddhhmm); shorten the policy or the stage name", MaxClusterSnapshotName, stage, p.Name, n, len(stage), stage, len(p.Name), p.Name, key))
 				}
 			}

@@ -46,6 +46,10 @@ type Config struct {
 	Notifications Notifications `json:"notifications"`
 	Verification  Verification  `json:"verification"`
 	Evidence      Evidence      `json:"evidence"`
+
+	// Profile documents the whitepaper promises the configuration keeps
+	// and those it cannot (profile.go); no function receives it.
+	Profile *Profile `json:"profile,omitempty"`
 }
 
 // Backup holds the snapshot rotator's policies.
@@ -53,7 +57,12 @@ type Backup struct {
 	Policies []BackupPolicy `json:"policies"`
 }
 
-// BackupPolicy is one backup promise applied to a set of databases.
+// BackupPolicy is one backup promise applied to a set of databases: the
+// snapshots the rotator takes on Schedule and keeps by Keep's tiers, and
+// the point-in-time-recovery retention the verifier holds the databases
+// to. A policy with no tiers and no schedule takes no snapshots and
+// promises only point-in-time recovery (operator 003's "every 5 minutes,
+// kept 30 days" is RDS's continuous backup, not a snapshot tier).
 type BackupPolicy struct {
 	// Name identifies the policy; it is written into every snapshot's tags
 	// and name, so it is restricted to lower-case letters, digits and '-'.
@@ -61,14 +70,33 @@ type BackupPolicy struct {
 	Targets Targets `json:"targets"`
 	Keep    Keep    `json:"keep"`
 	// Schedule is an EventBridge Scheduler expression, rate(...) or cron(...),
-	// evaluated in the configuration's Timezone.
-	Schedule string `json:"schedule"`
+	// evaluated in the configuration's Timezone. Empty for a policy that
+	// promises only point-in-time recovery.
+	Schedule string `json:"schedule,omitempty"`
 	// MinAvailable is how many of the newest available managed snapshots are
 	// always kept, whatever the tiers say. Defaults to 1.
 	MinAvailable int `json:"minAvailable,omitempty"`
 	// PointInTimeRecoveryDays is the promised automated-backup (PITR)
 	// retention; shorter retention is reported. 0 means nothing is promised.
 	PointInTimeRecoveryDays int `json:"pointInTimeRecoveryDays,omitempty"`
+}
+
+// TakesSnapshots reports whether the rotator takes snapshots for the
+// policy: whether it has a schedule or any tier (a valid one has both). A
+// policy with neither promises only point-in-time recovery, and nothing
+// runs for it but the verifier's check of its targets' retention.
+func (p BackupPolicy) TakesSnapshots() bool { return p.Schedule != "" || !p.Keep.IsZero() }
+
+// SnapshotPolicies returns the policies the rotator takes snapshots for,
+// leaving out those that promise only point-in-time recovery.
+func (b Backup) SnapshotPolicies() []BackupPolicy {
+	var out []BackupPolicy
+	for _, p := range b.Policies {
+		if p.TakesSnapshots() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Targets selects databases by identifier or by tag. A database matches when
@@ -79,9 +107,15 @@ type Targets struct {
 	Tags      map[string]string `json:"tags,omitempty"`
 }
 
-// Keep holds the grandfather-father-son tiers, with restic's meaning: per
-// tier, keep the newest snapshot of each of the N most recent periods that
-// have one. -1 means unlimited, 0 turns the tier off.
+// Keep holds the grandfather-father-son tiers, with restic's meaning. A
+// counted tier (last to yearly, restic's --keep-*) keeps the newest
+// snapshot of each of the N most recent periods that have one: -1 means
+// unlimited, 0 turns the tier off. A within tier (restic's --keep-within-*)
+// keeps the newest snapshot of each period among those made within a span
+// before the newest snapshot, written as restic writes it ("11d", "1y6m";
+// package span): "withinDaily": "11d" keeps every day's snapshot for 11
+// days, however many days had one. "within" keeps every snapshot made in
+// the span. Empty turns a within tier off.
 type Keep struct {
 	Last    int `json:"last,omitempty"`
 	Hourly  int `json:"hourly,omitempty"`
@@ -89,7 +123,42 @@ type Keep struct {
 	Weekly  int `json:"weekly,omitempty"`
 	Monthly int `json:"monthly,omitempty"`
 	Yearly  int `json:"yearly,omitempty"`
+
+	Within        string `json:"within,omitempty"`
+	WithinHourly  string `json:"withinHourly,omitempty"`
+	WithinDaily   string `json:"withinDaily,omitempty"`
+	WithinWeekly  string `json:"withinWeekly,omitempty"`
+	WithinMonthly string `json:"withinMonthly,omitempty"`
+	WithinYearly  string `json:"withinYearly,omitempty"`
 }
+
+// Spans returns the within tiers as the configuration names them
+// ("withinDaily") with their text, in tier order.
+func (k Keep) Spans() []NamedSpan {
+	return []NamedSpan{{"within", k.Within}, {"withinHourly", k.WithinHourly}, {"withinDaily", k.WithinDaily},
+		{"withinWeekly", k.WithinWeekly}, {"withinMonthly", k.WithinMonthly}, {"withinYearly", k.WithinYearly}}
+}
+
+// Counts returns the counted tiers as the configuration names them
+// ("daily") with their count, in tier order.
+func (k Keep) Counts() []NamedCount {
+	return []NamedCount{{"last", k.Last}, {"hourly", k.Hourly}, {"daily", k.Daily}, {"weekly", k.Weekly}, {"monthly", k.Monthly}, {"yearly", k.Yearly}}
+}
+
+// NamedSpan is one within tier of a Keep: its field name and its span text.
+type NamedSpan struct {
+	Name string
+	Span string
+}
+
+// NamedCount is one counted tier of a Keep: its field name and its count.
+type NamedCount struct {
+	Name  string
+	Count int
+}
+
+// IsZero reports whether every tier is off.
+func (k Keep) IsZero() bool { return k == Keep{} }
 
 // Tenants describes where tenant data lives and when it must be deleted.
 type Tenants struct {

@@ -125,6 +125,19 @@ func TestValidate_Errors(t *testing.T) {
 		{"tag key", func(c *config.Config) { c.Backup.Policies[0].Targets.Tags = map[string]string{"aws:x": "y"} }, `backup.policies[0].targets.tags: "aws:x" is not valid: want tag keys`},
 		{"keep negative", func(c *config.Config) { c.Backup.Policies[0].Keep.Daily = -2 }, `backup.policies[0].keep.daily: -2 is not valid: want -1 (unlimited), 0 (tier off) or a positive count`},
 		{"keep none", func(c *config.Config) { c.Backup.Policies[0].Keep = config.Keep{} }, `backup.policies[0].keep: "all tiers 0" is not valid: want at least one non-zero tier`},
+		{"keep none with a schedule", func(c *config.Config) {
+			c.Backup.Policies[0].Keep = config.Keep{}
+			c.Backup.Policies[0].PointInTimeRecoveryDays = 30
+		}, `backup.policies[0].keep: "all tiers 0" is not valid: want at least one non-zero tier, e.g. {"hourly": 24, "daily": 7, "weekly": 4} or {"withinDaily": "11d"}: a policy with a schedule takes snapshots`},
+		{"keep none without a promise", func(c *config.Config) {
+			c.Backup.Policies[0].Keep = config.Keep{}
+			c.Backup.Policies[0].Schedule = ""
+			c.Backup.Policies[0].PointInTimeRecoveryDays = 0
+		}, `or, with no schedule, pointInTimeRecoveryDays for a policy that promises only point-in-time recovery`},
+		{"tiers without a schedule", func(c *config.Config) { c.Backup.Policies[0].Schedule = "" }, `backup.policies[0].schedule: "" is not valid`},
+		{"keep within not a span", func(c *config.Config) { c.Backup.Policies[0].Keep.WithinDaily = "11 days" }, `backup.policies[0].keep.withinDaily: "11 days" is not valid: want a span as restic writes it, such as "11d"`},
+		{"keep within a week", func(c *config.Config) { c.Backup.Policies[0].Keep.Within = "1w" }, `backup.policies[0].keep.within: "1w" is not valid: want a span as restic writes it`},
+		{"keep within zero", func(c *config.Config) { c.Backup.Policies[0].Keep.WithinYearly = "0y" }, `backup.policies[0].keep.withinYearly: "0y" is not valid`},
 		{"schedule", func(c *config.Config) { c.Backup.Policies[0].Schedule = "hourly" }, `backup.policies[0].schedule: "hourly" is not valid: want an EventBridge Scheduler expression`},
 		{"schedule too often", func(c *config.Config) { c.Backup.Policies[0].Schedule = "rate(5 minutes)" }, `backup.policies[0].schedule: "rate(5 minutes)" is not valid: want an interval of at least one hour`},
 		{"minAvailable", func(c *config.Config) { c.Backup.Policies[0].MinAvailable = 0 }, `backup.policies[0].minAvailable: 0 is not valid: want at least 1`},
@@ -329,5 +342,28 @@ func TestValidateDeployment(t *testing.T) {
 				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestValidate_PointInTimeRecoveryOnly: a policy without tiers and without
+// a schedule promises only point-in-time recovery; it is valid, takes no
+// snapshots, and its clusters' names are not held to the snapshot-name
+// limit (no snapshot is ever named for them).
+func TestValidate_PointInTimeRecoveryOnly(t *testing.T) {
+	c := example(t)
+	c.Backup.Policies = []config.BackupPolicy{
+		{Name: "pitr-30d", PointInTimeRecoveryDays: 30, MinAvailable: 1,
+			Targets: config.Targets{Clusters: []string{"a-cluster-whose-name-is-far-too-long-for-a-snapshot-name-x"}}},
+		{Name: "daily-11d", Schedule: "cron(0 3 * * ? *)", MinAvailable: 1, Keep: config.Keep{WithinDaily: "11d"},
+			Targets: config.Targets{Instances: []string{"orders-db"}}},
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate() = %v", err)
+	}
+	if c.Backup.Policies[0].TakesSnapshots() || !c.Backup.Policies[1].TakesSnapshots() {
+		t.Errorf("TakesSnapshots: %v, %v; want false, true", c.Backup.Policies[0].TakesSnapshots(), c.Backup.Policies[1].TakesSnapshots())
+	}
+	if got := c.Backup.SnapshotPolicies(); len(got) != 1 || got[0].Name != "daily-11d" {
+		t.Errorf("SnapshotPolicies() = %+v, want daily-11d alone", got)
 	}
 }

@@ -60,15 +60,21 @@ func (c Config) ValidateDeployment() error {
 
 // ReservedConcurrency is the reserved concurrency the stack gives each
 // function that has one, by function name: the rotator runs one at a time
-// (two runs never race on the same databases); the purger runs the purge
-// queue's consumers (at least two, as SQS event sources require) plus one
-// for the sweep and lifecycle events; the notifier runs the notice queue's
-// two consumers plus three for finding events (a burst waits in Lambda's
+// (two runs never race on the same databases; there is no rotator when no
+// backup policy takes snapshots); the purger runs the purge queue's
+// consumers (at least two, as SQS event sources require) plus one for the
+// sweep and lifecycle events; the notifier runs the notice queue's two
+// consumers plus three for finding events (a burst waits in Lambda's
 // asynchronous queue). Preflight checks the account has room for the sum.
 func (c Config) ReservedConcurrency() map[string]int {
-	return map[string]int{
+	m := map[string]int{
 		"snapshot-rotator": 1,
 		"tenant-purger":    max(2, c.Tenants.Concurrency) + 1,
 		"finding-notifier": 5,
 	}
+	if len(c.Backup.SnapshotPolicies()) == 0 {
+		// No policy takes snapshots: the stack has no rotator.
+		delete(m, "snapshot-rotator")
+	}
+	return m
 }

@@ -10,7 +10,13 @@
 // Rules:
 //   - Stored times are UTC; periods (a backup "day", a notice's local time)
 //     are cut in Timezone, which defaults to Asia/Tokyo.
-//   - A keep count of -1 means unlimited, 0 means the tier is off.
+//   - A keep count of -1 means unlimited, 0 means the tier is off. A within
+//     tier (keep.withinDaily "11d", restic's --keep-within-daily) is a span
+//     as package span reads it; empty means the tier is off.
+//   - A backup policy with no tiers and no schedule promises only
+//     point-in-time recovery (pointInTimeRecoveryDays, required then): the
+//     rotator takes no snapshots for it; the verifier checks its targets'
+//     retention.
 //   - The tenant purge window opens GracePeriodDays after termination (or
 //     once GracePeriodMonths calendar months have passed from the day after
 //     the contract ended), moved to the first of PurgeDays when those are

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pledge-dev/pledge/shared/schedule"
+	"github.com/pledge-dev/pledge/shared/span"
 )
 
 // FieldError is one invalid field: its path, the bad value, and what would
@@ -116,6 +117,7 @@ func (c Config) Validate(sections ...Section) error {
 	if c.Stage != "" {
 		checkStage(&k, c.Stage)
 	}
+	c.validateProfile(&k)
 	for _, s := range sections {
 		switch s {
 		case SectionBackup:
@@ -203,21 +205,30 @@ func (b Backup) validate(k *checker, loc *time.Location, stage string) {
 				k.fail(f+".targets.tags", key, "tag keys of 1-128 characters not starting with \"aws:\"")
 			}
 		}
-		keep := []struct {
-			name string
-			n    int
-		}{{"last", p.Keep.Last}, {"hourly", p.Keep.Hourly}, {"daily", p.Keep.Daily}, {"weekly", p.Keep.Weekly}, {"monthly", p.Keep.Monthly}, {"yearly", p.Keep.Yearly}}
 		any := false
-		for _, t := range keep {
-			if t.n < -1 {
-				k.fail(f+".keep."+t.name, t.n, "-1 (unlimited), 0 (tier off) or a positive count")
+		for _, t := range p.Keep.Counts() {
+			if t.Count < -1 {
+				k.fail(f+".keep."+t.Name, t.Count, "-1 (unlimited), 0 (tier off) or a positive count")
 			}
-			any = any || t.n != 0
+			any = any || t.Count != 0
 		}
-		if !any {
-			k.fail(f+".keep", "all tiers 0", "at least one non-zero tier, e.g. {\"hourly\": 24, \"daily\": 7, \"weekly\": 4}")
+		for _, t := range p.Keep.Spans() {
+			if _, err := span.Parse(t.Span); err != nil {
+				k.fail(f+".keep."+t.Name, t.Span, `a span as restic writes it, such as "11d" or "1y6m" (units y, m, d, h, each once, in that order), or nothing to turn the tier off: `+err.Error())
+			}
+			any = any || t.Span != ""
 		}
-		checkSchedule(k, f+".schedule", p.Schedule)
+		switch {
+		case !any && p.Schedule == "" && p.PointInTimeRecoveryDays > 0:
+			// Point-in-time recovery only: no snapshots, no schedule.
+		case !any && p.Schedule == "":
+			k.fail(f+".keep", "all tiers 0", "at least one non-zero tier, e.g. {\"hourly\": 24, \"daily\": 7, \"weekly\": 4} or {\"withinDaily\": \"11d\"}; or, with no schedule, pointInTimeRecoveryDays for a policy that promises only point-in-time recovery")
+		case !any:
+			k.fail(f+".keep", "all tiers 0", "at least one non-zero tier, e.g. {\"hourly\": 24, \"daily\": 7, \"weekly\": 4} or {\"withinDaily\": \"11d\"}: a policy with a schedule takes snapshots (leave the schedule out for one that promises only point-in-time recovery)")
+		}
+		if any || p.Schedule != "" {
+			checkSchedule(k, f+".schedule", p.Schedule)
+		}
 		if s, err := schedule.Parse(p.Schedule); err == nil {
 			if iv := s.Interval(time.Now(), loc); iv > 0 && iv < time.Hour {
 				k.fail(f+".schedule", p.Schedule, "an interval of at least one hour: RDS snapshots are not made more often (use point-in-time recovery for finer recovery points)")

@@ -16,17 +16,21 @@ const (
 	// TimeServiceNICT is the public NTP service of Japan's National
 	// Institute of Information and Communications Technology, ntp.nict.jp.
 	TimeServiceNICT = "nict"
+	// TimeServiceAny accepts any NTP server or reference clock but the
+	// host itself: for promises that say "NTP" and name no server
+	// (operators 001 and 004). The clock's error bound is still checked.
+	TimeServiceAny = "any"
 )
 
 // TimeServices are the services a TimeSource may name.
-var TimeServices = []string{TimeServiceAmazon, TimeServiceNICT}
+var TimeServices = []string{TimeServiceAmazon, TimeServiceNICT, TimeServiceAny}
 
 // TimeSource is one clock source the time-sync check accepts: a known
 // service, or any NTP server by name and address. A clock that follows a
 // source not in Verification.TimeSources fails the check; with none listed
 // only Amazon Time Sync Service is accepted.
 type TimeSource struct {
-	// Service is "amazon" or "nict"; empty for a named server.
+	// Service is "amazon", "nict" or "any"; empty for a named server.
 	Service string `json:"service,omitempty"`
 	// Server is an NTP server's host name (or an address), e.g.
 	// "ntp.example.co.jp"; empty for a service.
@@ -85,12 +89,14 @@ func (v Verification) validatePromises(k *checker) {
 		key := s.Service + "|" + strings.ToLower(s.Server)
 		switch {
 		case (s.Service == "") == (s.Server == ""):
-			k.fail(f, fmt.Sprintf("service %q, server %q", s.Service, s.Server), `exactly one of "service" ("amazon" or "nict") or "server" (an NTP server's host name)`)
+			k.fail(f, fmt.Sprintf("service %q, server %q", s.Service, s.Server), `exactly one of "service" ("amazon", "nict" or "any") or "server" (an NTP server's host name)`)
 			continue
 		case s.Service != "" && !slices.Contains(TimeServices, s.Service):
-			k.fail(f+".service", s.Service, `"amazon" (Amazon Time Sync Service) or "nict" (NICT's ntp.nict.jp); name any other NTP server with "server" and "addresses"`)
+			k.fail(f+".service", s.Service, `"amazon" (Amazon Time Sync Service), "nict" (NICT's ntp.nict.jp) or "any" (any NTP server or reference clock, for a promise that names none); name any other NTP server with "server" and "addresses"`)
 		case s.Service == TimeServiceAmazon && len(s.Addresses) > 0:
 			k.fail(f+".addresses", strings.Join(s.Addresses, ","), "none: Amazon Time Sync Service's endpoints are fixed (169.254.169.123, fd00:ec2::123, the PTP hardware clock)")
+		case s.Service == TimeServiceAny && len(s.Addresses) > 0:
+			k.fail(f+".addresses", strings.Join(s.Addresses, ","), `none: "any" accepts every server (name a server with "server" and "addresses" to accept only it)`)
 		case s.Server != "" && !validHost(s.Server) && !isAddr(s.Server):
 			k.fail(f+".server", s.Server, `an NTP server's host name such as "ntp.example.co.jp", or an IP address`)
 		case s.Server != "" && !isAddr(s.Server) && len(s.Addresses) == 0:

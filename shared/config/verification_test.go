@@ -19,6 +19,7 @@ func TestValidate_VerificationPromises(t *testing.T) {
 			{Service: "nict", Addresses: []string{"133.243.238.1"}},
 			{Server: "ntp.example.co.jp", Addresses: []string{"192.0.2.10", "2001:db8::123"}},
 			{Server: "198.51.100.7"}, // an address needs no addresses
+			{Service: "any"},
 		}
 		c.Verification.NoncurrentVersionDays = 31
 		c.Verification.LogClasses = []config.LogClass{
@@ -42,7 +43,10 @@ func TestValidate_VerificationPromises(t *testing.T) {
 			v.TimeSources = []config.TimeSource{{Service: "nict", Server: "ntp.nict.jp"}}
 		}, `verification.timeSources[0]: "service \"nict\", server \"ntp.nict.jp\"" is not valid: want exactly one of`},
 		{"unknown service", func(v *config.Verification) { v.TimeSources = []config.TimeSource{{Service: "google"}} },
-			`verification.timeSources[0].service: "google" is not valid: want "amazon" (Amazon Time Sync Service) or "nict"`},
+			`verification.timeSources[0].service: "google" is not valid: want "amazon" (Amazon Time Sync Service), "nict" (NICT's ntp.nict.jp) or "any"`},
+		{"any with addresses", func(v *config.Verification) {
+			v.TimeSources = []config.TimeSource{{Service: "any", Addresses: []string{"192.0.2.1"}}}
+		}, `verification.timeSources[0].addresses: "192.0.2.1" is not valid: want none: "any" accepts every server`},
 		{"amazon addresses", func(v *config.Verification) {
 			v.TimeSources = []config.TimeSource{{Service: "amazon", Addresses: []string{"169.254.169.123"}}}
 		}, `verification.timeSources[0].addresses: "169.254.169.123" is not valid: want none: Amazon Time Sync Service's endpoints are fixed`},

@@ -46,12 +46,15 @@ type BackupDay struct {
 }
 
 // TierCount is one retention tier: generations kept and promised (-1:
-// all).
+// all). A within tier ("daily within 11d") promises a span, not a count:
+// Within holds it and Promised is 0 (its missed snapshots show as missed
+// slots instead).
 type TierCount struct {
 	Tier     string `json:"tier"`
 	TierJA   string `json:"tierJa"`
 	Kept     int    `json:"kept"`
 	Promised int    `json:"promised"`
+	Within   string `json:"within,omitempty"`
 }
 
 // Short reports whether fewer generations were kept than promised.
@@ -70,7 +73,7 @@ func slots(s schedule.Schedule, m Month) []time.Time {
 func buildBackups(ev *Evidence, cfg config.Config) *Backups {
 	b := &Backups{Targets: []BackupTarget{}}
 	m := ev.Month
-	for _, p := range cfg.Backup.Policies {
+	for _, p := range cfg.Backup.SnapshotPolicies() {
 		sched, err := schedule.Parse(p.Schedule)
 		if err != nil {
 			continue // validated configurations always parse
@@ -125,7 +128,7 @@ func buildBackups(ev *Evidence, cfg config.Config) *Backups {
 				}
 			}
 			for _, t := range tiers(p.Keep) {
-				tc := TierCount{Tier: t.name, TierJA: t.ja, Promised: t.n}
+				tc := TierCount{Tier: t.name, TierJA: t.ja, Promised: t.n, Within: t.within}
 				if last != nil {
 					tc.Kept = last.Tiers[t.name]
 				}
@@ -167,8 +170,13 @@ func (b *Backups) apply(c *Control) Status {
 			if tc.Promised < 0 {
 				p = "∞"
 			}
-			ja = append(ja, fmt.Sprintf("%s %d/%s", tc.TierJA, tc.Kept, p))
-			en = append(en, fmt.Sprintf("%s %d/%s", tc.Tier, tc.Kept, p))
+			if tc.Within != "" {
+				ja = append(ja, fmt.Sprintf("%s %d", tc.TierJA, tc.Kept))
+				en = append(en, fmt.Sprintf("%s %d", tc.Tier, tc.Kept))
+			} else {
+				ja = append(ja, fmt.Sprintf("%s %d/%s", tc.TierJA, tc.Kept, p))
+				en = append(en, fmt.Sprintf("%s %d/%s", tc.Tier, tc.Kept, p))
+			}
 			if tc.Short() {
 				tierStatus = Breached
 			}

@@ -59,7 +59,7 @@ func percentile(sorted []float64, p float64) float64 {
 }
 
 func buildNotices(ev *Evidence, cfg config.Config) *Notices {
-	n := &Notices{LimitHours: cfg.Notifications.NoticeHours, Items: []NoticeItem{}}
+	n := &Notices{LimitHours: cfg.Notifications.Promise().Hours, Items: []NoticeItem{}}
 	var lat []float64
 	for _, x := range ev.Notices {
 		it := NoticeItem{FindingID: x.FindingID, TenantID: x.TenantID, FindingType: x.FindingType, PromiseFrom: x.PromiseFrom, Sent: x.Sent,

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -20,6 +21,8 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/schedule"
+	"github.com/pledge-dev/pledge/shared/span"
 )
 
 // RDSAPI is the part of the RDS client the checks call.
@@ -66,15 +69,37 @@ type target struct {
 }
 
 // generations bounds the snapshots a policy holds of one database: every
-// tier's count (a snapshot may count in several tiers, so this is an upper
-// bound), at least MinAvailable, plus the one being created.
+// counted tier's count and every within tier's periods in its span (a
+// snapshot may count in several tiers, so this is an upper bound), at least
+// MinAvailable, plus the one being created. A policy that promises only
+// point-in-time recovery holds none.
 func generations(p config.BackupPolicy) (int, bool) {
+	if !p.TakesSnapshots() {
+		return 0, false
+	}
 	n, unlimited := 0, false
-	for _, k := range []int{p.Keep.Last, p.Keep.Hourly, p.Keep.Daily, p.Keep.Weekly, p.Keep.Monthly, p.Keep.Yearly} {
-		if k < 0 {
+	for _, k := range p.Keep.Counts() {
+		if k.Count < 0 {
 			unlimited = true
 		}
-		n += max(0, k)
+		n += max(0, k.Count)
+	}
+	interval := time.Hour
+	if s, err := schedule.Parse(p.Schedule); err == nil {
+		interval = max(interval, s.Interval(time.Now(), time.UTC))
+	}
+	for _, w := range p.Keep.Spans() {
+		sp, err := span.Parse(w.Span)
+		if err != nil || sp.IsZero() {
+			continue
+		}
+		// The longest the span can be on any calendar, and the shortest
+		// period of its tier (a snapshot per schedule interval at most).
+		longest := time.Duration(sp.Years)*366*24*time.Hour + time.Duration(sp.Months)*31*24*time.Hour + time.Duration(sp.Days)*25*time.Hour + time.Duration(sp.Hours)*time.Hour
+		period := map[string]time.Duration{"within": interval, "withinHourly": time.Hour, "withinDaily": 23 * time.Hour, "withinWeekly": 7 * 24 * time.Hour,
+			"withinMonthly": 28 * 24 * time.Hour, "withinYearly": 365 * 24 * time.Hour}[w.Name]
+		period = max(period, interval)
+		n += int((longest+period-1)/period) + 1
 	}
 	return max(n, p.MinAvailable) + 1, unlimited
 }

@@ -49,6 +49,11 @@ func TestGenerations(t *testing.T) {
 		"GFS":              {config.BackupPolicy{Keep: config.Keep{Hourly: 24, Daily: 7, Weekly: 4}, MinAvailable: 3}, 36, false},
 		"MinAvailableWins": {config.BackupPolicy{Keep: config.Keep{Daily: 2}, MinAvailable: 5}, 6, false},
 		"Unlimited":        {config.BackupPolicy{Keep: config.Keep{Daily: 7, Monthly: -1}, MinAvailable: 1}, 8, true},
+		// Daily snapshots kept 11 days: at most 12 calendar days hold one
+		// (13 counting a day of 25 hours), plus the one being created.
+		"WithinDaily":  {config.BackupPolicy{Schedule: "cron(0 3 * * ? *)", Keep: config.Keep{WithinDaily: "11d"}, MinAvailable: 1}, 14, false},
+		"WithinHourly": {config.BackupPolicy{Schedule: "rate(1 hour)", Keep: config.Keep{Within: "6h", Daily: 2}, MinAvailable: 1}, 10, false},
+		"PITROnly":     {config.BackupPolicy{PointInTimeRecoveryDays: 30, MinAvailable: 1}, 0, false},
 	} {
 		got, unlimited := generations(tc.p)
 		if got != tc.want || unlimited != tc.unlimited {

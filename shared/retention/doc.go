@@ -6,9 +6,20 @@
 // The rules are those of restic's forget --keep-last, --keep-hourly,
 // --keep-daily, --keep-weekly, --keep-monthly and --keep-yearly:
 //
-//   - A policy has six tiers: last, hourly, daily, weekly, monthly, yearly.
-//     Each has a count: -1 means unlimited, 0 turns the tier off, N > 0
-//     keeps N periods.
+//   - A policy has six counted tiers: last, hourly, daily, weekly, monthly,
+//     yearly. Each has a count: -1 means unlimited, 0 turns the tier off,
+//     N > 0 keeps N periods.
+//   - It has six within tiers too, restic's --keep-within,
+//     --keep-within-hourly ... --keep-within-yearly: each has a span (package
+//     span, "11d", "1y6m") and keeps the newest snapshot of each period (for
+//     within: every snapshot) among those made strictly after the instant the
+//     span reaches back to from the newest snapshot, counted on the zone's
+//     calendar. "Daily, kept 11 days" is withinDaily 11d: each day's snapshot
+//     stays 11 days whether or not a day was missed, where daily 11 would keep
+//     the eleventh day that has a snapshot, however old. The zero span turns
+//     a within tier off. (restic looks for the newest snapshot among those
+//     not dated after its own clock; the planner reads no clock and takes the
+//     newest it is given.)
 //   - Each tier cuts time into periods: every snapshot is its own period for
 //     last; hours, days, ISO weeks (Monday to Sunday), calendar months and
 //     calendar years for the others, all cut in the plan's time zone, so a
@@ -25,7 +36,7 @@
 //   - An hour is a real hour of the zone's clock: when clocks fall back, the
 //     repeated hour (01:00 EDT and 01:00 EST) is two periods, not one; when
 //     they spring forward, the skipped hour is simply absent.
-//   - A policy whose tiers are all 0 is an error, never "delete everything"
+//   - A policy whose tiers are all off is an error, never "delete everything"
 //     and never a silent "keep everything": restic refuses an empty policy
 //     too, and configuration validation rejects one.
 //

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/retention"
+	"github.com/pledge-dev/pledge/shared/span"
 )
 
 // propertyZones are zones with whole-hour DST (New York, Berlin), none
@@ -65,8 +66,25 @@ func genPolicy(rng *rand.Rand) retention.Policy {
 			return 1 + rng.IntN(8)
 		}
 	}
+	// A within tier is on a third of the time, with a span of hours to
+	// years (restic's --keep-within-*).
+	w := func() span.Span {
+		switch r := rng.IntN(12); {
+		case r < 8:
+			return span.Span{}
+		case r == 8:
+			return span.Span{Hours: 1 + rng.IntN(72)}
+		case r == 9:
+			return span.Span{Days: 1 + rng.IntN(40)}
+		case r == 10:
+			return span.Span{Months: 1 + rng.IntN(14), Days: rng.IntN(3)}
+		default:
+			return span.Span{Years: 1 + rng.IntN(3), Hours: rng.IntN(5)}
+		}
+	}
 	for {
-		p := retention.Policy{Last: c(), Hourly: c(), Daily: c(), Weekly: c(), Monthly: c(), Yearly: c()}
+		p := retention.Policy{Last: c(), Hourly: c(), Daily: c(), Weekly: c(), Monthly: c(), Yearly: c(),
+			Within: w(), WithinHourly: w(), WithinDaily: w(), WithinWeekly: w(), WithinMonthly: w(), WithinYearly: w()}
 		if p != (retention.Policy{}) {
 			return p
 		}
@@ -127,6 +145,36 @@ func oracle(in []retention.Snapshot, p retention.Policy, loc *time.Location) map
 			got[s.ID] = append(got[s.ID], t.String()+" snapshot "+label)
 		}
 	}
+	// restic's --keep-within-*: among the snapshots made after the span
+	// reaches back from the newest one (on the zone's calendar), the newest
+	// of each period; --keep-within keeps every one of them.
+	for t := retention.TierWithin; t <= retention.TierWithinYearly; t++ {
+		sp := p.Span(t)
+		if sp.IsZero() || len(sorted) == 0 {
+			continue
+		}
+		latest := sorted[0].Created.In(loc)
+		cut := latest.AddDate(-sp.Years, -sp.Months, -sp.Days).Add(-time.Duration(sp.Hours) * time.Hour)
+		words := t.Periods().String() + " within " + sp.String()
+		if t == retention.TierWithin {
+			words = "within " + sp.String()
+		}
+		seen := map[string]bool{}
+		for i, s := range sorted {
+			if !s.Created.After(cut) {
+				break
+			}
+			key, label := name(t.Periods(), s, i)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			got[s.ID] = append(got[s.ID], words+" snapshot "+label)
+		}
+	}
+	// Reasons in tier order: counted tiers first, then within tiers, each
+	// tier's reason once per snapshot, so the order of the loops above is
+	// the order of the reasons.
 	return got
 }
 
@@ -188,6 +236,10 @@ func checkPlan(t *testing.T, in []retention.Snapshot, p retention.Policy, loc *t
 			unlimited = true
 		}
 		sum += max(p.Count(tr), 0)
+	}
+	for tr := retention.TierWithin; tr <= retention.TierWithinYearly; tr++ {
+		// A within tier's bound is the snapshots its span holds.
+		unlimited = unlimited || !p.Span(tr).IsZero()
 	}
 	if !unlimited && len(plan.Keep) > sum {
 		t.Fatalf("%s: kept %d, more than the tiers' sum %d", ctx, len(plan.Keep), sum)
@@ -256,11 +308,30 @@ func TestApply_Properties(t *testing.T) {
 }
 
 func FuzzApply(f *testing.F) {
-	f.Add(uint64(1), uint16(50), int8(0), int8(24), int8(7), int8(4), int8(12), int8(-1), uint8(1))
-	f.Add(uint64(2), uint16(300), int8(3), int8(0), int8(-1), int8(0), int8(0), int8(2), uint8(2))
-	f.Add(uint64(3), uint16(0), int8(1), int8(0), int8(0), int8(0), int8(0), int8(0), uint8(0))
-	f.Fuzz(func(t *testing.T, seed uint64, n uint16, last, hourly, daily, weekly, monthly, yearly int8, z uint8) {
+	f.Add(uint64(1), uint16(50), int8(0), int8(24), int8(7), int8(4), int8(12), int8(-1), uint8(1), uint16(0), uint8(0))
+	f.Add(uint64(2), uint16(300), int8(3), int8(0), int8(-1), int8(0), int8(0), int8(2), uint8(2), uint16(11*24), uint8(2))
+	f.Add(uint64(3), uint16(0), int8(1), int8(0), int8(0), int8(0), int8(0), int8(0), uint8(0), uint16(0), uint8(0))
+	f.Add(uint64(4), uint16(200), int8(0), int8(0), int8(0), int8(0), int8(0), int8(0), uint8(4), uint16(30*24+5), uint8(0))
+	f.Fuzz(func(t *testing.T, seed uint64, n uint16, last, hourly, daily, weekly, monthly, yearly int8, z uint8, withinHours uint16, withinTier uint8) {
 		p := retention.Policy{Last: int(last), Hourly: int(hourly), Daily: int(daily), Weekly: int(weekly), Monthly: int(monthly), Yearly: int(yearly)}
+		if withinHours > 0 {
+			// One within tier, its span in days and hours.
+			sp := span.Span{Days: int(withinHours) / 24, Hours: int(withinHours) % 24}
+			switch retention.TierWithin + retention.Tier(withinTier%6) {
+			case retention.TierWithin:
+				p.Within = sp
+			case retention.TierWithinHourly:
+				p.WithinHourly = sp
+			case retention.TierWithinDaily:
+				p.WithinDaily = sp
+			case retention.TierWithinWeekly:
+				p.WithinWeekly = sp
+			case retention.TierWithinMonthly:
+				p.WithinMonthly = sp
+			default:
+				p.WithinYearly = sp
+			}
+		}
 		loc := zone(t, propertyZones[int(z)%len(propertyZones)])
 		in := genSnapshots(rand.New(rand.NewPCG(seed, 1)), int(n%1000), loc)
 		if p.Validate() != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/span"
 )
 
 // Snapshot is one snapshot the planner chooses about: an id and the instant
@@ -21,7 +22,9 @@ type Snapshot struct {
 	Created time.Time
 }
 
-// Tier is one of a policy's six tiers.
+// Tier is one of a policy's twelve tiers: six that keep a number of periods
+// (TierLast to TierYearly) and six that keep the periods within a span of
+// the newest snapshot (TierWithin to TierWithinYearly).
 type Tier int
 
 // The tiers, in the order a kept snapshot's reasons list them.
@@ -32,12 +35,24 @@ const (
 	TierWeekly
 	TierMonthly
 	TierYearly
+	TierWithin
+	TierWithinHourly
+	TierWithinDaily
+	TierWithinWeekly
+	TierWithinMonthly
+	TierWithinYearly
 )
 
-var tierNames = [...]string{"last", "hourly", "daily", "weekly", "monthly", "yearly"}
+// tiers is the number of tiers.
+const tiers = int(TierWithinYearly) + 1
+
+var tierNames = [tiers]string{"last", "hourly", "daily", "weekly", "monthly", "yearly",
+	"within", "withinHourly", "withinDaily", "withinWeekly", "withinMonthly", "withinYearly"}
 
 // String returns the tier's name as the configuration spells it: "last",
-// "hourly", "daily", "weekly", "monthly" or "yearly".
+// "hourly", "daily", "weekly", "monthly", "yearly", "within",
+// "withinHourly", "withinDaily", "withinWeekly", "withinMonthly" or
+// "withinYearly".
 func (t Tier) String() string {
 	if t < 0 || int(t) >= len(tierNames) {
 		return "tier(" + strconv.Itoa(int(t)) + ")"
@@ -45,9 +60,26 @@ func (t Tier) String() string {
 	return tierNames[t]
 }
 
-// Policy is how many periods each tier keeps: -1 means unlimited, 0 turns
-// the tier off, N > 0 keeps the newest snapshot of each of the N most recent
-// periods that have one.
+// IsWithin reports whether t keeps the periods within a span of the newest
+// snapshot rather than a number of periods.
+func (t Tier) IsWithin() bool { return t >= TierWithin && t <= TierWithinYearly }
+
+// Periods returns the counted tier whose periods t cuts time into:
+// TierWithinDaily cuts days as TierDaily does, TierWithin makes every
+// snapshot its own period as TierLast does. A counted tier is its own.
+func (t Tier) Periods() Tier {
+	if t.IsWithin() {
+		return t - TierWithin
+	}
+	return t
+}
+
+// Policy is what each tier keeps. A counted tier (Last to Yearly) keeps
+// the newest snapshot of each of the N most recent periods that have one:
+// -1 means unlimited, 0 turns the tier off. A within tier (Within to
+// WithinYearly, restic's --keep-within-*) keeps the newest snapshot of each
+// period among the snapshots made within the span before the newest
+// snapshot (Within: every such snapshot); the zero span turns it off.
 type Policy struct {
 	Last    int
 	Hourly  int
@@ -55,40 +87,69 @@ type Policy struct {
 	Weekly  int
 	Monthly int
 	Yearly  int
+
+	Within        span.Span
+	WithinHourly  span.Span
+	WithinDaily   span.Span
+	WithinWeekly  span.Span
+	WithinMonthly span.Span
+	WithinYearly  span.Span
 }
 
 // PolicyFromKeep returns the policy that a configuration's keep section
-// describes.
-func PolicyFromKeep(k config.Keep) Policy {
-	return Policy{Last: k.Last, Hourly: k.Hourly, Daily: k.Daily, Weekly: k.Weekly, Monthly: k.Monthly, Yearly: k.Yearly}
+// describes. A within tier that is not a span is an error naming the field
+// ("keep.withinDaily"); configuration validation refuses it first.
+func PolicyFromKeep(k config.Keep) (Policy, error) {
+	p := Policy{Last: k.Last, Hourly: k.Hourly, Daily: k.Daily, Weekly: k.Weekly, Monthly: k.Monthly, Yearly: k.Yearly}
+	var errs []error
+	for _, w := range []struct {
+		tier Tier
+		text string
+		to   *span.Span
+	}{
+		{TierWithin, k.Within, &p.Within}, {TierWithinHourly, k.WithinHourly, &p.WithinHourly}, {TierWithinDaily, k.WithinDaily, &p.WithinDaily},
+		{TierWithinWeekly, k.WithinWeekly, &p.WithinWeekly}, {TierWithinMonthly, k.WithinMonthly, &p.WithinMonthly}, {TierWithinYearly, k.WithinYearly, &p.WithinYearly},
+	} {
+		sp, err := span.Parse(w.text)
+		if err != nil {
+			errs = append(errs, config.FieldError{Field: "keep." + w.tier.String(), Value: w.text, Want: `a span such as "11d" or "1y6m" (` + err.Error() + ")"})
+			continue
+		}
+		*w.to = sp
+	}
+	return p, errors.Join(errs...)
 }
 
-// Count returns the count of tier t, or 0 for an unknown tier.
+// Count returns the count of a counted tier t, or 0 for a within tier or
+// an unknown one.
 func (p Policy) Count(t Tier) int {
-	switch t {
-	case TierLast:
-		return p.Last
-	case TierHourly:
-		return p.Hourly
-	case TierDaily:
-		return p.Daily
-	case TierWeekly:
-		return p.Weekly
-	case TierMonthly:
-		return p.Monthly
-	case TierYearly:
-		return p.Yearly
+	if t >= 0 && t < TierWithin {
+		return p.counts()[t]
 	}
 	return 0
+}
+
+// Span returns the span of a within tier t, or the zero span for a counted
+// tier or an unknown one.
+func (p Policy) Span(t Tier) span.Span {
+	if t.IsWithin() {
+		return p.spans()[t-TierWithin]
+	}
+	return span.Span{}
 }
 
 func (p Policy) counts() [6]int {
 	return [6]int{p.Last, p.Hourly, p.Daily, p.Weekly, p.Monthly, p.Yearly}
 }
 
-// Validate reports every count below -1, and a policy whose tiers are all 0,
-// naming the field ("keep.daily"), the bad value and what would be valid.
-// The errors are config.FieldError values joined with errors.Join.
+func (p Policy) spans() [6]span.Span {
+	return [6]span.Span{p.Within, p.WithinHourly, p.WithinDaily, p.WithinWeekly, p.WithinMonthly, p.WithinYearly}
+}
+
+// Validate reports every count below -1, every span with a negative unit,
+// and a policy whose tiers are all off, naming the field ("keep.daily"),
+// the bad value and what would be valid. The errors are config.FieldError
+// values joined with errors.Join.
 func (p Policy) Validate() error {
 	var errs []error
 	nonZero := false
@@ -98,13 +159,20 @@ func (p Policy) Validate() error {
 		}
 		nonZero = nonZero || n != 0
 	}
+	for i, sp := range p.spans() {
+		if sp.Years < 0 || sp.Months < 0 || sp.Days < 0 || sp.Hours < 0 {
+			errs = append(errs, config.FieldError{Field: "keep." + (TierWithin + Tier(i)).String(), Value: fmt.Sprintf("%+v", sp), Want: "a span without negative units"})
+		}
+		nonZero = nonZero || !sp.IsZero()
+	}
 	if !nonZero {
 		errs = append(errs, config.FieldError{Field: "keep", Value: "all tiers 0", Want: "at least one non-zero tier (an empty policy would keep nothing)"})
 	}
 	return errors.Join(errs...)
 }
 
-// String describes the policy for logs, e.g. "24 hourly, 7 daily, all yearly".
+// String describes the policy for logs, e.g. "24 hourly, 7 daily, all
+// yearly, daily within 11d".
 func (p Policy) String() string {
 	var parts []string
 	for t, n := range p.counts() {
@@ -115,10 +183,24 @@ func (p Policy) String() string {
 			parts = append(parts, strconv.Itoa(n)+" "+Tier(t).String())
 		}
 	}
+	for i, sp := range p.spans() {
+		if !sp.IsZero() {
+			parts = append(parts, withinWords(TierWithin+Tier(i), sp))
+		}
+	}
 	if len(parts) == 0 {
 		return "nothing"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// withinWords is restic's wording of a within tier: "within 11d",
+// "daily within 11d".
+func withinWords(t Tier, sp span.Span) string {
+	if t == TierWithin {
+		return "within " + sp.String()
+	}
+	return t.Periods().String() + " within " + sp.String()
 }
 
 // Reason is why a snapshot is kept: it is the newest snapshot of a period of
@@ -127,19 +209,23 @@ type Reason struct {
 	// Tier is the tier that keeps the snapshot.
 	Tier Tier
 	// Rank counts the tier's periods from the newest: 1 is the most recent
-	// period that has a snapshot. For TierLast, 1 is the newest snapshot.
+	// period that has a snapshot. For TierLast and TierWithin, 1 is the
+	// newest snapshot.
 	Rank int
 	// Start is when the period begins, in the plan's zone: the start of the
-	// hour, day, ISO week (Monday), month or year. For TierLast it is the
-	// snapshot's own creation time.
+	// hour, day, ISO week (Monday), month or year. For TierLast and
+	// TierWithin it is the snapshot's own creation time.
 	Start time.Time
+	// Within is the span of a within tier; zero for a counted tier.
+	Within span.Span
 }
 
 // Period names the period the reason stands for, in the plan's zone:
 // "2026-11-21T10:00+09:00" (hour), "2026-11-21" (day), "2026-W47" (ISO week),
-// "2026-11" (month), "2026" (year), or "#1" (the rank, for TierLast).
+// "2026-11" (month), "2026" (year), or "#1" (the rank, for TierLast and
+// TierWithin).
 func (r Reason) Period() string {
-	switch r.Tier {
+	switch r.Tier.Periods() {
 	case TierLast:
 		return "#" + strconv.Itoa(r.Rank)
 	case TierHourly:
@@ -158,8 +244,12 @@ func (r Reason) Period() string {
 }
 
 // String returns restic's wording followed by the period, e.g.
-// "last snapshot #1" or "daily snapshot 2026-11-21".
+// "last snapshot #1", "daily snapshot 2026-11-21" or, for a within tier,
+// "daily within 11d snapshot 2026-11-21".
 func (r Reason) String() string {
+	if r.Tier.IsWithin() {
+		return withinWords(r.Tier, r.Within) + " snapshot " + r.Period()
+	}
 	return r.Tier.String() + " snapshot " + r.Period()
 }
 
@@ -179,8 +269,14 @@ type Plan struct {
 
 // Apply plans which of snaps the policy p keeps, cutting periods in loc. It
 // does not change snaps. It returns an error, and no plan, when the policy
-// is invalid (see Policy.Validate), including when every tier is 0, or when
-// loc is nil.
+// is invalid (see Policy.Validate), including when every tier is off, or
+// when loc is nil.
+//
+// The within tiers reach back from the newest snapshot of snaps, counting
+// the span on loc's calendar; a snapshot is within when it was made after
+// that instant. (restic leaves out snapshots dated after its own clock when
+// it looks for the newest; Apply reads no clock, so the caller passes only
+// snapshots it has seen made.)
 func Apply(snaps []Snapshot, p Policy, loc *time.Location) (Plan, error) {
 	if err := p.Validate(); err != nil {
 		return Plan{}, fmt.Errorf("plan retention: %w", err)
@@ -196,18 +292,45 @@ func Apply(snaps []Snapshot, p Policy, loc *time.Location) (Plan, error) {
 		last int64 // key of the last period kept
 		rank int
 		used bool
+		// within tiers: only snapshots made after cut are kept.
+		within bool
+		cut    time.Time
 	}
 	var (
-		tiers  [6]tier
-		active []int // the tiers that are on, in tier order
+		tiersOf [tiers]tier
+		active  []int // the tiers that are on, in tier order
 	)
-	for t, n := range p.counts() {
-		tiers[t] = tier{left: n}
-		if n != 0 {
-			active = append(active, t)
+	n := len(snaps)
+	at := func(i int) int {
+		switch {
+		case order != nil:
+			return int(order[i].idx)
+		case dir < 0:
+			return n - 1 - i
 		}
+		return i
 	}
-	dates := p.Monthly != 0 || p.Yearly != 0
+	for t := range tiers {
+		tr := &tiersOf[t]
+		switch {
+		case Tier(t).IsWithin():
+			sp := p.Span(Tier(t))
+			if sp.IsZero() {
+				continue
+			}
+			tr.left, tr.within = -1, true
+			if n > 0 {
+				tr.cut = sp.Before(snaps[at(0)].Created, loc)
+			}
+		default:
+			tr.left = p.Count(Tier(t))
+			if tr.left == 0 {
+				continue
+			}
+		}
+		active = append(active, t)
+	}
+	dates := p.Monthly != 0 || p.Yearly != 0 || !p.WithinMonthly.IsZero() || !p.WithinYearly.IsZero()
 
 	var (
 		z       zoneCache
@@ -219,16 +342,6 @@ func Apply(snaps []Snapshot, p Policy, loc *time.Location) (Plan, error) {
 		deleted = make([]Snapshot, 0, len(snaps))
 	)
 	z.loc = loc
-	n := len(snaps)
-	at := func(i int) int {
-		switch {
-		case order != nil:
-			return int(order[i].idx)
-		case dir < 0:
-			return n - 1 - i
-		}
-		return i
-	}
 	open := len(active) // tiers with periods left to keep
 	for i := range n {
 		if open == 0 {
@@ -255,11 +368,18 @@ func Apply(snaps []Snapshot, p Policy, loc *time.Location) (Plan, error) {
 
 		start := len(reasons)
 		for _, t := range active {
-			tr := &tiers[t]
+			tr := &tiersOf[t]
 			if tr.left == 0 {
 				continue
 			}
-			k := keys[t]
+			if tr.within && !s.Created.After(tr.cut) {
+				// Newest first: every snapshot from here on is older.
+				tr.left = 0
+				open--
+				continue
+			}
+			base := Tier(t).Periods()
+			k := keys[base]
 			if tr.used && k >= tr.last {
 				// The same period as the last one kept (or, when the zone's
 				// clock stepped back, one already passed in the walk).
@@ -273,7 +393,7 @@ func Apply(snaps []Snapshot, p Policy, loc *time.Location) (Plan, error) {
 					open--
 				}
 			}
-			reasons = append(reasons, Reason{Tier: Tier(t), Rank: tr.rank, Start: periodStart(Tier(t), k, s.Created, day, &z, &civ)})
+			reasons = append(reasons, Reason{Tier: Tier(t), Rank: tr.rank, Start: periodStart(base, k, s.Created, day, &z, &civ), Within: p.Span(Tier(t))})
 		}
 		if len(reasons) > start {
 			keep = append(keep, Kept{Snapshot: s})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pledge-dev/pledge/shared/config"
 	"github.com/pledge-dev/pledge/shared/retention"
+	"github.com/pledge-dev/pledge/shared/span"
 )
 
 func zone(t testing.TB, name string) *time.Location {
@@ -41,6 +42,19 @@ func snaps(t testing.TB, ss ...string) []retention.Snapshot {
 	out := make([]retention.Snapshot, len(ss))
 	for i, s := range ss {
 		out[i] = snap(t, s)
+	}
+	return out
+}
+
+// dailyAt3 makes snapshots "dNN" at 03:00 JST on November NN of 2026, for
+// the days first to last except those skipped.
+func dailyAt3(t testing.TB, first, last int, skip ...int) []string {
+	t.Helper()
+	var out []string
+	for d := first; d <= last; d++ {
+		if !slices.Contains(skip, d) {
+			out = append(out, fmt.Sprintf("d%02d@2026-11-%02dT03:00:00+09:00", d, d))
+		}
 	}
 	return out
 }
@@ -255,6 +269,71 @@ func TestApply_Plans(t *testing.T) {
 			delete: []string{"b"},
 		},
 		{
+			// Operator 004's promise, "daily, kept 11 days": with a day
+			// missed, the within tier keeps 10 snapshots (each stays 11
+			// days), where a count of 11 days would keep the 9th a day
+			// longer. The cut is strict, as restic's: the snapshot made
+			// exactly 11 days before the newest is not within.
+			name:   "daily within 11d: a missed day does not stretch retention",
+			zone:   "Asia/Tokyo",
+			policy: retention.Policy{WithinDaily: span.MustParse("11d")},
+			snaps:  dailyAt3(t, 1, 20, 15),
+			keep: []string{
+				"d20: daily within 11d snapshot 2026-11-20", "d19: daily within 11d snapshot 2026-11-19",
+				"d18: daily within 11d snapshot 2026-11-18", "d17: daily within 11d snapshot 2026-11-17",
+				"d16: daily within 11d snapshot 2026-11-16", "d14: daily within 11d snapshot 2026-11-14",
+				"d13: daily within 11d snapshot 2026-11-13", "d12: daily within 11d snapshot 2026-11-12",
+				"d11: daily within 11d snapshot 2026-11-11", "d10: daily within 11d snapshot 2026-11-10",
+			},
+			delete: []string{"d09", "d08", "d07", "d06", "d05", "d04", "d03", "d02", "d01"},
+		},
+		{
+			name:   "daily 11 over the same days keeps the 9th too",
+			zone:   "Asia/Tokyo",
+			policy: retention.Policy{Daily: 11},
+			snaps:  dailyAt3(t, 1, 20, 15),
+			keep: []string{
+				"d20: daily snapshot 2026-11-20", "d19: daily snapshot 2026-11-19", "d18: daily snapshot 2026-11-18",
+				"d17: daily snapshot 2026-11-17", "d16: daily snapshot 2026-11-16", "d14: daily snapshot 2026-11-14",
+				"d13: daily snapshot 2026-11-13", "d12: daily snapshot 2026-11-12", "d11: daily snapshot 2026-11-11",
+				"d10: daily snapshot 2026-11-10", "d09: daily snapshot 2026-11-09",
+			},
+			delete: []string{"d08", "d07", "d06", "d05", "d04", "d03", "d02", "d01"},
+		},
+		{
+			name:   "within keeps every snapshot in the span, several an hour",
+			zone:   "UTC",
+			policy: retention.Policy{Within: span.MustParse("2h")},
+			snaps:  []string{"a@2026-11-21T10:00:00Z", "b@2026-11-21T09:45:00Z", "c@2026-11-21T09:15:00Z", "d@2026-11-21T08:00:01Z", "e@2026-11-21T08:00:00Z"},
+			keep:   []string{"a: within 2h snapshot #1", "b: within 2h snapshot #2", "c: within 2h snapshot #3", "d: within 2h snapshot #4"},
+			delete: []string{"e"},
+		},
+		{
+			name:   "counted and within tiers each keep and count",
+			zone:   "UTC",
+			policy: retention.Policy{Last: 1, WithinDaily: span.MustParse("2d"), WithinWeekly: span.MustParse("1m")},
+			snaps: []string{
+				"mon@2026-11-23T12:00:00Z", "sun@2026-11-22T12:00:00Z", "sat@2026-11-21T12:00:00Z",
+				"prevsun@2026-11-15T12:00:00Z", "old@2026-10-18T12:00:00Z",
+			},
+			keep: []string{
+				"mon: last snapshot #1, daily within 2d snapshot 2026-11-23, weekly within 1m snapshot 2026-W48",
+				"sun: daily within 2d snapshot 2026-11-22, weekly within 1m snapshot 2026-W47",
+				"prevsun: weekly within 1m snapshot 2026-W46",
+			},
+			delete: []string{"sat", "old"},
+		},
+		{
+			// A month back from 31 March 2027 is "31 February", 3 March
+			// after normalising (Go's AddDate, as restic computes it).
+			name:   "the span reaches back on the calendar",
+			zone:   "Asia/Tokyo",
+			policy: retention.Policy{WithinDaily: span.MustParse("1m")},
+			snaps:  []string{"new@2027-03-31T00:00:00+09:00", "in@2027-03-03T00:00:01+09:00", "cut@2027-03-03T00:00:00+09:00"},
+			keep:   []string{"new: daily within 1m snapshot 2027-03-31", "in: daily within 1m snapshot 2027-03-03"},
+			delete: []string{"cut"},
+		},
+		{
 			name:   "no snapshots",
 			zone:   "UTC",
 			policy: retention.Policy{Daily: 7},
@@ -380,14 +459,28 @@ func TestApply_RefusesEmptyPolicyAndNilZone(t *testing.T) {
 }
 
 func TestPolicyFromKeep(t *testing.T) {
-	k := config.Keep{Last: 1, Hourly: 24, Daily: 7, Weekly: 4, Monthly: 12, Yearly: -1}
-	if got, want := retention.PolicyFromKeep(k), (retention.Policy{Last: 1, Hourly: 24, Daily: 7, Weekly: 4, Monthly: 12, Yearly: -1}); got != want {
-		t.Errorf("PolicyFromKeep(%+v) = %+v, want %+v", k, got, want)
+	k := config.Keep{Last: 1, Hourly: 24, Daily: 7, Weekly: 4, Monthly: 12, Yearly: -1,
+		Within: "2h", WithinHourly: "1d", WithinDaily: "11d", WithinWeekly: "1m", WithinMonthly: "1y", WithinYearly: "75y"}
+	got, err := retention.PolicyFromKeep(k)
+	want := retention.Policy{Last: 1, Hourly: 24, Daily: 7, Weekly: 4, Monthly: 12, Yearly: -1,
+		Within: span.Span{Hours: 2}, WithinHourly: span.Span{Days: 1}, WithinDaily: span.Span{Days: 11},
+		WithinWeekly: span.Span{Months: 1}, WithinMonthly: span.Span{Years: 1}, WithinYearly: span.Span{Years: 75}}
+	if err != nil || got != want {
+		t.Errorf("PolicyFromKeep(%+v) = %+v, %v; want %+v", k, got, err, want)
+	}
+	_, err = retention.PolicyFromKeep(config.Keep{WithinDaily: "11 days", WithinHourly: "1w"})
+	for _, field := range []string{"keep.withinDaily", "keep.withinHourly"} {
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("bad spans: err = %v, want one naming %s", err, field)
+		}
 	}
 }
 
 func TestPolicy_String(t *testing.T) {
 	if got, want := (retention.Policy{Hourly: 24, Daily: 7, Yearly: -1}).String(), "24 hourly, 7 daily, all yearly"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	if got, want := (retention.Policy{Last: 3, Within: span.MustParse("2h"), WithinDaily: span.MustParse("11d")}).String(), "3 last, within 2h, daily within 11d"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }

@@ -12,4 +12,7 @@
 //     of their own.
 //   - A stand-in that cannot start is an error that names it and says why
 //     (typically: run `make tools`); nothing is skipped silently.
+//
+// Package scenario seeds the sandbox's world; package proof runs it under a
+// seed operator's ready profile and proves each promise the profile keeps.
 package sandbox

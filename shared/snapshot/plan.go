@@ -231,7 +231,11 @@ func PlanTarget(stage string, p config.BackupPolicy, t Target, snaps []Snapshot,
 	if len(available) == 0 {
 		return plan, nil
 	}
-	rp, err := retention.Apply(available, retention.PolicyFromKeep(p.Keep), loc)
+	policy, err := retention.PolicyFromKeep(p.Keep)
+	if err != nil {
+		return Plan{}, fmt.Errorf("plan %s for %s: %w", p.Name, t.ID, err)
+	}
+	rp, err := retention.Apply(available, policy, loc)
 	if err != nil {
 		return Plan{}, fmt.Errorf("plan %s for %s: %w", p.Name, t.ID, err)
 	}

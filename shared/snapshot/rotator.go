@@ -335,16 +335,26 @@ func (r *Rotator) record(pl Plan, out *Outcome) {
 	}
 }
 
-// RunPolicies runs the named policy, or every policy when name is empty.
-// An unknown name is an error that lists the known ones.
+// RunPolicies runs the named policy, or every policy that takes snapshots
+// when name is empty. An unknown name is an error that lists the known
+// ones; so is a policy that promises only point-in-time recovery (it takes
+// no snapshots: the compliance verifier checks it), and a configuration in
+// which no policy takes snapshots.
 func (r *Rotator) RunPolicies(ctx context.Context, policies []config.BackupPolicy, name string, scheduled time.Time) ([]Result, error) {
 	var chosen []config.BackupPolicy
 	var known []string
 	for _, p := range policies {
 		known = append(known, p.Name)
-		if name == "" || p.Name == name {
+		switch {
+		case !p.TakesSnapshots() && p.Name == name:
+			return nil, fmt.Errorf("policy %s promises only point-in-time recovery: it takes no snapshots (the compliance verifier checks its retention)", name)
+		case !p.TakesSnapshots():
+		case name == "" || p.Name == name:
 			chosen = append(chosen, p)
 		}
+	}
+	if len(chosen) == 0 && name == "" {
+		return nil, fmt.Errorf("no backup policy takes snapshots (%v promise only point-in-time recovery, which the compliance verifier checks): the rotator has nothing to do", known)
 	}
 	if len(chosen) == 0 {
 		return nil, fmt.Errorf("event names policy %q, which is not configured (known: %v)", name, known)

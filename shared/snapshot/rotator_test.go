@@ -265,3 +265,32 @@ func TestRotator_RunPolicies_UnknownPolicy(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestRotator_RunPolicies_PointInTimeRecoveryOnly: a policy that promises
+// only point-in-time recovery is never run; named, it is an error that
+// says why, and with no policy that takes snapshots the rotator says it
+// has nothing to do, creating and deleting nothing.
+func TestRotator_RunPolicies_PointInTimeRecoveryOnly(t *testing.T) {
+	pitr := config.BackupPolicy{Name: "pitr-30d", PointInTimeRecoveryDays: 30, MinAvailable: 1, Targets: policy.Targets}
+	src := newSource(time.Now())
+	r, _, _ := newRotator(src, time.Now(), false)
+	for _, tc := range []struct {
+		name     string
+		policies []config.BackupPolicy
+		want     string
+	}{
+		{"pitr-30d", []config.BackupPolicy{policy, pitr}, "policy pitr-30d promises only point-in-time recovery: it takes no snapshots"},
+		{"", []config.BackupPolicy{pitr}, "no backup policy takes snapshots ([pitr-30d] promise only point-in-time recovery"},
+	} {
+		if _, err := r.RunPolicies(context.Background(), tc.policies, tc.name, time.Now()); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("RunPolicies(%q) = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if len(src.created)+len(src.deleted) != 0 {
+		t.Errorf("created %v, deleted %v", src.created, src.deleted)
+	}
+	res, err := r.RunPolicies(context.Background(), []config.BackupPolicy{pitr, policy}, "", time.Now())
+	if err != nil || len(res) != 1 || res[0].Policy != policy.Name {
+		t.Errorf("mixed policies: %v, %+v; want the snapshot policy alone", err, res)
+	}
+}

@@ -214,3 +214,10 @@ var NoticeCases = []NoticeCase{
 func jstTime(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, time.FixedZone("JST", 9*3600))
 }
+
+// MalwareFinding returns the GuardDuty event of events/ (in eventsDir)
+// that the notifier routes to TenantActive by the instance's tags, with
+// finding id id, detected (created, first and last seen) at at.
+func MalwareFinding(eventsDir, id string, at time.Time) ([]byte, error) {
+	return malwareOn(eventsDir, id, InstanceOfTenant5, []any{map[string]any{"key": finding.DefaultTenantTag, "value": TenantActive}}, at)
+}

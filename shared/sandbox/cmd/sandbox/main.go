@@ -4,6 +4,9 @@
 //	sandbox demo [-bin DIR] [-out DIR]
 //	                               start, seed, run every function's binary once, print a
 //	                               summary, keep the artifacts in -out, stop
+//	sandbox demo -profile NAME|all [-bin DIR] [-out DIR]
+//	                               start, seed, prove every promise a seed operator's profile
+//	                               keeps (package proof), reports in -out/profiles, stop
 package main
 
 import (
@@ -25,7 +28,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: sandbox serve | sandbox demo [-bin DIR] [-out DIR]")
+		fmt.Fprintln(stderr, "usage: sandbox serve | sandbox demo [-bin DIR] [-out DIR] [-profile NAME|all]")
 		return 2
 	}
 	switch args[0] {
@@ -40,8 +43,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.SetOutput(stderr)
 		bin := fs.String("bin", "bin/local", "directory holding the functions' binaries (make build-local)")
 		out := fs.String("out", "out", "directory for the artifacts: results, logs, evidence, emails")
+		profile := fs.String("profile", "", "instead, prove a seed operator's profile (infra/config/NAME.json) or \"all\" of them in the sandbox")
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
+		}
+		if *profile != "" {
+			if err := proveProfiles(ctx, *bin, *out, *profile, stdout); err != nil {
+				fmt.Fprintf(stderr, "sandbox demo: %v\n", err)
+				return 1
+			}
+			return 0
 		}
 		if err := demo(ctx, *bin, *out, stdout, stderr); err != nil {
 			fmt.Fprintf(stderr, "sandbox demo: %v\n", err)

@@ -31,7 +31,9 @@
 //   - segregation: the dry-run purge plan of a tenant counts exactly its
 //     own versions, never those of a neighbour whose id extends its own.
 //   - deletion-certificate: a purge under the profile mails the tenant's
-//     contact a signed certificate and writes it as evidence.
+//     contact a signed certificate and writes it as evidence; a Tenant
+//     Deletion Report Requested event mails it again, marked as sent on
+//     request, and the same request id again mails nothing.
 //   - notice-deadline: the notifier binary, given a finding detected at
 //     fixed instants (a Friday evening before a national holiday, a
 //     business-day morning, New Year's Eve), queues the notice due when the

@@ -288,6 +288,61 @@ func proveCertificate(ctx context.Context, r *run) (shown, bad []string, err err
 	}
 	shown = append(shown, fmt.Sprintf("purged %s (%d versions, %d delete markers): certificate %s signed by KMS, verified; %d email to the tenant's contact",
 		id, o.Counts.Versions, o.Counts.DeleteMarkers, o.Certificate[0], mailed))
+	again, wrong, err := r.reportOnRequest(ctx, id, o.Certificate[0])
+	return append(shown, again...), append(bad, wrong...), err
+}
+
+// reportOnRequest sends the purger binary a Tenant Deletion Report
+// Requested event for a purged tenant twice with one request id: the
+// first mails the stored certificate to the tenant's contact again, marked
+// as sent on request; the repeat mails nothing.
+func (r *run) reportOnRequest(ctx context.Context, id, certKey string) (shown, bad []string, err error) {
+	request := r.name + "-report-1"
+	detail, _ := json.Marshal(map[string]string{"tenantId": id, "requestId": request, "occurredAt": time.Now().UTC().Format(time.RFC3339)})
+	b, _ := json.Marshal(events.CloudWatchEvent{Version: "0", ID: "proof-" + request, DetailType: purger.ReportRequested, Source: tenant.Source,
+		AccountID: "000000000000", Time: time.Now().UTC(), Region: r.cfg.Region, Resources: []string{}, Detail: detail})
+	ev, err := r.w.file(r.name+"-report-event.json", b)
+	if err != nil {
+		return nil, nil, err
+	}
+	// send runs the binary on the event: what it did, the mails to the
+	// contact marked as sent on request, and any other mails.
+	send := func(n int) (res purger.ReportResult, marked, others int, err error) {
+		before, err := r.w.emails()
+		if err != nil {
+			return res, 0, 0, err
+		}
+		out, runErr := r.w.invoke(ctx, "tenant-purger", r.cfg, fmt.Sprintf("%s-tenant-purger-report-%d", r.name, n), "-event", ev)
+		if err := json.Unmarshal(out, &res); err != nil {
+			return res, 0, 0, fmt.Errorf("report request result: %v (%v)", err, runErr)
+		}
+		after, err := r.w.emails()
+		if err != nil {
+			return res, 0, 0, err
+		}
+		for _, m := range after[len(before):] {
+			if strings.Contains(strings.Join(m.To, ","), "security@"+id+".example.jp") && strings.HasPrefix(m.Subject, purger.ReportSubject) {
+				marked++
+			} else {
+				others++
+			}
+		}
+		return res, marked, others, nil
+	}
+	res, marked, others, err := send(1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if res.Result != purger.ReportSent || res.Certificate != certKey || marked != 1 || others != 0 {
+		bad = append(bad, fmt.Sprintf("report request %s: %s, certificate %s, %d mails to the contact marked as sent on request and %d others; want sent, %s, 1 and 0", request, res.Result, res.Certificate, marked, others, certKey))
+	}
+	if res, marked, others, err = send(2); err != nil {
+		return nil, nil, err
+	}
+	if res.Result != purger.ReportAlreadySent || marked+others != 0 {
+		bad = append(bad, fmt.Sprintf("the same report request again: %s, %d mails; want already sent, none", res.Result, marked+others))
+	}
+	shown = append(shown, fmt.Sprintf("report request %s through the purger binary: the stored certificate mailed again to the contact, marked %q; the same request again mailed nothing", request, purger.ReportSubject))
 	return shown, bad, nil
 }
 

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 limit=${1:-5}
 status=0
 printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-for f in snapshot-rotator tenant-purger finding-notifier compliance-verifier; do
+for f in snapshot-rotator tenant-purger finding-notifier compliance-verifier evidence-reporter; do
   err=$(mktemp)
   start=$(date +%s.%N)
   set +e

@@ -157,7 +157,9 @@ func ensureBucket(ctx context.Context, c *s3.Client, b string) error {
 	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b)}); err == nil {
 		return nil
 	}
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+	// Shards start as concurrent processes: another may create it first.
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil && !errors.As(err, &owned) {
 		return fmt.Errorf("create bucket %s: %w", b, err)
 	}
 	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {

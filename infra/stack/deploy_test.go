@@ -521,8 +521,8 @@ func TestGlobalEventsStack_ForwardsCatalogueGlobalCallsHome(t *testing.T) {
 	}
 	homeBus := "arn:<AWS::Partition>:events:ap-northeast-1:<AWS::AccountId>:event-bus/default"
 	rules := resourcesOf(raw, "AWS::Events::Rule")
-	if len(rules) != 2 {
-		t.Fatalf("%d rules, want the CloudTrail and root sign-in rules", len(rules))
+	if len(rules) != 4 {
+		t.Fatalf("%d rules, want the CloudTrail, root sign-in, root activity and refused calls rules", len(rules))
 	}
 	var ruleNames []string
 	for id, r := range rules {
@@ -557,6 +557,34 @@ func TestGlobalEventsStack_ForwardsCatalogueGlobalCallsHome(t *testing.T) {
 			},
 		}))
 	})
+	// The catalogue's any-call rules (root activity, refused calls: CIS
+	// 4.3 and 4.1) see the global services' calls too, and only theirs.
+	globalSources := []interface{}{"iam.amazonaws.com", "organizations.amazonaws.com", "cloudfront.amazonaws.com", "route53.amazonaws.com", "sts.amazonaws.com"}
+	for _, tc := range []struct {
+		name   string
+		filter map[string]interface{}
+	}{
+		{"pledge-prod-forward-any-root-activity", map[string]interface{}{"userIdentity": map[string]interface{}{"type": []interface{}{"Root"}}}},
+		{"pledge-prod-forward-any-unauthorized-calls", map[string]interface{}{"errorCode": []interface{}{map[string]interface{}{"prefix": "AccessDenied"}, map[string]interface{}{"suffix": "UnauthorizedOperation"}}}},
+	} {
+		detail := map[string]interface{}{"eventSource": globalSources}
+		for k, v := range tc.filter {
+			detail[k] = v
+		}
+		check(t, tc.name, func() {
+			tmpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]interface{}{
+				"Name": tc.name,
+				"EventPattern": map[string]interface{}{
+					"source":      []interface{}{"aws.iam", "aws.organizations", "aws.cloudfront", "aws.route53", "aws.sts"},
+					"detail-type": []interface{}{"AWS API Call via CloudTrail"},
+					"detail":      detail,
+				},
+				"State":       assertions.Match_AnyValue(),
+				"Targets":     assertions.Match_AnyValue(),
+				"Description": assertions.Match_AnyValue(),
+			})
+		})
+	}
 	// The role may only put events on the home bus, and trusts EventBridge
 	// only for these rules.
 	roles := resourcesOf(raw, "AWS::IAM::Role")
@@ -622,6 +650,14 @@ func TestGlobalEventsStack_ForwardsCatalogueGlobalCallsHome(t *testing.T) {
 					"eventName":   assertions.Match_ArrayWith(&[]interface{}{"CreateAccessKey"}),
 				}),
 			}),
+		}))
+	})
+	check(t, "home rule matches forwarded root activity (no source filter)", func() {
+		hs.HasResourceProperties(jsii.String("AWS::Events::Rule"), assertions.Match_ObjectLike(&map[string]interface{}{
+			"EventPattern": map[string]interface{}{
+				"detail-type": []interface{}{"AWS API Call via CloudTrail"},
+				"detail":      map[string]interface{}{"userIdentity": map[string]interface{}{"type": []interface{}{"Root"}}},
+			},
 		}))
 	})
 	ann := assertions.Annotations_FromStack(gs)

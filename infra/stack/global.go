@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/finding"
 )
 
 // GlobalEventSources are the CloudTrail event sources of global services:
@@ -42,6 +43,68 @@ func GlobalCalls(n config.Notifications) ([]CloudTrailCall, error) {
 		}
 	}
 	return out, nil
+}
+
+// GlobalAnyCallPatterns returns, for each any-call rule of the notifier's
+// catalogue (root activity, refused calls: rules that match a call of any
+// service), the pattern that forwards its global services' calls from
+// us-east-1: the rule's own filter, limited to the global services' event
+// sources (console sign-in has a rule of its own). Name is the rule's
+// type. An event that also matches the catalogue's calls is forwarded
+// twice; the notifier's ledger makes that one notice (one finding per
+// CloudTrail event id).
+func GlobalAnyCallPatterns(n config.Notifications) ([]finding.EventPattern, error) {
+	pats, err := CataloguePatterns(n)
+	if err != nil {
+		return nil, err
+	}
+	var sources, eventSources []string
+	for _, es := range GlobalEventSources {
+		if es != "signin.amazonaws.com" {
+			sources = append(sources, "aws."+serviceOf(es))
+			eventSources = append(eventSources, es)
+		}
+	}
+	var out []finding.EventPattern
+	for _, p := range pats {
+		if len(p.Source) > 0 || !slices.Contains(p.DetailType, finding.DetailTypeAPICall) {
+			continue
+		}
+		d := map[string]any{"eventSource": eventSources}
+		for k, v := range p.Detail {
+			if k == "eventSource" {
+				return nil, fmt.Errorf("any-call rule %s filters on eventSource: it is not an any-call rule", p.Name)
+			}
+			d[k] = v
+		}
+		out = append(out, finding.EventPattern{Name: p.Name, Source: sources, DetailType: p.DetailType, Detail: d})
+	}
+	return out, nil
+}
+
+// anyCallRuleName is the forwarding rule's name part for an any-call rule
+// type: "iam/RootActivity" is "any-root-activity".
+func anyCallRuleName(ruleType string) string {
+	name := ruleType[strings.LastIndex(ruleType, "/")+1:]
+	var b strings.Builder
+	b.WriteString("any")
+	for i, r := range name {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			if i == 0 || !(name[i-1] >= 'A' && name[i-1] <= 'Z') {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r + 'a' - 'A')
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if i == 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
 }
 
 // GlobalEventsStackProps configures the us-east-1 stack.
@@ -96,6 +159,10 @@ func NewGlobalEventsStack(scope constructs.Construct, id string, props *GlobalEv
 	if err != nil {
 		return nil, err
 	}
+	anyCalls, err := GlobalAnyCallPatterns(cfg.Notifications)
+	if err != nil {
+		return nil, err
+	}
 	n := NamingFor(cfg)
 	sp := props.StackProps
 	if sp.Env == nil {
@@ -117,7 +184,11 @@ func NewGlobalEventsStack(scope constructs.Construct, id string, props *GlobalEv
 	})
 	ruleName := func(what string) string { return n.Name("forward", what) }
 	var ruleArns []*string
-	for _, what := range []string{"cloudtrail", "root-sign-in"} {
+	rulesWhat := []string{"cloudtrail", "root-sign-in"}
+	for _, p := range anyCalls {
+		rulesWhat = append(rulesWhat, anyCallRuleName(p.Name))
+	}
+	for _, what := range rulesWhat {
 		ruleArns = append(ruleArns, arnPattern("arn:{partition}:events:"+config.GlobalEventsRegion+":{account}:rule/"+ruleName(what)).ptr())
 	}
 	s.role = awsiam.NewRole(s, jsii.String("ForwardRole"), &awsiam.RoleProps{
@@ -159,6 +230,19 @@ func NewGlobalEventsStack(scope constructs.Construct, id string, props *GlobalEv
 		})
 	}
 	rule("ForwardRootSignIn", "root-sign-in", "console sign-in (the root user's and IAM users')", rootSignInPattern())
+	for _, p := range anyCalls {
+		what := anyCallRuleName(p.Name)
+		detail := map[string]interface{}(p.Detail)
+		id := "Forward"
+		for _, w := range strings.Split(what, "-") {
+			id += strings.ToUpper(w[:1]) + w[1:]
+		}
+		rule(id, what, "global services' calls matching the notifier's "+p.Name+" rule", &awsevents.EventPattern{
+			Source:     jsii.Strings(p.Source...),
+			DetailType: jsii.Strings(p.DetailType...),
+			Detail:     &detail,
+		})
+	}
 	if err := s.alarmOnDeadLetters(cfg, n); err != nil {
 		return nil, err
 	}

@@ -17,8 +17,7 @@ func (c Catalogue) Markdown() string {
 	b.WriteString("Routing: *platform* findings reach the tenants whose resources they name, or else every active tenant at or above `notifications.platformSeverity`; ")
 	b.WriteString("*resource* findings reach only the tenants whose resources they name (by tag, looked-up tag, S3 prefix or registered shared resource), or else ops alone as *unrouted*. ")
 	b.WriteString("Counted rules become one finding per principal and window once the threshold is reached. ")
-	b.WriteString("Calls of global services (IAM, console sign-in, AWS Organizations) reach EventBridge in us-east-1 only; the global-events stack (`infra/stack/global.go`) forwards the named ones and every console sign-in to the home region. ")
-	b.WriteString("The two rules over calls of any service match in the home region only: refused calls and root activity against global services in us-east-1 are not forwarded.\n\n")
+	b.WriteString("Calls of global services (IAM, console sign-in, AWS Organizations, CloudFront, Route 53, STS) reach EventBridge in us-east-1 only; the global-events stack (`infra/stack/global.go`) forwards the named ones, every console sign-in, and the global services' calls that the rules over calls of any service match (refused calls, root activity) to the home region.\n\n")
 	b.WriteString("| Type | CIS | Calls | Band (severity) | Routing | Title | タイトル |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range c.Rules {
 		band, _ := BandOf(r.Severity)

@@ -667,3 +667,32 @@ func TestNotifier_PacesSendsToTheSendingRate(t *testing.T) {
 		t.Errorf("30 sends at 20/s took %s (%d sent), want at least 450ms", elapsed, r.mail.count())
 	}
 }
+
+// TestNotifier_GlobalEventForwardedTwiceIsOneNotice: the global stack
+// forwards a root IAM call by two rules (the catalogue's IAM calls and root
+// activity), so the home bus delivers it twice, each with its own envelope
+// id; the CloudTrail event id is the same, and only the first is notified.
+func TestNotifier_GlobalEventForwardedTwiceIsOneNotice(t *testing.T) {
+	r := newRig(t, time.Date(2026, 11, 21, 9, 20, 0, 0, time.UTC))
+	raw := fixture(t, "cloudtrail-root-create-access-key.json")
+	var env map[string]any
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatal(err)
+	}
+	env["id"] = "forwarded-by-the-root-activity-rule"
+	again, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := r.event(t, raw)
+	if first.Outcome != notify.OutcomeAccepted || len(first.Queued) == 0 || first.Ops != "published" {
+		t.Fatalf("first delivery: %+v", first)
+	}
+	second := r.event(t, again)
+	if second.Outcome != notify.OutcomeReplayed || len(second.Queued) != 0 || second.Ops != "none" {
+		t.Errorf("second delivery (other envelope id): %+v; want replayed, nothing queued, nothing to ops", second)
+	}
+	if r.queue.calls != 1 || r.topic.count() != 1 {
+		t.Errorf("SQS batches %d, ops messages %d; want 1 and 1", r.queue.calls, r.topic.count())
+	}
+}

@@ -239,10 +239,24 @@ func TestPledgeStack_ReservedConcurrency(t *testing.T) {
 		s.idOf(s.stack.ComplianceVerifier().Function()): nil,
 		s.idOf(s.stack.EvidenceReporter().Function()):   float64(1), // one pack at a time
 	}
+	total := 0.0
 	for id, fn := range s.resources("AWS::Lambda::Function") {
-		if got := props(fn)["ReservedConcurrentExecutions"]; got != want[id] {
+		got := props(fn)["ReservedConcurrentExecutions"]
+		if got != want[id] {
 			t.Errorf("%s: reserved concurrency %v, want %v", id, got, want[id])
 		}
+		if n, ok := got.(float64); ok {
+			total += n
+		}
+	}
+	// Preflight checks the account's room for what the configuration
+	// says the stack reserves: the two must agree.
+	sum := 0
+	for _, n := range exampleConfig(t).ReservedConcurrency() {
+		sum += n
+	}
+	if float64(sum) != total {
+		t.Errorf("config.ReservedConcurrency sums to %d, the template reserves %v", sum, total)
 	}
 }
 

@@ -75,7 +75,7 @@ func NewEvidenceReporter(scope constructs.Construct, id string, props *EvidenceR
 		description: "makes the monthly evidence pack: per ISO/IEC 27017 control, what was promised and what happened, with a signed index",
 		memoryMB:    1024,
 		timeout:     15 * time.Minute,
-		reserved:    1,
+		reserved:    float64(cfg.ReservedConcurrency()[EvidenceReporterName]),
 		env:         map[string]string{config.EnvVar: cfg.Encode()},
 		envToken:    map[string]*string{EnvSigningKeyID: props.SigningKey.KeyArn()},
 	})

@@ -65,12 +65,14 @@ func (c Config) ValidateDeployment() error {
 // consumers (at least two, as SQS event sources require) plus one for the
 // sweep and lifecycle events; the notifier runs the notice queue's two
 // consumers plus three for finding events (a burst waits in Lambda's
-// asynchronous queue). Preflight checks the account has room for the sum.
+// asynchronous queue); the evidence reporter makes one pack at a time.
+// Preflight checks the account has room for the sum.
 func (c Config) ReservedConcurrency() map[string]int {
 	m := map[string]int{
-		"snapshot-rotator": 1,
-		"tenant-purger":    max(2, c.Tenants.Concurrency) + 1,
-		"finding-notifier": 5,
+		"snapshot-rotator":  1,
+		"tenant-purger":     max(2, c.Tenants.Concurrency) + 1,
+		"finding-notifier":  5,
+		"evidence-reporter": 1,
 	}
 	if len(c.Backup.SnapshotPolicies()) == 0 {
 		// No policy takes snapshots: the stack has no rotator.

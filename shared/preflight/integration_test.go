@@ -208,7 +208,7 @@ func TestPreflight_Sandbox(t *testing.T) {
 			{"ses.production-access", "ap-northeast-1", "SES sandbox"},
 			{"ses.send-rate", "ap-northeast-1", "SES allows 1 messages a second, notifications.sendRatePerSecond is 50"},
 			{"guardduty.enabled", "ap-northeast-1", "no GuardDuty detector"},
-			{"lambda.concurrency", "ap-northeast-1", "the stack reserves 11 concurrent executions; the account's quota is 10"},
+			{"lambda.concurrency", "ap-northeast-1", "the stack reserves 12 concurrent executions; the account's quota is 10"},
 			{"sns.ops-subscribed", "arn:aws:sns:ap-northeast-1:000000000000:unconfirmed", "no confirmed subscription (1 pending)"},
 		} {
 			found := false

@@ -40,6 +40,8 @@ type fakeKMS struct {
 	corrupt bool
 	// denySign answers Sign with AccessDeniedException.
 	denySign bool
+	// denyPublicKey answers GetPublicKey with AccessDeniedException.
+	denyPublicKey bool
 }
 
 func newFakeKMS(t *testing.T) *fakeKMS {
@@ -53,6 +55,9 @@ func newFakeKMS(t *testing.T) *fakeKMS {
 const keyARN = "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 func (f *fakeKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, _ ...func(*kms.Options)) (*kms.GetPublicKeyOutput, error) {
+	if f.denyPublicKey {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform kms:GetPublicKey"}
+	}
 	der, err := x509.MarshalPKIXPublicKey(&f.key.PublicKey)
 	if err != nil {
 		return nil, err
@@ -443,6 +448,7 @@ func TestSigner_Preflight(t *testing.T) {
 		{"WrongSpec", func(f *fakeKMS) { f.spec = kmstypes.KeySpecEccNistP384 }, []string{"ECC_NIST_P384", "KeySpec ECC_NIST_P256", "SIGN_VERIFY", "ECDSA_SHA_256"}},
 		{"WrongUsage", func(f *fakeKMS) { f.usage = kmstypes.KeyUsageTypeEncryptDecrypt }, []string{"ENCRYPT_DECRYPT", "KeyUsage SIGN_VERIFY"}},
 		{"SignDenied", func(f *fakeKMS) { f.denySign = true }, []string{"kms:Sign", "AccessDenied"}},
+		{"GetPublicKeyDenied", func(f *fakeKMS) { f.denyPublicKey = true }, []string{"kms:GetPublicKey", "AccessDenied", "KeySpec ECC_NIST_P256"}},
 		{"SignatureBad", func(f *fakeKMS) { f.corrupt = true }, []string{"does not verify"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

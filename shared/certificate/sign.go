@@ -45,7 +45,7 @@ type Signed struct {
 var ErrSigningKey = errors.New("the certificate signing key cannot be used")
 
 // KeyNeeded says what key signs certificates, for error messages.
-const KeyNeeded = "certificates need an asymmetric KMS key with KeySpec ECC_NIST_P256, KeyUsage SIGN_VERIFY and signing algorithm ECDSA_SHA_256, which this role may kms:Sign and kms:GetPublicKey with (the stack creates alias/pledge-deletion-certificates)"
+const KeyNeeded = "certificates need an asymmetric KMS key with KeySpec ECC_NIST_P256, KeyUsage SIGN_VERIFY and signing algorithm ECDSA_SHA_256, which this role may kms:Sign and kms:GetPublicKey with (the stack creates alias/pledge-<stage>-deletion-certificates)"
 
 // publicKey fetches the key's public key and checks that it is an
 // ECC_NIST_P256 SIGN_VERIFY key offering ECDSA_SHA_256.

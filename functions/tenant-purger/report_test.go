@@ -1,12 +1,16 @@
 package main_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/pledge-dev/pledge/shared/purger"
 	"github.com/pledge-dev/pledge/shared/sandbox"
@@ -79,6 +83,24 @@ func TestPurger_DeletionReportSentAgainOnRequest(t *testing.T) {
 	if r, mailed := report(id, "req-2"); r.Result != purger.ReportSent || mailed != len(contacts) {
 		t.Errorf("another request: %+v, %d mails", r, mailed)
 	}
+	// A request whose earlier attempt recorded its intent and died before
+	// recording it sent: every contact is mailed again, marked as a resend.
+	dir := strings.TrimSuffix(o.Certificate[0], "certificate.json") + "report-requests/"
+	if _, err := w.deps.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(scenario.EvidenceBucket),
+		Key: aws.String(dir + "req-cut.requested.json"), Body: strings.NewReader(`{"request_id":"req-cut"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	r, mailed = report(id, "req-cut")
+	if r.Result != purger.ReportSent || mailed != len(contacts) {
+		t.Errorf("interrupted request: %+v, %d mails; want sent to %d contacts", r, mailed, len(contacts))
+	}
+	store = w.mail(t)
+	for _, e := range store.Emails[len(store.Emails)-mailed:] {
+		if !strings.HasPrefix(e.Subject, purger.ResendSubject) || !strings.Contains(e.Subject, purger.ReportSubject) {
+			t.Errorf("interrupted request: subject %q, want it marked as a resend of a report sent on request", e.Subject)
+		}
+	}
+	w.evidence(t, w.deps.S3, dir+"req-cut.sent.json")
 	if got := w.evidence(t, w.deps.S3, o.Certificate[0]); string(got) != string(cert) {
 		t.Error("the certificate changed")
 	}

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/config"
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 	"github.com/pledge-dev/pledge/shared/purge"
 )
 
@@ -153,7 +153,7 @@ type Input struct {
 	Promise *Promise
 }
 
-var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var hexSHA256 = lazyregexp.New(`^[0-9a-f]{64}$`)
 
 // New builds an unsigned certificate from a completed purge.
 func New(in Input) (Certificate, error) {

@@ -3,9 +3,10 @@ package chrony
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // Amazon Time Sync Service endpoints and the reference ids chronyd reports
@@ -27,7 +28,7 @@ const (
 	RefIDLocal uint32 = 0x7F7F0101
 )
 
-var phcNameRE = regexp.MustCompile(`^PHC[0-9]$`)
+var phcNameRE = lazyregexp.New(`^PHC[0-9]$`)
 
 // refIDText returns a reference id read as four ASCII characters, as chrony
 // names reference clocks, trailing NULs dropped.

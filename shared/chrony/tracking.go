@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // Leap is chronyd's leap status, spelt as chronyc prints it.
@@ -121,7 +122,7 @@ const csvFields = 14
 
 // chronycStatusRE matches the numbered status lines chronyc prints instead
 // of a report, e.g. "506 Cannot talk to daemon".
-var chronycStatusRE = regexp.MustCompile(`^[0-9]{3} [A-Za-z]`)
+var chronycStatusRE = lazyregexp.New(`^[0-9]{3} [A-Za-z]`)
 
 // Parse reads the output of `chronyc -c tracking` or `chronyc tracking`.
 // Surrounding whitespace is ignored; anything else that is not a complete
@@ -289,7 +290,7 @@ func unit(v, u string) string {
 	return v
 }
 
-var hexRefIDRE = regexp.MustCompile(`^[0-9A-Fa-f]{8}$`)
+var hexRefIDRE = lazyregexp.New(`^[0-9A-Fa-f]{8}$`)
 
 func parseHexRefID(v string) (uint32, error) {
 	if !hexRefIDRE.MatchString(v) {
@@ -347,7 +348,7 @@ func parseStratum(v string) (int, error) {
 
 // secondsRE matches chronyc's fixed-point seconds: an optional sign, digits,
 // and optionally a point and more digits.
-var secondsRE = regexp.MustCompile(`^[+-]?[0-9]{1,12}(\.[0-9]{1,12})?$`)
+var secondsRE = lazyregexp.New(`^[+-]?[0-9]{1,12}(\.[0-9]{1,12})?$`)
 
 // parseSeconds reads a decimal number of seconds exactly (no float
 // rounding) into a Duration, rounding beyond nanoseconds half away from zero.
@@ -426,7 +427,7 @@ func parseTextFrequency(v string) (float64, error) {
 	return x, nil
 }
 
-var unixTimeRE = regexp.MustCompile(`^[0-9]{1,12}\.[0-9]{9}$`)
+var unixTimeRE = lazyregexp.New(`^[0-9]{1,12}\.[0-9]{9}$`)
 
 // parseUnixTime reads chronyc -c's "seconds.nanoseconds" since the epoch.
 func parseUnixTime(v string) (time.Time, error) {

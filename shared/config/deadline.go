@@ -2,10 +2,11 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // Deadline is the promised time from a finding's detection to its notice
@@ -50,7 +51,7 @@ type BusinessHours struct {
 // HolidayCalendars are the values BusinessHours.Holidays takes.
 var HolidayCalendars = []string{"", "jp"}
 
-var clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+var clockRE = lazyregexp.New(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 // Minutes reads an "HH:MM" time of day as minutes after midnight.
 func Minutes(hhmm string) (int, bool) {

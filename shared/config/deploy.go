@@ -2,8 +2,9 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // GlobalEventsRegion is where AWS delivers the EventBridge events of global
@@ -11,8 +12,8 @@ import (
 const GlobalEventsRegion = "us-east-1"
 
 var (
-	stageRE    = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,15}$`)
-	snsTopicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
+	stageRE    = lazyregexp.New(`^[a-z](-?[a-z0-9]){0,15}$`)
+	snsTopicRE = lazyregexp.New(`^arn:aws[a-z-]*:sns:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
 )
 
 // MaxStageLength bounds Stage: it is part of every physical name the stack

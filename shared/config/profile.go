@@ -3,10 +3,11 @@ package config
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // Profile documents which promises of an operator's whitepaper a
@@ -77,8 +78,8 @@ var ProfileKinds = []string{
 }
 
 var (
-	controlIDRE = regexp.MustCompile(`^(A|CLD)\.[0-9]+(\.[0-9]+){1,2}$`)
-	fieldStepRE = regexp.MustCompile(`^([A-Za-z]+)(\[([0-9]+)\])?$`)
+	controlIDRE = lazyregexp.New(`^(A|CLD)\.[0-9]+(\.[0-9]+){1,2}$`)
+	fieldStepRE = lazyregexp.New(`^([A-Za-z]+)(\[([0-9]+)\])?$`)
 )
 
 func (c Config) validateProfile(k *checker) {

@@ -3,13 +3,13 @@ package config
 import (
 	"fmt"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 	"github.com/pledge-dev/pledge/shared/schedule"
 	"github.com/pledge-dev/pledge/shared/span"
 )
@@ -57,14 +57,14 @@ func (c *checker) fail(field string, value any, want string) {
 }
 
 var (
-	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
-	policyNameRE = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,29}$`)
+	regionRE     = lazyregexp.New(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
+	policyNameRE = lazyregexp.New(`^[a-z](-?[a-z0-9]){0,29}$`)
 	// dbIDRE is RDS's rule for instance and cluster identifiers, in the
 	// lower case RDS stores them in (and IAM ARNs and snapshot names use).
-	dbIDRE    = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)
-	bucketRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	tableRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	checkIDRE = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9-]+)+$`)
+	dbIDRE    = lazyregexp.New(`^[a-z](-?[a-z0-9])*$`)
+	bucketRE  = lazyregexp.New(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	tableRE   = lazyregexp.New(`^[A-Za-z0-9_.-]{3,255}$`)
+	checkIDRE = lazyregexp.New(`^[a-z0-9]+(\.[a-z0-9-]+)+$`)
 )
 
 // validTagKey says whether key is a tag key AWS accepts and not a reserved

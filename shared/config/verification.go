@@ -3,9 +3,10 @@ package config
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // The time services a TimeSource can name.
@@ -63,9 +64,9 @@ const (
 )
 
 var (
-	hostLabelRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
-	logClassRE  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
-	logGroupRE  = regexp.MustCompile(`^[\w#./-]{1,512}$`)
+	hostLabelRE = lazyregexp.New(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+	logClassRE  = lazyregexp.New(`^[a-z][a-z0-9-]{0,31}$`)
+	logGroupRE  = lazyregexp.New(`^[\w#./-]{1,512}$`)
 )
 
 // validHost reports whether s is a DNS host name (letters, digits, '-',

@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // S3API is the part of the S3 client the store uses.
@@ -43,8 +44,8 @@ type Store struct {
 }
 
 var (
-	kindRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	subjectRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+	kindRE    = lazyregexp.New(`^[a-z][a-z0-9-]{0,62}$`)
+	subjectRE = lazyregexp.New(`[^A-Za-z0-9._-]+`)
 )
 
 // Key returns the object key of a record with this kind, time, subject and

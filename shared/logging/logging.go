@@ -4,9 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"regexp"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // Fixed attribute keys. Use these rather than ad-hoc strings.
@@ -34,7 +35,7 @@ const (
 // Redacted replaces an email address in a log value.
 const Redacted = "[redacted-email]"
 
-var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+var emailRE = lazyregexp.New(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
 
 // New returns a JSON logger writing to w at the given level.
 func New(w io.Writer, level slog.Leveler) *slog.Logger {

@@ -125,7 +125,7 @@ func (r *run) correct(ctx context.Context, p *page, keep []byte) error {
 			b, err := r.e.Evidence.GetObject(ctx, key)
 			switch {
 			case errors.Is(err, evidence.ErrNotFound):
-				if err := r.e.Evidence.PutObject(ctx, key, "application/gzip", fence); err != nil && !errors.Is(err, evidence.ErrExists) {
+				if err := r.e.Evidence.PutObject(ctx, key, "application/gzip", fence()); err != nil && !errors.Is(err, evidence.ErrExists) {
 					return fmt.Errorf("purge tenant %s: fence %s: %w", r.job.TenantID, key, err)
 				}
 				entries = append(entries, IndexEntry{Key: key, SHA256: fenceSum, Superseded: SupersededFence})

@@ -4,9 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // Layout names a purge's evidence objects. Every name is derived from the
@@ -62,7 +63,7 @@ func (l Layout) Holds(key string) error {
 	return nil
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var nameRE = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // PurgeIDAt is the purge id for a purge that started at t.
 func PurgeIDAt(t time.Time) string { return t.UTC().Format("20060102T150405Z") }

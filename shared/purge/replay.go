@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pledge-dev/pledge/shared/evidence"
@@ -16,8 +17,9 @@ import (
 
 // fence is what the engine stores under a part name that a stopped
 // attempt may still have a write in flight for: an empty gzip member, so
-// the late write fails (write-once) instead of landing unnoticed.
-var fence, _ = gzipLines(nil)
+// the late write fails (write-once) instead of landing unnoticed. Made on
+// first use: a gzip writer at init costs every cold start about 1 MB.
+var fence = sync.OnceValue(func() []byte { b, _ := gzipLines(nil); return b })
 
 var fenceSum = func() string { s := sha256.Sum256(nil); return hex.EncodeToString(s[:]) }()
 
@@ -47,7 +49,7 @@ func (r *run) findOrphans(ctx context.Context) error {
 	for seq := st.Parts + 1; ; seq++ {
 		key := r.layout.Part(st.Attempt, seq)
 		b, err := r.e.Evidence.GetObject(ctx, key)
-		if err == nil && !bytes.Equal(b, fence) {
+		if err == nil && !bytes.Equal(b, fence()) {
 			last = seq
 			continue
 		}
@@ -55,7 +57,7 @@ func (r *run) findOrphans(ctx context.Context) error {
 			return fmt.Errorf("purge tenant %s: look for parts attempt %s wrote ahead: %w", r.job.TenantID, st.Attempt, err)
 		}
 		if err != nil {
-			err = r.e.Evidence.PutObject(ctx, key, "application/gzip", fence)
+			err = r.e.Evidence.PutObject(ctx, key, "application/gzip", fence())
 			if errors.Is(err, evidence.ErrExists) {
 				// The stopped attempt's write landed just now: it is
 				// one more part. Look again.

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 	"github.com/pledge-dev/pledge/shared/tenant"
 )
 
@@ -21,7 +21,7 @@ const (
 )
 
 // shardNameRE matches purge.ShardName's names.
-var shardNameRE = regexp.MustCompile(`^l[0-9]{1,3}-shard-[0-9]{2}-of-[0-9]{2}$`)
+var shardNameRE = lazyregexp.New(`^l[0-9]{1,3}-shard-[0-9]{2}-of-[0-9]{2}$`)
 
 // Message is one purge-queue message: one tenant to purge.
 type Message struct {

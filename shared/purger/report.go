@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/pledge-dev/pledge/shared/certificate"
 	"github.com/pledge-dev/pledge/shared/evidence"
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 	"github.com/pledge-dev/pledge/shared/logging"
 	"github.com/pledge-dev/pledge/shared/tenant"
 )
@@ -37,7 +37,7 @@ type ReportRequest struct {
 	OccurredAt time.Time `json:"occurredAt"`
 }
 
-var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+var requestIDRE = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
 
 // ParseReportRequest reads a ReportRequested event, rejecting unknown
 // fields, an invalid tenant id, a request id that could not name an

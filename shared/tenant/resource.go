@@ -1,8 +1,9 @@
 package tenant
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/pledge-dev/pledge/shared/lazyregexp"
 )
 
 // resourceIDRE validates the identifiers a shared resource may be given
@@ -10,17 +11,17 @@ import (
 // resource without one: "<kind>:<id>", the kind being the notifier's
 // resource kind (package finding) and the id AWS's own, checked against
 // AWS's rules for that kind. Routing compares them exactly.
-var resourceIDRE = map[string]*regexp.Regexp{
-	"iam-user":           regexp.MustCompile(`^[\w+=,.@-]{1,64}$`),
-	"iam-role":           regexp.MustCompile(`^[\w+=,.@-]{1,64}$`),
-	"iam-access-key":     regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`),
-	"eks-cluster":        regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`),
-	"ecs-cluster":        regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`),
-	"ec2-instance":       regexp.MustCompile(`^i-[0-9a-f]{8}([0-9a-f]{9})?$`),
-	"ec2-security-group": regexp.MustCompile(`^sg-[0-9a-f]{8}([0-9a-f]{9})?$`),
-	"lambda-function":    regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`),
-	"rds-db-instance":    regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`),
-	"rds-db-cluster":     regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`),
+var resourceIDRE = map[string]*lazyregexp.Regexp{
+	"iam-user":           lazyregexp.New(`^[\w+=,.@-]{1,64}$`),
+	"iam-role":           lazyregexp.New(`^[\w+=,.@-]{1,64}$`),
+	"iam-access-key":     lazyregexp.New(`^(AKIA|ASIA)[A-Z0-9]{16}$`),
+	"eks-cluster":        lazyregexp.New(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`),
+	"ecs-cluster":        lazyregexp.New(`^[A-Za-z0-9_-]{1,255}$`),
+	"ec2-instance":       lazyregexp.New(`^i-[0-9a-f]{8}([0-9a-f]{9})?$`),
+	"ec2-security-group": lazyregexp.New(`^sg-[0-9a-f]{8}([0-9a-f]{9})?$`),
+	"lambda-function":    lazyregexp.New(`^[A-Za-z0-9_-]{1,64}$`),
+	"rds-db-instance":    lazyregexp.New(`^[a-z][a-z0-9-]{0,62}$`),
+	"rds-db-cluster":     lazyregexp.New(`^[a-z][a-z0-9-]{0,62}$`),
 }
 
 // ResourceKinds lists the kinds a typed shared-resource identifier may

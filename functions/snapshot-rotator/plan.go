@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -69,9 +71,19 @@ func runPlan(args []string, stdin io.Reader, stdout io.Writer) error {
 
 	// The snapshots, their plan and the planner's order are most of the
 	// heap and live to the end; the default GC goal (twice the live heap)
-	// would put a million snapshots near 170 MB of RSS. A goal of 1.25x
-	// keeps them near 125 MB for no measurable CPU (bench-plan.sh).
-	defer debug.SetGCPercent(debug.SetGCPercent(25))
+	// would put a million snapshots near 160 MB of RSS. A goal of 1.5x
+	// keeps them near 140 MB.
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
+	// The plan is one sequential stream: a second P only runs the GC's
+	// workers beside it, and on a machine where waking threads is dear
+	// (a 2-core VM measured 2 December 2026) their cross-thread wake-ups
+	// cost more than they save: with a goal of 1.25x, 1,000,000 snapshots
+	// took 3.5-4.3 s of CPU and 2.4-2.6 s of wall time on two Ps, 1.9-2.0 s
+	// and 1.9 s on one; with 1.5x on one P, 1.7-1.8 s of CPU and 140 MB
+	// (bench-plan.sh). GOMAXPROCS in the environment still wins.
+	if os.Getenv("GOMAXPROCS") == "" {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	}
 	snaps, err := readSnapshots(stdin)
 	if err != nil {
 		return err

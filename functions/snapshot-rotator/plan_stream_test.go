@@ -149,3 +149,53 @@ func FuzzRunPlan_MatchesOld(f *testing.F) {
 		comparePlans(t, input, "--keep-hourly", "3", "--keep-daily", "2", "--keep-yearly", "-1", "--tz", "America/New_York")
 	})
 }
+
+// The store grows by chunks: inputs that cross its chunk boundaries (of
+// snapshots and of id bytes), with an id longer than a whole id chunk and
+// with repeated ids on both sides of a boundary, plan and fail as before.
+func TestRunPlan_MatchesOld_AcrossStoreChunks(t *testing.T) {
+	n := 2*chunkLen + 5
+	input := generateSnapshots(n, 27, false)
+	long := `{"id": "` + strings.Repeat("x", idChunk+10) + `", "created": "2026-11-20T10:00:00Z"}`
+	grown := append(bytes.Clone(input[:len(input)-1]), ","+long+"]"...)
+	if int64(len(grown)) < 3*idChunk {
+		t.Fatalf("input of %d bytes: too small to fill three id chunks", len(grown))
+	}
+	comparePlans(t, grown, "--keep-hourly", "24", "--keep-daily", "7", "--tz", "Asia/Tokyo")
+	dups := append(bytes.Clone(grown[:len(grown)-1]), fmt.Sprintf(
+		`,{"id": "pledge-orders-db-%08d", "created": "2026-11-20T11:00:00Z"},{"id": "pledge-orders-db-%08d", "created": "2026-11-20T12:00:00Z"},%s]`,
+		0, chunkLen-1, long)...)
+	comparePlans(t, dups, "--keep-daily", "7", "--tz", "Asia/Tokyo")
+}
+
+func TestSnapStore_AcrossChunks(t *testing.T) {
+	var st snapStore
+	base := time.Date(2026, 11, 21, 0, 0, 0, 123, time.UTC)
+	id := func(i int) string {
+		if i == chunkLen+1 {
+			return strings.Repeat("L", idChunk+1) // larger than a chunk: a chunk of its own
+		}
+		return fmt.Sprintf("snap-%d-%s", i, strings.Repeat("p", i%40))
+	}
+	n := 2*chunkLen + 3
+	for i := range n {
+		st.add([]byte(id(i)), base.Add(time.Duration(i)*time.Second), 10*i)
+	}
+	if st.len() != n {
+		t.Fatalf("len %d, want %d", st.len(), n)
+	}
+	for _, i := range []int{0, 1, chunkLen - 1, chunkLen, chunkLen + 1, chunkLen + 2, 2 * chunkLen, n - 1} {
+		if got := string(st.id(i)); got != id(i) {
+			t.Errorf("id(%d) = %.40q, want %.40q", i, got, id(i))
+		}
+		if got := int(st.index.at(i)); got != 10*i {
+			t.Errorf("index %d = %d", i, got)
+		}
+	}
+	snaps := st.snapshots()
+	for _, i := range []int{0, chunkLen - 1, chunkLen, chunkLen + 1, chunkLen + 2, n - 1} {
+		if snaps[i].ID != id(i) || !snaps[i].Created.Equal(base.Add(time.Duration(i)*time.Second)) {
+			t.Errorf("snapshot %d = %.40q %v", i, snaps[i].ID, snaps[i].Created)
+		}
+	}
+}

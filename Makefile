@@ -55,6 +55,9 @@ $(TOOLS)/s5cmd:
 	  go build -ldflags "-X github.com/peak/s5cmd/v2/version.Version=$(S5CMD_VERSION) -X github.com/peak/s5cmd/v2/version.GitCommit=pinned" \
 	    -o $(TOOLS)/s5cmd github.com/peak/s5cmd/v2 && rm -rf $$tmp
 
+.PHONY: s5cmd
+s5cmd: $(TOOLS)/s5cmd ## build s5cmd v2.3.0, the purge benchmark's peer, into .tools/bin
+
 infra/node_modules/.package-lock.json: infra/package.json infra/package-lock.json
 	npm ci --prefix infra --no-audit --no-fund --loglevel=error
 	printf 'module node_modules\n' > infra/node_modules/go.mod

@@ -43,7 +43,7 @@ NEIGHBOUR=tenants/tenant-10/
 BUCKET=tenant-data
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time (GNU time) is missing: apt-get install time" >&2; exit 1; }
 if [ "$WHAT" != shards ]; then
-	[ -x "$S5CMD" ] || { echo "bench: $S5CMD is missing: make .tools/bin/s5cmd (s5cmd v2.3.0)" >&2; exit 1; }
+	[ -x "$S5CMD" ] || { echo "bench: $S5CMD is missing: make s5cmd (s5cmd v2.3.0)" >&2; exit 1; }
 	"$S5CMD" version | grep -q '^v2.3.0' || { echo "bench: $S5CMD is not s5cmd v2.3.0" >&2; exit 1; }
 fi
 

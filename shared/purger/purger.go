@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -140,22 +139,18 @@ type Purger struct {
 	Owner func(ctx context.Context) string
 	// DryRun plans and changes nothing.
 	DryRun bool
-
-	// signerChecked is set once Signer.Preflight passed in this process.
-	signerChecked atomic.Bool
 }
 
-// preflight checks the signing key once per process (a cold start): its
-// spec, usage and permission. It is called before a purge is claimed, so a
-// wrong key deletes nothing.
+// preflight checks the signing key's spec, usage and permission before
+// each purge message is claimed (two KMS calls, a few milliseconds), so
+// a wrong key deletes nothing, also when the key or the role's grant was
+// changed after this warm process last checked it. A key that breaks
+// between this check and the certificate's signature still leaves the
+// deletions done and the certificate to the message's redelivery.
 func (p *Purger) preflight(ctx context.Context) error {
-	if p.signerChecked.Load() {
-		return nil
-	}
 	if err := p.Signer.Preflight(ctx); err != nil {
 		return fmt.Errorf("PLEDGE_SIGNING_KEY_ID: %w", err)
 	}
-	p.signerChecked.Store(true)
 	return nil
 }
 

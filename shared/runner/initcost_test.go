@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,12 +18,12 @@ import (
 // pattern on first use; anything else is made with sync.OnceValue.
 var initCostly = map[string]bool{
 	"regexp.MustCompile": true, "regexp.Compile": true,
-	"gzip.NewWriter": true, "gzip.NewWriterLevel": true, "flate.NewWriter": true,
-	"template.New": true, "template.Must": true,
+	"compress/gzip.NewWriter": true, "compress/gzip.NewWriterLevel": true, "compress/flate.NewWriter": true,
+	"html/template.New": true, "html/template.Must": true, "text/template.New": true, "text/template.Must": true,
 }
 
 // TestFunctions_NoCostlyPackageInit keeps the work above out of the
-// package initialisation of every Pledge package a function links (found
+// package-level initialisers and init functions of every Pledge package a function links (found
 // once linked: shared/config's patterns and a gzip writer in shared/purge
 // cost about 10 ms of a 25-50 ms init).
 func TestFunctions_NoCostlyPackageInit(t *testing.T) {
@@ -50,19 +51,39 @@ func TestFunctions_NoCostlyPackageInit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, d := range f.Decls {
-				g, ok := d.(*ast.GenDecl)
-				if !ok || g.Tok != token.VAR {
-					continue
+			// The file's import names (aliases included) to their paths.
+			paths := map[string]string{}
+			for _, im := range f.Imports {
+				path, _ := strconv.Unquote(im.Path.Value)
+				name := path[strings.LastIndex(path, "/")+1:]
+				if im.Name != nil {
+					name = im.Name.Name
 				}
-				ast.Inspect(g, func(n ast.Node) bool {
+				paths[name] = path
+			}
+			// What runs at init: package-level initialisers and init().
+			var atInit []ast.Node
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.GenDecl:
+					if d.Tok == token.VAR {
+						atInit = append(atInit, d)
+					}
+				case *ast.FuncDecl:
+					if d.Recv == nil && d.Name.Name == "init" {
+						atInit = append(atInit, d.Body)
+					}
+				}
+			}
+			for _, root := range atInit {
+				ast.Inspect(root, func(n ast.Node) bool {
 					switch n := n.(type) {
 					case *ast.FuncLit:
 						return false // runs when called, not at init
 					case *ast.CallExpr:
 						if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
-							if x, ok := sel.X.(*ast.Ident); ok && initCostly[x.Name+"."+sel.Sel.Name] {
-								t.Errorf("%s: %s at package init; compile or build it on first use (shared/lazyregexp, sync.OnceValue)", fset.Position(n.Pos()), x.Name+"."+sel.Sel.Name)
+							if x, ok := sel.X.(*ast.Ident); ok && initCostly[paths[x.Name]+"."+sel.Sel.Name] {
+								t.Errorf("%s: %s.%s at package init; compile or build it on first use (shared/lazyregexp, sync.OnceValue)", fset.Position(n.Pos()), paths[x.Name], sel.Sel.Name)
 							}
 						}
 					}

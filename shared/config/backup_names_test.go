@@ -1,8 +1,6 @@
 package config_test
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/pledge-dev/pledge/shared/config"
@@ -51,10 +49,7 @@ func TestValidate_SnapshotNames(t *testing.T) {
 				}
 				return
 			}
-			var verr *config.ValidationError
-			if !errors.As(err, &verr) || len(verr.Fields) != 1 || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Validate() = %v\nwant exactly one error containing\n  %s", err, tc.want)
-			}
+			wantOneFieldError(t, err, tc.want)
 		})
 	}
 }

@@ -22,6 +22,22 @@ func example(t *testing.T) config.Config {
 	return c
 }
 
+// wantOneFieldError fails unless err is a *config.ValidationError with
+// exactly one field error, whose text contains want.
+func wantOneFieldError(t *testing.T, err error, want string) {
+	t.Helper()
+	var verr *config.ValidationError
+	if !errors.As(err, &verr) {
+		t.Fatalf("Validate() = %v, want a *ValidationError", err)
+	}
+	if len(verr.Fields) != 1 {
+		t.Errorf("want exactly one field error, got %d: %v", len(verr.Fields), err)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error\n  %v\nwant it to contain\n  %s", err, want)
+	}
+}
+
 func TestLoad_ExampleExpressesOperatorPromises(t *testing.T) {
 	c := example(t)
 	if err := c.Validate(); err != nil {
@@ -182,16 +198,7 @@ func TestValidate_Errors(t *testing.T) {
 			c := example(t)
 			tc.mutate(&c)
 			err := c.Validate()
-			var verr *config.ValidationError
-			if !errors.As(err, &verr) {
-				t.Fatalf("Validate() = %v, want a *ValidationError", err)
-			}
-			if len(verr.Fields) != 1 {
-				t.Errorf("want exactly one field error, got %d: %v", len(verr.Fields), err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, tc.want)
-			}
+			wantOneFieldError(t, err, tc.want)
 		})
 	}
 }
@@ -278,16 +285,7 @@ func TestValidate_RefusesWhatFailsLater(t *testing.T) {
 			c := example(t)
 			tc.mutate(&c)
 			err := c.Validate()
-			var verr *config.ValidationError
-			if !errors.As(err, &verr) {
-				t.Fatalf("Validate() = %v, want a *ValidationError", err)
-			}
-			if len(verr.Fields) != 1 {
-				t.Errorf("want exactly one field error, got %d: %v", len(verr.Fields), err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, tc.want)
-			}
+			wantOneFieldError(t, err, tc.want)
 		})
 	}
 	// Values at the edges stay valid.

@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -112,10 +111,7 @@ func TestValidate_PurgeWindowErrors(t *testing.T) {
 			c := example(t)
 			tc.mutate(&c.Tenants)
 			err := c.Validate()
-			var verr *config.ValidationError
-			if !errors.As(err, &verr) || len(verr.Fields) != 1 || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Validate() = %v\nwant exactly one error containing\n  %s", err, tc.want)
-			}
+			wantOneFieldError(t, err, tc.want)
 		})
 	}
 

@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -88,16 +87,7 @@ func TestValidate_VerificationPromises(t *testing.T) {
 			c := example(t)
 			tc.mutate(&c.Verification)
 			err := c.Validate()
-			var verr *config.ValidationError
-			if !errors.As(err, &verr) {
-				t.Fatalf("Validate() = %v, want a *ValidationError", err)
-			}
-			if len(verr.Fields) != 1 {
-				t.Errorf("want exactly one field error, got %d: %v", len(verr.Fields), err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, tc.want)
-			}
+			wantOneFieldError(t, err, tc.want)
 		})
 	}
 }

@@ -117,7 +117,7 @@ func readSnapshots(r io.Reader) ([]retention.Snapshot, error) {
 	return store.snapshots(), nil
 }
 
-// snapStore holds the snapshots read so far compactly (about 24 bytes each
+// snapStore holds the snapshots read so far compactly (28 bytes each
 // besides the id, against 64 for a retention.Snapshot and its own id
 // string), so a million of them stay small until the plan needs them. It
 // grows by whole chunks, never by copying what it holds: growing five

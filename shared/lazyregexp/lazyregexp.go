@@ -15,12 +15,13 @@ import (
 // then, as regexp.MustCompile would at init, if the expression is invalid;
 // each expression's package tests use it.
 type Regexp struct {
+	expr    string
 	compile func() *regexp.Regexp
 }
 
 // New returns expr, to be compiled on first use.
 func New(expr string) *Regexp {
-	return &Regexp{compile: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
+	return &Regexp{expr: expr, compile: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
 }
 
 // MatchString is regexp.Regexp.MatchString.
@@ -34,5 +35,5 @@ func (r *Regexp) ReplaceAllString(src, repl string) string {
 	return r.compile().ReplaceAllString(src, repl)
 }
 
-// String is the expression.
-func (r *Regexp) String() string { return r.compile().String() }
+// String is the expression (without compiling it).
+func (r *Regexp) String() string { return r.expr }

@@ -22,6 +22,9 @@ func TestRegexp_CompilesOnFirstUse(t *testing.T) {
 	if re.String() != `^([a-z]+)-([0-9]+)$` {
 		t.Errorf("String = %q", re.String())
 	}
+	if bad.String() != "(" { // names the expression without compiling it
+		t.Errorf("String = %q", bad.String())
+	}
 	defer func() {
 		if recover() == nil {
 			t.Error("an invalid expression did not panic on first use")
